@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Make PostgreSQL+TimescaleDB and Mosquitto available for the integration tests, idempotently.
+#
+# - If TRACE_TEST_DATABASE_URL / TRACE_TEST_MQTT_URL are set, they are used as they are (only checked).
+# - Otherwise, on Debian as root: install what is missing from Debian's packages, build TimescaleDB
+#   from Debian's source package when no binary package exists for the installed PostgreSQL,
+#   enable it, (re)start the cluster and create the test database.
+# - Elsewhere: say exactly what to run instead, and fail.
+set -euo pipefail
+
+DB_URL="${TRACE_TEST_DATABASE_URL:-}"
+MQTT_URL="${TRACE_TEST_MQTT_URL:-}"
+TEST_DB="${TRACE_TEST_DB_NAME:-suyuan_test}"
+say() { printf '[services] %s\n' "$*"; }
+die() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
+instead() {
+  die "$1
+  Run the stack with Docker instead:   docker compose up -d db broker
+  then:  export TRACE_TEST_DATABASE_URL=postgresql://suyuan:suyuan@127.0.0.1:5432/suyuan
+         export TRACE_TEST_MQTT_URL=mqtt://127.0.0.1:1883
+  and run make test again."
+}
+
+tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+if [[ -n "$DB_URL" && -n "$MQTT_URL" ]]; then
+  say "using TRACE_TEST_DATABASE_URL and TRACE_TEST_MQTT_URL as given"
+  exit 0
+fi
+
+is_debian=0; [[ -f /etc/debian_version ]] && is_debian=1
+is_root=0; [[ "$(id -u)" == 0 ]] && is_root=1
+
+apt_updated=0
+apt_install() {
+  if [[ $apt_updated == 0 ]]; then apt-get update -qq >/dev/null; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+if [[ -z "$DB_URL" ]]; then
+  if ! command -v pg_lsclusters >/dev/null 2>&1; then
+    [[ $is_debian == 1 && $is_root == 1 ]] || instead "PostgreSQL is not installed and this is not Debian as root."
+    say "installing PostgreSQL from Debian's packages"
+    apt_install postgresql
+  fi
+  PGVER="$(pg_lsclusters -h | awk 'NR==1{print $1}')"
+  PGCLUSTER="$(pg_lsclusters -h | awk 'NR==1{print $2}')"
+  [[ -n "$PGVER" ]] || instead "no PostgreSQL cluster found (pg_lsclusters)."
+  EXTDIR="/usr/share/postgresql/$PGVER/extension"
+  CONF="/etc/postgresql/$PGVER/$PGCLUSTER/postgresql.conf"
+  if [[ ! -f "$EXTDIR/timescaledb.control" ]]; then
+    [[ $is_debian == 1 && $is_root == 1 ]] || instead "TimescaleDB is not installed for PostgreSQL $PGVER."
+    if apt-cache show "postgresql-$PGVER-timescaledb" >/dev/null 2>&1; then
+      say "installing postgresql-$PGVER-timescaledb"
+      apt_install "postgresql-$PGVER-timescaledb"
+    else
+      say "building TimescaleDB (Apache-2 edition) from Debian's source package for PostgreSQL $PGVER"
+      apt_install "postgresql-server-dev-$PGVER" cmake dpkg-dev build-essential libssl-dev
+      SRCLIST=/etc/apt/sources.list.d/suyuan-trixie-src.list
+      if [[ ! -f $SRCLIST ]]; then
+        echo "deb-src http://deb.debian.org/debian trixie main" > "$SRCLIST"
+        apt-get update -qq >/dev/null
+      fi
+      BUILD="$(mktemp -d)"
+      ( cd "$BUILD" && apt-get source --download-only -qq timescaledb >/dev/null )
+      ORIG="$(ls "$BUILD"/timescaledb_*.orig.tar.* | head -n1)"
+      mkdir -p "$BUILD/src" && tar -xf "$ORIG" -C "$BUILD/src" --strip-components=1
+      ( cd "$BUILD/src" \
+        && PATH="/usr/lib/postgresql/$PGVER/bin:$PATH" ./bootstrap -DREGRESS_CHECKS=OFF -DTAP_CHECKS=OFF \
+             -DWARNINGS_AS_ERRORS=OFF -DAPACHE_ONLY=ON -DPG_CONFIG="/usr/lib/postgresql/$PGVER/bin/pg_config" >/dev/null \
+        && make -s -C build -j"$(nproc)" install >/dev/null )
+      rm -rf "$BUILD"
+    fi
+  fi
+  restart=0
+  if ! grep -Eq "^[[:space:]]*shared_preload_libraries[[:space:]]*=.*timescaledb" "$CONF"; then
+    [[ $is_root == 1 ]] || instead "timescaledb is not in shared_preload_libraries of $CONF."
+    say "enabling timescaledb in shared_preload_libraries"
+    echo "shared_preload_libraries = 'timescaledb'" >> "$CONF"
+    echo "timescaledb.telemetry_level = off" >> "$CONF"
+    restart=1
+  fi
+  if [[ $restart == 1 ]]; then
+    pg_ctlcluster --skip-systemctl-redirect "$PGVER" "$PGCLUSTER" restart
+  elif ! pg_lsclusters -h | awk 'NR==1{print $4}' | grep -q online; then
+    pg_ctlcluster --skip-systemctl-redirect "$PGVER" "$PGCLUSTER" start
+  fi
+  for _ in $(seq 1 50); do tcp_open 127.0.0.1 5432 && break; sleep 0.2; done
+  PSQL=(psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAt)
+  "${PSQL[@]}" -d postgres -c "select 1" >/dev/null || instead "cannot connect to PostgreSQL at 127.0.0.1:5432 as postgres (trust auth expected)."
+  if [[ "$("${PSQL[@]}" -d postgres -c "select 1 from pg_database where datname='$TEST_DB'")" != 1 ]]; then
+    say "creating database $TEST_DB"
+    "${PSQL[@]}" -d postgres -c "create database $TEST_DB"
+  fi
+  "${PSQL[@]}" -d "$TEST_DB" -c "create extension if not exists timescaledb" >/dev/null
+  say "PostgreSQL $PGVER with TimescaleDB $("${PSQL[@]}" -d "$TEST_DB" -c "select extversion from pg_extension where extname='timescaledb'") ready: postgresql://postgres@127.0.0.1:5432/$TEST_DB"
+fi
+
+# ---------------------------------------------------------------- Mosquitto
+if [[ -z "$MQTT_URL" ]]; then
+  if ! command -v mosquitto >/dev/null 2>&1; then
+    [[ $is_debian == 1 && $is_root == 1 ]] || instead "Mosquitto is not installed and this is not Debian as root."
+    say "installing Mosquitto from Debian's packages"
+    apt_install mosquitto mosquitto-clients
+  fi
+  if ! tcp_open 127.0.0.1 1883; then
+    [[ $is_root == 1 ]] || instead "Mosquitto is not listening on 127.0.0.1:1883."
+    say "starting Mosquitto"
+    mosquitto -d -c /etc/mosquitto/mosquitto.conf
+    for _ in $(seq 1 50); do tcp_open 127.0.0.1 1883 && break; sleep 0.2; done
+  fi
+  tcp_open 127.0.0.1 1883 || instead "Mosquitto is not listening on 127.0.0.1:1883."
+  say "Mosquitto ready: mqtt://127.0.0.1:1883"
+fi
