@@ -1,0 +1,1 @@
+"""Ed25519 signing and RFC 8785 canonicalisation."""

@@ -1,0 +1,77 @@
+"""Settings from the environment (and ``.env``), all prefixed ``TRACE_``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from traceability.errors import ConfigError
+
+DEFAULT_SECRET = "change-me-dev-only"  # noqa: S105 - refused in production mode
+
+
+class Settings(BaseSettings):
+    """Every setting the services read. Names are the environment variables without TRACE_."""
+
+    model_config = SettingsConfigDict(env_prefix="TRACE_", env_file=".env", extra="ignore")
+
+    mode: Literal["development", "production"] = "development"
+    data_dir: Path = Path("./.suyuan")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file in data_dir"
+    )
+    mqtt_url: str = Field(default="embedded", description="'embedded' or mqtt://host:port")
+    mqtt_username: str | None = None
+    mqtt_password: str | None = None
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    public_base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = DEFAULT_SECRET
+    admin_token: str = DEFAULT_SECRET
+    log_origin: str = "suyuan.example/ledger"
+    log_key_file: Path | None = Field(
+        default=None, description="the ledger's Ed25519 signing key; default: data_dir/log.key"
+    )
+    witness_urls: str = Field(default="", description="comma-separated witness endpoints")
+    gateway_client_id: str = "suyuan-gateway-1"
+    gateway_batch_size: int = 1000
+    gateway_batch_ms: int = 50
+    gateway_max_payload: int = 256 * 1024
+    clock_skew_s: int = 300
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.mode == "production":
+            for name in ("secret_key", "admin_token"):
+                if getattr(self, name) == DEFAULT_SECRET:
+                    raise ConfigError(
+                        f"TRACE_{name.upper()} must be set in production mode",
+                        code="default_secret",
+                        field=name,
+                    )
+            if self.database_url is None or self.database_url.startswith("sqlite"):
+                raise ConfigError(
+                    "production mode needs TRACE_DATABASE_URL pointing at PostgreSQL",
+                    code="production_store",
+                    field="database_url",
+                )
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'suyuan.db').resolve()}"
+
+    @property
+    def effective_log_key_file(self) -> Path:
+        return self.log_key_file or self.data_dir / "log.key"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
