@@ -1,0 +1,28 @@
+"""The FastAPI application: routers from ``api/routes``, error mapping from ``api/errors``."""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import FastAPI
+
+from traceability.config import Settings, get_settings
+
+ROUTE_MODULES = ("registry", "ledger", "deadletters", "metrics", "devices")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Suyuan traceability API",
+        version="0.1.0",
+        description="EPCIS 2.0 capture/query, GS1 Digital Link resolver, trace, recall, ledger.",
+    )
+    app.state.settings = settings
+    from api.errors import install as install_error_handlers
+
+    install_error_handlers(app)
+    for name in ROUTE_MODULES:
+        module = importlib.import_module(f"api.routes.{name}")
+        app.include_router(module.router)
+    return app
