@@ -63,12 +63,13 @@ if [[ -z "$DB_URL" ]]; then
         apt-get update -qq >/dev/null
       fi
       BUILD="$(mktemp -d)"
-      ( cd "$BUILD" && apt-get source --download-only -qq timescaledb >/dev/null )
+      chmod 755 "$BUILD"
+      ( cd "$BUILD" && apt-get source --download-only -qq timescaledb >/dev/null 2>&1 )
       ORIG="$(ls "$BUILD"/timescaledb_*.orig.tar.* | head -n1)"
       mkdir -p "$BUILD/src" && tar -xf "$ORIG" -C "$BUILD/src" --strip-components=1
       ( cd "$BUILD/src" \
         && PATH="/usr/lib/postgresql/$PGVER/bin:$PATH" ./bootstrap -DREGRESS_CHECKS=OFF -DTAP_CHECKS=OFF \
-             -DWARNINGS_AS_ERRORS=OFF -DAPACHE_ONLY=ON -DPG_CONFIG="/usr/lib/postgresql/$PGVER/bin/pg_config" >/dev/null \
+             -DWARNINGS_AS_ERRORS=OFF -DAPACHE_ONLY=ON -DPG_CONFIG="/usr/lib/postgresql/$PGVER/bin/pg_config" >/dev/null 2>&1 \
         && make -s -C build -j"$(nproc)" install >/dev/null )
       rm -rf "$BUILD"
     fi

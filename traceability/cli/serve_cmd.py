@@ -1,9 +1,29 @@
-"""Placeholder single command (filled in by its issue)."""
+"""``tracectl serve``: the API against the configured store."""
 
 from __future__ import annotations
 
 import typer
 
+from traceability.config import get_settings
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's top-level command(s) to ``app``."""
+    @app.command("serve")
+    def serve(
+        host: str = typer.Option(None, help="bind address (default: TRACE_API_HOST)"),
+        port: int = typer.Option(None, help="port (default: TRACE_API_PORT)"),
+    ) -> None:
+        """Run the HTTP API (EPCIS, resolver, trace, ledger, registry)."""
+        import uvicorn
+
+        from api.main import create_app
+        from traceability.store.service import upgrade
+
+        settings = get_settings()
+        upgrade(url=settings.effective_database_url)
+        uvicorn.run(
+            create_app(settings),
+            host=host or settings.api_host,
+            port=port or settings.api_port,
+            log_level="info",
+        )

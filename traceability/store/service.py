@@ -81,3 +81,8 @@ def current_revision(*, engine: Engine) -> str | None:
         if not sa.inspect(conn).has_table("alembic_version"):
             return None
         return conn.execute(sa.text("select version_num from alembic_version")).scalar()
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced by ``***`` (for printing)."""
+    return sa.engine.make_url(normalise_url(url)).render_as_string(hide_password=True)
