@@ -26,7 +26,7 @@ demo: install
 	$(VENV)/bin/tracectl demo
 
 services:
-	bash scripts/services.sh
+	bash .ci/services.sh
 
 test: install services
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
