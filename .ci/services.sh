@@ -88,6 +88,7 @@ if [[ -z "$DB_URL" ]]; then
     pg_ctlcluster --skip-systemctl-redirect "$PGVER" "$PGCLUSTER" start
   fi
   for _ in $(seq 1 50); do tcp_open 127.0.0.1 5432 && break; sleep 0.2; done
+  export PGOPTIONS="-c client_min_messages=warning"
   PSQL=(psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAt)
   "${PSQL[@]}" -d postgres -c "select 1" >/dev/null || instead "cannot connect to PostgreSQL at 127.0.0.1:5432 as postgres (trust auth expected)."
   if [[ "$("${PSQL[@]}" -d postgres -c "select 1 from pg_database where datname='$TEST_DB'")" != 1 ]]; then

@@ -22,6 +22,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from api.errors import install as install_error_handlers
 
     install_error_handlers(app)
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
     for name in ROUTE_MODULES:
         module = importlib.import_module(f"api.routes.{name}")
         app.include_router(module.router)
