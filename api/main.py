@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from api.errors import install as install_error_handlers
 
     install_error_handlers(app)
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}

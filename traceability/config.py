@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from traceability.errors import ConfigError
 
-DEFAULT_SECRET = "change-me-dev-only"  # noqa: S105 - refused in production mode
+DEFAULT_SECRET = "change-me-dev-only"  # refused in production mode
 
 
 class Settings(BaseSettings):

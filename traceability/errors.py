@@ -36,7 +36,9 @@ class TraceError(Exception):
         if self.field is not None:
             out["field"] = self.field
         if self.value is not None:
-            out["value"] = self.value if isinstance(self.value, (str, int, float, bool)) else repr(self.value)
+            out["value"] = (
+                self.value if isinstance(self.value, (str, int, float, bool)) else repr(self.value)
+            )
         return out
 
 

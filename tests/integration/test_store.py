@@ -31,9 +31,17 @@ def test_migrations_reach_head_and_round_trip(engine: Engine) -> None:
     t = datetime(2026, 11, 27, 8, 15, 2, 331000, tzinfo=UTC)
     with Session(engine) as s:
         s.add(Party(id="p1", name="重庆农场", uscc="91350100M000100Y43", roles=["producer"]))
-        s.add(EventRow(event_hash="ni:///sha-256;ab?ver=CBV2.0", event_time=t,
-                       event_type="ObjectEvent", action="OBSERVE", ledger_index=0,
-                       recorded_at=t, body={"type": "ObjectEvent", "epcList": ["urn:x"]}))
+        s.add(
+            EventRow(
+                event_hash="ni:///sha-256;ab?ver=CBV2.0",
+                event_time=t,
+                event_type="ObjectEvent",
+                action="OBSERVE",
+                ledger_index=0,
+                recorded_at=t,
+                body={"type": "ObjectEvent", "epcList": ["urn:x"]},
+            )
+        )
         s.commit()
     with Session(engine) as s:
         party = s.exec(select(Party)).one()

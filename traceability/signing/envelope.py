@@ -64,16 +64,25 @@ class Envelope:
         try:
             doc = json.loads(payload.decode("utf-8"))
         except UnicodeDecodeError as exc:
-            raise EnvelopeError(f"payload is not UTF-8: {exc.reason} at byte {exc.start}",
-                                field="payload", value=exc.start) from None
+            raise EnvelopeError(
+                f"payload is not UTF-8: {exc.reason} at byte {exc.start}",
+                field="payload",
+                value=exc.start,
+            ) from None
         except json.JSONDecodeError as exc:
-            raise EnvelopeError(f"payload is not JSON: {exc.msg} at line {exc.lineno} "
-                                f"column {exc.colno}", field="payload", value=exc.pos) from None
+            raise EnvelopeError(
+                f"payload is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                field="payload",
+                value=exc.pos,
+            ) from None
         except RecursionError:
             raise EnvelopeError("payload JSON nests too deeply", field="payload") from None
         if not isinstance(doc, dict):
-            raise EnvelopeError(f"envelope must be a JSON object, got {type(doc).__name__}",
-                                field="payload", value=type(doc).__name__)
+            raise EnvelopeError(
+                f"envelope must be a JSON object, got {type(doc).__name__}",
+                field="payload",
+                value=type(doc).__name__,
+            )
         return cls.from_dict(doc, raw=payload)
 
     @classmethod
@@ -83,33 +92,60 @@ class Envelope:
         if extra:
             raise EnvelopeError(f"unexpected envelope member {extra[0]!r}", field=extra[0])
         if doc.get("v") != ENVELOPE_VERSION or isinstance(doc.get("v"), bool):
-            raise EnvelopeError(f"envelope version must be {ENVELOPE_VERSION}, got {doc.get('v')!r}",
-                                field="v", value=_short(doc.get("v")))
+            raise EnvelopeError(
+                f"envelope version must be {ENVELOPE_VERSION}, got {doc.get('v')!r}",
+                field="v",
+                value=_short(doc.get("v")),
+            )
         device = _string(doc, "device", _DEVICE_RE, "1-64 characters [A-Za-z0-9_.-]")
         key = _string(doc, "key", re.compile(r"^[\x21-\x7e]{1,64}$"), "a key id")
         seq = _string(doc, "seq", _SEQ_RE, "a decimal string without leading zeros")
-        sent_at = _string(doc, "sent_at", re.compile(r"^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d)$"),
-                          "an RFC 3339 timestamp")
+        sent_at = _string(
+            doc,
+            "sent_at",
+            re.compile(r"^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d)$"),
+            "an RFC 3339 timestamp",
+        )
         sig_text = _string(doc, "sig", _B64URL_SIG_RE, "86 characters of base64url (64 bytes)")
         events = doc.get("events")
         if not isinstance(events, list) or not events:
-            raise EnvelopeError("events must be a non-empty list", field="events",
-                                value=_short(events))
+            raise EnvelopeError(
+                "events must be a non-empty list", field="events", value=_short(events)
+            )
         for i, ev in enumerate(events):
             if not isinstance(ev, dict):
-                raise EnvelopeError(f"events[{i}] must be an object", field=f"events[{i}]",
-                                    value=_short(ev))
+                raise EnvelopeError(
+                    f"events[{i}] must be an object", field=f"events[{i}]", value=_short(ev)
+                )
         reply_to = doc.get("reply_to")
-        if reply_to is not None and (not isinstance(reply_to, str) or not reply_to
-                                     or any(c in reply_to for c in "+#\x00")):
-            raise EnvelopeError("reply_to must be a topic name without wildcards",
-                                field="reply_to", value=_short(reply_to))
-        return cls(device=device, key=key, seq=seq, sent_at=sent_at, events=events,
-                   sig=signing.b64url_decode(sig_text), reply_to=reply_to, raw=raw)
+        if reply_to is not None and (
+            not isinstance(reply_to, str) or not reply_to or any(c in reply_to for c in "+#\x00")
+        ):
+            raise EnvelopeError(
+                "reply_to must be a topic name without wildcards",
+                field="reply_to",
+                value=_short(reply_to),
+            )
+        return cls(
+            device=device,
+            key=key,
+            seq=seq,
+            sent_at=sent_at,
+            events=events,
+            sig=signing.b64url_decode(sig_text),
+            reply_to=reply_to,
+            raw=raw,
+        )
 
     def unsigned(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"v": ENVELOPE_VERSION, "device": self.device, "key": self.key,
-                               "seq": self.seq, "sent_at": self.sent_at, "events": self.events}
+        doc: dict[str, Any] = {
+            "v": ENVELOPE_VERSION,
+            "device": self.device,
+            "key": self.key,
+            "seq": self.seq,
+            "sent_at": self.sent_at,
+            "events": self.events,
+        }
         if self.reply_to is not None:
             doc["reply_to"] = self.reply_to
         return doc
@@ -128,8 +164,12 @@ class Envelope:
 
 def verify_signature(envelope: Envelope, *, public_key: bytes) -> None:
     """Raise ``BadSignatureError`` unless ``sig`` verifies over the canonical bytes."""
-    signing.verify_or_raise(public_key=public_key, message=envelope.signing_bytes(),
-                            signature=envelope.sig, what=f"envelope {envelope.device}/{envelope.seq}")
+    signing.verify_or_raise(
+        public_key=public_key,
+        message=envelope.signing_bytes(),
+        signature=envelope.sig,
+        what=f"envelope {envelope.device}/{envelope.seq}",
+    )
 
 
 def build(
@@ -145,7 +185,10 @@ def build(
     """Sign and serialise an envelope; returns the UTF-8 JSON payload to publish."""
     when = (sent_at or datetime.now(UTC)).astimezone(UTC)
     doc: dict[str, Any] = {
-        "v": ENVELOPE_VERSION, "device": device, "key": key_id, "seq": str(seq),
+        "v": ENVELOPE_VERSION,
+        "device": device,
+        "key": key_id,
+        "seq": str(seq),
         "sent_at": when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z",
         "events": events,
     }
@@ -158,8 +201,9 @@ def build(
 def _string(doc: dict[str, Any], name: str, pattern: re.Pattern[str], expected: str) -> str:
     value = doc.get(name)
     if not isinstance(value, str) or not pattern.match(value):
-        raise EnvelopeError(f"{name} must be {expected}, got {_short(value)!r}", field=name,
-                            value=_short(value))
+        raise EnvelopeError(
+            f"{name} must be {expected}, got {_short(value)!r}", field=name, value=_short(value)
+        )
     return value
 
 

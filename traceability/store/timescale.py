@@ -63,7 +63,8 @@ def bucket_expression(column: str, width: str, dialect: str) -> str:
     if dialect == "postgresql":
         return f"time_bucket(interval '{width}', {column})"
     seconds = _interval_seconds(width)
-    return f"datetime((cast(strftime('%s', {column}) as integer) / {seconds}) * {seconds}, 'unixepoch')"
+    epoch = f"cast(strftime('%s', {column}) as integer)"
+    return f"datetime(({epoch} / {seconds}) * {seconds}, 'unixepoch')"
 
 
 def _interval_seconds(width: str) -> int:

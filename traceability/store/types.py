@@ -36,5 +36,6 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
+
 # A 64-bit autoincrementing key on PostgreSQL that is SQLite's rowid alias there.
 BigIntId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
