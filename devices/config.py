@@ -1,0 +1,37 @@
+"""A device's configuration: identity, where it stands, what its reads mean, how it publishes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from devices.ids import DEFAULT_CP_LEN
+
+
+class DeviceConfig(BaseModel):
+    """What a device adds to every read: why (bizStep/disposition) and where (read point)."""
+
+    device_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    read_point: str | None = Field(default=None, description="urn:epc:id:sgln:... default")
+    biz_location: str | None = None
+    biz_step: str = "inspecting"
+    disposition: str | None = "active"
+    action: str = "OBSERVE"
+    antenna_read_points: dict[int, str] = Field(
+        default_factory=dict, description="antenna number -> read point (SGLN URN)"
+    )
+    collapse_window_s: float = 2.0
+    timezone_offset: str = "+08:00"
+    company_prefix_len: int = DEFAULT_CP_LEN
+    data_dir: Path = Path("./.suyuan/device")
+    batch_max_events: int = 50
+    batch_max_ms: int = 200
+
+    def read_point_for(self, antenna: int | None) -> str | None:
+        if antenna is not None and antenna in self.antenna_read_points:
+            return self.antenna_read_points[antenna]
+        return self.read_point
+
+    def topic(self, kind: str) -> str:
+        return f"trace/v1/{self.device_id}/{kind}"

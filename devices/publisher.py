@@ -1,0 +1,358 @@
+"""Store-and-forward publisher: signed envelopes go through the disk outbox to MQTT at QoS 1.
+
+Every envelope is first committed to the :class:`~devices.queue.Outbox` (seq allocated and
+signed in the same transaction), then handed to paho in seq order, at most ``window`` at a
+time; it leaves the outbox only when its PUBACK arrives. paho re-sends un-acked messages on
+reconnect; after a process restart everything still queued is handed over again from the
+oldest. The device keeps a retained ``online`` on ``trace/v1/{device}/status`` and leaves a
+retained ``offline`` will. TCP_NODELAY is set on the socket as soon as it opens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import queue
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from devices.keys import DeviceKeyPair
+from devices.queue import Outbox
+from traceability.errors import ConfigError
+from traceability.signing.envelope import build
+
+log = logging.getLogger(__name__)
+Event = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerAddress:
+    host: str
+    port: int
+    tls: bool = False
+    username: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def parse(cls, url: str) -> BrokerAddress:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("mqtt", "mqtts", "tcp") or not parsed.hostname:
+            raise ConfigError(
+                f"broker URL must be mqtt://host:port, got {url!r}", field="broker_url", value=url
+            )
+        tls = parsed.scheme == "mqtts"
+        return cls(
+            host=parsed.hostname,
+            port=parsed.port or (8883 if tls else 1883),
+            tls=tls,
+            username=parsed.username,
+            password=parsed.password,
+        )
+
+
+@dataclass
+class _Verdicts:
+    by_seq: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    cond: threading.Condition = field(default_factory=threading.Condition)
+
+
+class Publisher:
+    """One device's MQTT connection, outbox and batcher. Thread-safe; use as a context manager."""
+
+    def __init__(
+        self,
+        *,
+        key: DeviceKeyPair,
+        broker_url: str,
+        data_dir: Path,
+        client_id: str | None = None,
+        window: int = 20,
+        batch_max_events: int = 50,
+        batch_max_ms: int = 200,
+        keepalive: int = 30,
+        reconnect_max_s: int = 30,
+        protocol: int = 5,
+        subscribe_verdicts: bool = False,
+        on_verdict: Callable[[str, dict[str, Any]], None] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.key = key
+        self.device = key.device_id
+        self.broker = BrokerAddress.parse(broker_url)
+        self.outbox = Outbox(data_dir / f"{self.device}.outbox.sqlite3")
+        self.window = window
+        self.batch_max_events = batch_max_events
+        self.batch_max_s = batch_max_ms / 1000
+        self.clock = clock
+        self.protocol = protocol
+        self.subscribe_verdicts = subscribe_verdicts or on_verdict is not None
+        self.on_verdict = on_verdict
+        self.verdicts = _Verdicts()
+        self.status_topic = f"trace/v1/{self.device}/status"
+        self.events_topic = f"trace/v1/{self.device}/events"
+        self.verdict_topic = f"trace/v1/{self.device}/verdicts"
+        self._lock = threading.RLock()
+        self._acked = threading.Condition(self._lock)
+        self._inflight: dict[int, int] = {}  # paho mid -> seq (worker thread only)
+        self._acks: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._handed_up_to = 0  # highest seq handed to paho in this process
+        self._connected = False
+        self._buffer: list[Event] = []
+        self._buffer_since: float | None = None
+        self._closing = threading.Event()
+        self._worker = threading.Thread(
+            target=self._work, daemon=True, name=f"outbox-{self.device}"
+        )
+        self._client = self._make_client(
+            client_id or f"suyuan-device-{self.device}", keepalive, reconnect_max_s
+        )
+        self.keepalive = keepalive
+
+    # ---- lifecycle -----------------------------------------------------------------------
+
+    def _make_client(self, client_id: str, keepalive: int, reconnect_max_s: int) -> mqtt.Client:
+        v5 = self.protocol == 5
+        client = mqtt.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=MQTTProtocolVersion.MQTTv5 if v5 else MQTTProtocolVersion.MQTTv311,
+            clean_session=None if v5 else not self.subscribe_verdicts,
+        )
+        if self.broker.username:
+            client.username_pw_set(self.broker.username, self.broker.password)
+        if self.broker.tls:
+            client.tls_set()
+        client.max_inflight_messages_set(self.window)
+        client.max_queued_messages_set(0)
+        client.reconnect_delay_set(min_delay=1, max_delay=reconnect_max_s)
+        client.will_set(self.status_topic, b"offline", qos=1, retain=True)
+        client.on_socket_open = self._on_socket_open
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_publish = self._on_publish
+        client.on_message = self._on_message
+        return client
+
+    def start(self) -> Publisher:
+        kwargs: dict[str, Any] = {}
+        if self.protocol == 5:
+            props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            props.SessionExpiryInterval = 86400 if self.subscribe_verdicts else 0
+            kwargs = {"clean_start": not self.subscribe_verdicts, "properties": props}
+        self._client.connect_async(self.broker.host, self.broker.port, self.keepalive, **kwargs)
+        self._client.loop_start()
+        self._worker.start()
+        return self
+
+    def __enter__(self) -> Publisher:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self, *, drain_timeout: float = 5.0) -> None:
+        """Flush the batch, wait (bounded) for the outbox to drain, say ``offline``, disconnect."""
+        self.flush()
+        if self._connected:
+            self.wait_drained(timeout=drain_timeout)
+            info = self._client.publish(self.status_topic, b"offline", qos=1, retain=True)
+            with contextlib.suppress(RuntimeError, ValueError):
+                info.wait_for_publish(timeout=2.0)
+            self._client.disconnect()
+        self._shutdown()
+
+    def abort(self) -> None:
+        """Die like a device losing power: no DISCONNECT, the socket just goes (will fires)."""
+        self._client.loop_stop()
+        sock = self._client.socket()
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        self._closing.set()
+        self._wake.set()
+        if self._worker.is_alive():
+            self._worker.join(timeout=2)
+        self.outbox.close()
+
+    def _shutdown(self) -> None:
+        self._closing.set()
+        self._client.loop_stop()
+        self._wake.set()
+        if self._worker.is_alive():
+            self._worker.join(timeout=2)
+        self.outbox.close()
+
+    # ---- sending -------------------------------------------------------------------------
+
+    def send(self, events: list[Event], *, reply: bool = False) -> int:
+        """Sign ``events`` into one envelope now, queue it on disk, and publish; returns seq."""
+        reply_to = self.verdict_topic if reply else None
+        seq = self.outbox.append(
+            topic=self.events_topic,
+            build=lambda s: build(
+                device=self.device,
+                key_id=self.key.key_id,
+                seed=self.key.seed,
+                seq=s,
+                events=events,
+                reply_to=reply_to,
+                sent_at=self.clock(),
+            ),
+        )
+        self._wake.set()
+        return seq
+
+    def submit(self, events: list[Event]) -> None:
+        """Add events to the current batch (sent at ``batch_max_events`` or ``batch_max_ms``)."""
+        with self._lock:
+            if not self._buffer:
+                self._buffer_since = time.monotonic()
+            self._buffer.extend(events)
+            full = len(self._buffer) >= self.batch_max_events
+        if full:
+            self.flush()
+
+    def flush(self) -> list[int]:
+        """Send whatever is batched now (in envelopes of at most ``batch_max_events``)."""
+        with self._lock:
+            pending, self._buffer, self._buffer_since = self._buffer, [], None
+        n = self.batch_max_events
+        return [self.send(pending[i : i + n]) for i in range(0, len(pending), n)]
+
+    def _work(self) -> None:
+        """The one thread that hands envelopes to paho and retires them on PUBACK.
+
+        paho's callbacks only enqueue acks and set flags: they run under paho's own mutexes,
+        so taking our lock there (while this thread holds it inside ``publish``) could deadlock.
+        """
+        while not self._closing.is_set():
+            self._wake.wait(0.01)
+            self._wake.clear()
+            retired = False
+            while True:
+                try:
+                    mid = self._acks.get_nowait()
+                except queue.Empty:
+                    break
+                with self._acked:
+                    seq = self._inflight.pop(mid, None)
+                    if seq is not None:
+                        self.outbox.remove(seq)
+                        retired = True
+            if retired:
+                with self._acked:
+                    self._acked.notify_all()
+            with self._lock:
+                since = self._buffer_since
+            if since is not None and time.monotonic() - since >= self.batch_max_s:
+                self.flush()
+            if not self._closing.is_set():
+                self._pump()
+
+    def _pump(self) -> None:
+        """Hand queued envelopes to paho, oldest first, keeping at most ``window`` in flight."""
+        if not self._connected:
+            return
+        with self._lock:
+            room = self.window - len(self._inflight)
+            if room <= 0:
+                return
+            for item in self.outbox.peek(after=self._handed_up_to, limit=room):
+                props = None
+                if self.protocol == 5:
+                    props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+                    props.CorrelationData = str(item.seq).encode()
+                info = self._client.publish(item.topic, item.payload, qos=1, properties=props)
+                self._inflight[info.mid] = item.seq
+                self._handed_up_to = item.seq
+
+    def pending(self) -> int:
+        """Envelopes (and batched events, as one) not yet acknowledged by the broker."""
+        with self._lock:
+            return len(self.outbox) + (1 if self._buffer else 0)
+
+    def wait_drained(self, *, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._acked:
+            while len(self.outbox) > 0 or self._buffer:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._acked.wait(min(left, 0.1))
+        return True
+
+    def wait_connected(self, *, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self._connected and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self._connected
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
+    def wait_verdict(self, seq: int | str, *, timeout: float) -> list[dict[str, Any]]:
+        """Verdict messages received for the envelope ``seq`` (empty on timeout)."""
+        key = str(seq)
+        with self.verdicts.cond:
+            self.verdicts.cond.wait_for(lambda: key in self.verdicts.by_seq, timeout=timeout)
+            return list(self.verdicts.by_seq.get(key, []))
+
+    # ---- paho callbacks (network thread) ---------------------------------------------------
+
+    def _on_socket_open(self, _c: mqtt.Client, _u: Any, sock: Any) -> None:
+        if isinstance(sock, socket.socket):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        if reason.is_failure:
+            log.warning("device %s: broker refused connection: %s", self.device, reason)
+            return
+        sock = client.socket()
+        if isinstance(sock, socket.socket):  # belt and braces: also set after CONNACK
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        client.publish(self.status_topic, b"online", qos=1, retain=True)
+        if self.subscribe_verdicts:
+            client.subscribe(self.verdict_topic, qos=1)
+        self._connected = True
+        self._wake.set()
+
+    def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        self._connected = False
+        log.info("device %s: disconnected (%s); paho reconnects with backoff", self.device, reason)
+
+    def _on_publish(self, _c: mqtt.Client, _u: Any, mid: int, _rc: Any, _p: Any) -> None:
+        self._acks.put(mid)
+        self._wake.set()
+
+    def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        try:
+            doc = json.loads(msg.payload)
+        except ValueError:
+            log.warning("device %s: undecodable verdict on %s", self.device, msg.topic)
+            return
+        corr = getattr(msg.properties, "CorrelationData", None) if msg.properties else None
+        seq = corr.decode() if isinstance(corr, bytes) else None
+        if seq is None and isinstance(doc, dict):
+            seq = str(doc.get("seq") or doc.get("envelope_seq") or "")
+        payload = doc if isinstance(doc, dict) else {"verdicts": doc}
+        with self.verdicts.cond:
+            self.verdicts.by_seq.setdefault(seq or "", []).append(payload)
+            self.verdicts.cond.notify_all()
+        if self.on_verdict is not None:
+            self.on_verdict(seq or "", payload)
