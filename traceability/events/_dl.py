@@ -1,0 +1,302 @@
+"""Normalise GS1 identifiers to constrained canonical GS1 Digital Link URIs (for the event hash).
+
+This is the identifier-canonicalisation step of the CBV 2.0 event hash (CBV 2.0 §8.9, rules on
+EPC URIs / Digital Link URIs), written to give the same results as the reference
+implementation (RalphTro/epcis-event-hash-generator, ``dl_normaliser``):
+
+* EPC URIs (``urn:epc:id:*``), EPC class URIs (``urn:epc:class:lgtin``) and EPC ID pattern URIs
+  (``urn:epc:idpat:*``) become ``https://id.gs1.org/<AI>/<key>[/<qualifier AI>/<value>]``, check
+  digit computed, URL-unsafe characters of serials percent-encoded;
+* GS1 Digital Link URIs are moved to the ``id.gs1.org`` domain, key short names replaced by AIs,
+  GTINs padded to 14 digits, query strings, CPV and (when a serial is present) lot removed;
+  the result must then match one of the accepted canonical shapes, else the value is left
+  alone (``None`` is returned).
+
+Anything else returns ``None`` (the caller keeps the value unchanged).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+__all__ = ["gs1_check_digit", "normalise"]
+
+_RAW = (
+    r"(?:%2[125-9A-Fa-f]|%3[0-9A-Fa-f]|%4[1-9A-Fa-f]|%5[0-9AaFf]|%6[1-9A-Fa-f]|%7[0-9Aa]"
+    r"|[!')(*+,.0-9:;=A-Za-z_-])"
+)
+_CPI = r"(?:%2[3dfDF]|%3[0-9]|%4[1-9A-Fa-f]|%5[0-9Aa]|[0-9A-Z-])"
+# character set of the accepted canonical Digital Link values (reference: no '%')
+_DLC = r"[\x22\x27\x2D\x2E\x30-\x39\x3B-\x3F\x41-\x5A\x5F\x61-\x7A]"
+
+_EPC = re.compile(r"^urn:epc:(id|class|idpat):([a-z]+):(.*)$")
+
+
+def gs1_check_digit(digits: str) -> int:
+    """GS1 mod-10 check digit of ``digits`` (the key without its check digit)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        total += int(ch) * (3 if i % 2 == 0 else 1)
+    return (10 - total % 10) % 10
+
+
+def _with_cd(raw: str) -> str:
+    return raw + str(gs1_check_digit(raw))
+
+
+def _enc(value: str) -> str:
+    return (
+        value.replace("!", "%21")
+        .replace("(", "%28")
+        .replace(")", "%29")
+        .replace("*", "%2A")
+        .replace("+", "%2B")
+        .replace(",", "%2C")
+        .replace(":", "%3A")
+    )
+
+
+def _split_cp(
+    body: str, total: int, *, allow_empty_ref: bool = False
+) -> tuple[str, str, str] | None:
+    """Split ``cp.ref[.rest]`` where len(cp)+len(ref) == total and 6 <= len(cp) <= 12."""
+    parts = body.split(".", 2)
+    if len(parts) < 2:
+        return None
+    cp, ref = parts[0], parts[1]
+    rest = parts[2] if len(parts) == 3 else None
+    if not (cp.isdigit() and 6 <= len(cp) <= 12 and len(cp) + len(ref) == total):
+        return None
+    if ref and not ref.isdigit():
+        return None
+    if not ref and not allow_empty_ref:
+        return None
+    return cp, ref, rest if rest is not None else "\0"
+
+
+def _gtin(cp: str, ref: str) -> str:
+    return _with_cd(ref[:1] + cp + ref[1:])
+
+
+_SERIAL20 = re.compile(_RAW + r"{1,20}$")
+_SERIAL28 = re.compile(_RAW + r"{1,28}$")
+_SERIAL16 = re.compile(_RAW + r"{1,16}$")
+_GDTI_SER = re.compile(_RAW + r"{0,19}$")
+_CPI_REF = re.compile(_CPI + r"+$")
+_DIGITS12 = re.compile(r"\d{1,12}$")
+
+
+def _epc(kind: str, scheme: str, body: str) -> str | None:
+    if kind == "id":
+        if scheme == "sgtin" or scheme == "upui":
+            s = _split_cp(body, 13)
+            if s is None or s[2] == "\0":
+                return None
+            cp, ref, ser = s
+            if scheme == "sgtin" and _SERIAL20.match(ser):
+                return f"https://id.gs1.org/01/{_gtin(cp, ref)}/21/{_enc(ser)}"
+            if scheme == "upui" and _SERIAL28.match(ser):
+                return f"https://id.gs1.org/01/{_gtin(cp, ref)}/235/{_enc(ser)}"
+            return None
+        if scheme in ("sscc", "gsrn", "gsrnp", "gsin"):
+            total = {"sscc": 17, "gsrn": 17, "gsrnp": 17, "gsin": 16}[scheme]
+            s = _split_cp(body, total)
+            if s is None or s[2] != "\0":
+                return None
+            cp, ref, _ = s
+            if scheme == "sscc":
+                return "https://id.gs1.org/00/" + _with_cd(ref[:1] + cp + ref[1:])
+            ai = {"gsrn": "8018", "gsrnp": "8017", "gsin": "402"}[scheme]
+            return f"https://id.gs1.org/{ai}/{_with_cd(cp + ref)}"
+        if scheme == "sgln":
+            s = _split_cp(body, 12, allow_empty_ref=True)
+            if s is None or s[2] == "\0" or not _SERIAL20.match(s[2]):
+                return None
+            gln = _with_cd(s[0] + s[1])
+            if s[2] == "0":
+                return f"https://id.gs1.org/414/{gln}"
+            return f"https://id.gs1.org/414/{gln}/254/{_enc(s[2])}"
+        if scheme == "pgln":
+            s = _split_cp(body, 12, allow_empty_ref=True)
+            if s is None or s[2] != "\0":
+                return None
+            return f"https://id.gs1.org/417/{_with_cd(s[0] + s[1])}"
+        if scheme == "grai":
+            s = _split_cp(body, 12, allow_empty_ref=True)
+            if s is None or s[2] == "\0" or not _SERIAL16.match(s[2]):
+                return None
+            return f"https://id.gs1.org/8003/{_with_cd('0' + s[0] + s[1])}{_enc(s[2])}"
+        if scheme == "gdti":
+            s = _split_cp(body, 12, allow_empty_ref=True)
+            if s is None or s[2] == "\0" or not _GDTI_SER.match(s[2]):
+                return None
+            return f"https://id.gs1.org/253/{_with_cd(s[0] + s[1])}{_enc(s[2])}"
+        if scheme == "sgcn":
+            s = _split_cp(body, 12, allow_empty_ref=True)
+            if s is None or s[2] == "\0" or not _DIGITS12.match(s[2]):
+                return None
+            return f"https://id.gs1.org/255/{_with_cd(s[0] + s[1])}{s[2]}"
+        if scheme in ("giai", "ginc"):
+            cp, _, ref = body.partition(".")
+            if not (cp.isdigit() and 6 <= len(cp) <= 12 and ref):
+                return None
+            if not re.match(_RAW + f"{{1,{30 - len(cp)}}}$", ref):
+                return None
+            ai = "8004" if scheme == "giai" else "401"
+            return f"https://id.gs1.org/{ai}/{cp}{_enc(ref)}"
+        if scheme == "cpi":
+            cp, _, rest = body.partition(".")
+            ref, sep, ser = rest.rpartition(".")
+            if not (cp.isdigit() and 6 <= len(cp) <= 12 and sep and _DIGITS12.match(ser)):
+                return None
+            if not _CPI_REF.match(ref) or len(re.findall(_CPI, ref)) > 30 - len(cp):
+                return None
+            return f"https://id.gs1.org/8010/{_enc(cp + ref)}/8011/{ser}"
+        if scheme == "itip":
+            m = re.match(r"^(\d+)\.(\d+)\.(\d{2})\.(\d{2})\.(.*)$", body)
+            if not m or not (6 <= len(m[1]) <= 12 and len(m[1]) + len(m[2]) == 13):
+                return None
+            if not _SERIAL20.match(m[5]):
+                return None
+            return f"https://id.gs1.org/8006/{_gtin(m[1], m[2])}{m[3]}{m[4]}/21/{_enc(m[5])}"
+        return None
+    if kind == "class":
+        if scheme != "lgtin":
+            return None
+        s = _split_cp(body, 13)
+        if s is None or s[2] == "\0" or not _SERIAL20.match(s[2]):
+            return None
+        return f"https://id.gs1.org/01/{_gtin(s[0], s[1])}/10/{_enc(s[2])}"
+    # idpat
+    if scheme in ("sgtin", "upui"):
+        s = _split_cp(body, 13)
+        if s is None or s[2] != "*":
+            return None
+        return f"https://id.gs1.org/01/{_gtin(s[0], s[1])}"
+    if scheme in ("grai", "gdti", "sgcn"):
+        s = _split_cp(body, 12, allow_empty_ref=True)
+        if s is None or s[2] != "*":
+            return None
+        if scheme == "grai":
+            return f"https://id.gs1.org/8003/{_with_cd('0' + s[0] + s[1])}"
+        ai = "253" if scheme == "gdti" else "255"
+        return f"https://id.gs1.org/{ai}/{_with_cd(s[0] + s[1])}"
+    if scheme == "cpi":
+        cp, _, rest = body.partition(".")
+        ref, sep, star = rest.rpartition(".")
+        if not (cp.isdigit() and 6 <= len(cp) <= 12 and sep and star == "*"):
+            return None
+        if not _CPI_REF.match(ref):
+            return None
+        return f"https://id.gs1.org/8010/{_enc(cp + ref)}"
+    if scheme == "itip":
+        m = re.match(r"^(\d+)\.(\d+)\.(\d{2})\.(\d{2})\.\*$", body)
+        if not m or not (6 <= len(m[1]) <= 12 and len(m[1]) + len(m[2]) == 13):
+            return None
+        return f"https://id.gs1.org/8006/{_gtin(m[1], m[2])}{m[3]}{m[4]}"
+    return None
+
+
+_KEYS = (
+    "01|gtin|8006|itip|8010|cpid|414|gln|417|party|8017|gsrnp|8018|gsrn|255|gcn|00|sscc|"
+    "253|gdti|401|ginc|402|gsin|8003|grai|8004|giai"
+)
+_DL_ENTRY = re.compile(
+    r"^https?:(//((([^/?#]*)@)?([^/?#:]*)(:([^/?#]*))?))?((([^?#]*)(/(" + _KEYS + r")/)"
+    r"(\d{4}[^/]+)(/[^/]+/[^/]+)?[/]?(\?([^?\n]*))?(#([^\n]*))?)|(/[A-Za-z_-]{10}$))"
+)
+_SHORT = (
+    ("/gtin/", "/01/"), ("/itip/", "/8006/"), ("/cpid/", "/8010/"), ("/gln/", "/414/"),
+    ("/party/", "/417/"), ("/gsrnp/", "/8017/"), ("/gsrn/", "/8018/"), ("/gcn/", "/255/"),
+    ("/sscc/", "/00/"), ("/gdti/", "/253/"), ("/ginc/", "/401/"), ("/gsin/", "/402/"),
+    ("/grai/", "/8003/"), ("/giai/", "/8004/"), ("/cpv/", "/22/"), ("/lot/", "/10/"),
+    ("/ser/", "/21/"),
+)  # fmt: skip
+_CANON_DOMAIN = re.compile(
+    r"^https://id.gs1.org/(01|8006|8010|414|417|8017|8018|255|00|253|401|402|8003|8004)/(\d{4}[^/]+)"
+)
+_DOMAIN_ORDER = ("/00/", "/01/", "/253/", "/255/", "/401/", "/402/", "/414/", "/417/",
+                 "/8003/", "/8004/", "/8006/", "/8010/", "/8017/", "/8018/")  # fmt: skip
+_CPV_ONLY = re.compile(r"https://id.gs1.org/(8006/\d{18}|01/\d{14})/22/(" + _DLC + r"{0,20})$")
+_CPV_MORE = re.compile(
+    r"https://id.gs1.org/(8006/\d{18}|01/\d{14})/22/([/" + _DLC[1:] + r"{0,20})$"
+)
+_LOT_SER = re.compile(
+    r"https://id.gs1.org/(8006/\d{18}|01/\d{14})/10/(" + _DLC + r"{0,20})/21/(" + _DLC + r"{0,20})$"
+)
+_VALID = [
+    re.compile(p)
+    for p in (
+        r"https://id.gs1.org/00/\d{18}$",
+        r"https://id.gs1.org/01/\d{14}/21/" + _DLC + r"{0,20}$",
+        r"https://id.gs1.org/01/\d{14}/10/" + _DLC + r"{0,20}$",
+        r"https://id.gs1.org/01/\d{14}$",
+        r"https://id.gs1.org/01/\d{14}/235/" + _DLC + r"{0,28}$",
+        r"https://id.gs1.org/253/\d{13}" + _DLC + r"{0,17}$",
+        r"https://id.gs1.org/255/\d{13}\d{0,12}$",
+        r"https://id.gs1.org/401/" + _DLC + r"{0,30}$",
+        r"https://id.gs1.org/402/\d{17}$",
+        r"https://id.gs1.org/414/\d{13}$",
+        r"https://id.gs1.org/414/\d{13}/254/" + _DLC + r"{0,20}$",
+        r"https://id.gs1.org/417/\d{13}$",
+        r"https://id.gs1.org/8003/\d{14}" + _DLC + r"{0,16}$",
+        r"https://id.gs1.org/8004/" + _DLC + r"{0,30}$",
+        r"https://id.gs1.org/8006/\d{18}/21/" + _DLC + r"{0,20}$",
+        r"https://id.gs1.org/8006/\d{18}/10/" + _DLC + r"{0,20}$",
+        r"https://id.gs1.org/8006/\d{18}$",
+        r"https://id.gs1.org/8010/[\x23\x2D\x2F\x30-\x39\x41-\x5A]{0,30}/8011/\d{0,12}$",
+        r"https://id.gs1.org/8010/[\x23\x2D\x2F\x30-\x39\x41-\x5A]{0,30}$",
+        r"https://id.gs1.org/8017/\d{18}$",
+        r"https://id.gs1.org/8018/\d{18}$",
+    )
+]
+
+
+def _digital_link(uri: str) -> str | None:
+    if _DL_ENTRY.match(uri) is None:
+        return None
+    q = uri.find("?")
+    if q >= 0:
+        uri = uri[:q]
+    for short, ai in _SHORT:
+        uri = uri.replace(short, ai)
+    if _CANON_DOMAIN.match(uri) is None:
+        for seg in _DOMAIN_ORDER:
+            pos = uri.find(seg)
+            if pos != -1:
+                uri = "https://id.gs1.org" + uri[pos:]
+                break
+    if re.match(r"^https://id.gs1.org/01/\d{14}", uri) is None:
+        if re.match(r"^https://id.gs1.org/01/\d{13}", uri):
+            uri = uri.replace("/01/", "/01/0")
+        elif re.match(r"^https://id.gs1.org/01/\d{12}", uri):
+            uri = uri.replace("/01/", "/01/00")
+        elif re.match(r"^https://id.gs1.org/01/\d{8}", uri):
+            uri = uri.replace("/01/", "/01/000000")
+    cut = uri.find("/22/")
+    after = uri[cut + 4 :]
+    if _CPV_ONLY.match(uri):
+        uri = uri[:cut] + after[after.find("/") : -1]
+    if _CPV_MORE.match(uri):
+        uri = uri[:cut] + after[after.find("/") :]
+    if _LOT_SER.match(uri):
+        rest = uri[uri.find("/10/") + 4 :]
+        uri = uri[: uri.find("/10/")] + rest[rest.find("/") :]
+    for pattern in _VALID:
+        if pattern.match(uri):
+            return uri
+    return None
+
+
+@lru_cache(maxsize=65536)
+def normalise(uri: str) -> str | None:
+    """Canonical constrained GS1 Digital Link URI for ``uri``, or ``None`` if it is not one."""
+    if "." not in uri:
+        return None
+    if uri.startswith("urn:epc:"):
+        m = _EPC.match(uri)
+        return _epc(m[1], m[2], m[3]) if m else None
+    if uri.startswith("http"):
+        return _digital_link(uri)
+    return None
