@@ -1,0 +1,165 @@
+"""Request/response models of the registry (tables: :mod:`traceability.registry.models`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+
+from traceability.identifiers.cn import USCC_CHARS, uscc_check_char
+from traceability.identifiers.gs1 import gtin_check_digit
+from traceability.registry.models import CreditStatus, DeviceStatus, ProductCategory
+
+_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+
+def uscc_problem(code: str | None) -> str | None:
+    """Why a USCC fails its check character (None when it passes or is absent)."""
+    if code is None:
+        return None
+    if len(code) != 18 or any(c not in USCC_CHARS for c in code):
+        return "not 18 characters of 0-9 and A-Y without I, O, S, V, Z"
+    expected = uscc_check_char(code[:17])
+    if code[17] != expected:
+        return f"check character should be {expected}, got {code[17]}"
+    return None
+
+
+def _gs1_ok(key: str) -> bool:
+    return gtin_check_digit(key[:-1]) == key[-1]
+
+
+def _gs1_key(value: str | None, length: int, label: str) -> str | None:
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) != length:
+        raise ValueError(f"{label} must be {length} digits")
+    if not _gs1_ok(value):
+        raise ValueError(f"{label} check digit is wrong")
+    return value
+
+
+class PartyCreate(BaseModel):
+    id: str = Field(pattern=_ID)
+    name: str = Field(min_length=1, max_length=200)
+    uscc: str | None = Field(default=None, description="unified social credit code (GB 32100)")
+    gln: str | None = None
+    roles: list[str] = Field(default_factory=list)
+    credit_status: CreditStatus = CreditStatus.good
+
+    @field_validator("uscc")
+    @classmethod
+    def _uscc_shape(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        v = v.strip().upper()
+        if len(v) != 18 or not v.isalnum():
+            raise ValueError("unified social credit code must be 18 letters/digits")
+        return v  # a failing check character is kept and flagged, not refused
+
+    @field_validator("gln")
+    @classmethod
+    def _gln(cls, v: str | None) -> str | None:
+        return _gs1_key(v, 13, "GLN")
+
+
+class PartyPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    uscc: str | None
+    gln: str | None
+    roles: list[str]
+    credit_status: CreditStatus
+    created_at: datetime | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def uscc_warning(self) -> str | None:
+        """Set when the registered code fails the GB 32100 check (kept, but flagged)."""
+        return uscc_problem(self.uscc)
+
+
+class LocationCreate(BaseModel):
+    id: str = Field(pattern=_ID)
+    name: str = Field(min_length=1, max_length=200)
+    party_id: str
+    gln: str | None = None
+    sgln: str | None = Field(default=None, pattern=r"^urn:epc:id:sgln:\d+\.\d*\.[^\s]+$")
+    address: str = ""
+    city: str = ""
+    region: str = ""
+    country: str = Field(default="CN", min_length=2, max_length=2)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+
+    @field_validator("gln")
+    @classmethod
+    def _gln(cls, v: str | None) -> str | None:
+        return _gs1_key(v, 13, "GLN")
+
+
+class LocationPublic(LocationCreate):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class DeviceCreate(BaseModel):
+    id: str = Field(pattern=_ID)
+    location_id: str
+    party_id: str
+    kind: str = Field(default="reader", max_length=32)
+
+
+class DevicePublic(DeviceCreate):
+    model_config = ConfigDict(from_attributes=True)
+    status: DeviceStatus
+    created_at: datetime | None = None
+
+
+class DeviceKeyCreate(BaseModel):
+    public_key: str = Field(description="base64url or hex of the 32-byte Ed25519 public key")
+
+
+class DeviceKeyPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    key_id: str
+    device_id: str
+    valid_from: datetime
+    valid_until: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class ProductCreate(BaseModel):
+    gtin: str
+    name: str = Field(min_length=1, max_length=200)
+    brand: str = ""
+    category: ProductCategory
+    party_id: str
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("gtin")
+    @classmethod
+    def _gtin(cls, v: str) -> str:
+        v = v.zfill(14) if v.isdigit() and len(v) in (8, 12, 13) else v
+        out = _gs1_key(v, 14, "GTIN")
+        assert out is not None
+        return out
+
+
+class ProductPublic(ProductCreate):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class LotCreate(BaseModel):
+    gtin: str
+    lot: str = Field(min_length=1, max_length=20)
+    produced_on: date | None = None
+    expires_on: date | None = None
+
+
+class LotPublic(LotCreate):
+    model_config = ConfigDict(from_attributes=True)
+    recalled: bool = False
+    recall_reason: str | None = None
+    recalled_at: datetime | None = None
