@@ -114,6 +114,8 @@ def _decode(raw: str, field_name: str) -> str:
 
 def _check_qualifiers(primary: str, quals: list[str]) -> None:
     seqs = QUALIFIERS[primary]
+    if not quals:
+        return
     for q in quals:
         if not any(q in seq for seq in seqs):
             allowed = " or ".join(", ".join(s) for s in seqs) or "none"

@@ -80,7 +80,7 @@ def parse_epc_urn(urn: str) -> EpcUrn:
             field="scheme",
             value=scheme,
         )
-    parts = rest.split(".")
+    want = 2 if scheme in ("sscc", "giai") else 3
     if kind == "tag":
         if bits is None:
             raise IdentifierError(
@@ -89,8 +89,9 @@ def parse_epc_urn(urn: str) -> EpcUrn:
                 field="scheme",
                 value=scheme,
             )
-        parts = parts[1:]
-    want = 2 if scheme in ("sscc", "giai") else 3
+        parts = rest.split(".", want)[1:]
+    else:
+        parts = rest.split(".", want - 1)  # the last field (serial) may contain dots
     if len(parts) != want:
         raise IdentifierError(
             f"urn:epc:{kind}:{scheme} needs {want} dot-separated fields, got {len(parts)}",
