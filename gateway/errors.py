@@ -1,0 +1,28 @@
+"""Gateway errors: a message rejected with a DESIGN.md §3 reason code, or a transient failure."""
+
+from __future__ import annotations
+
+from traceability.errors import InvalidInputError, TraceError
+
+REASONS = frozenset({
+    "malformed", "oversize", "topic_mismatch", "unknown_device", "unknown_key", "device_revoked",
+    "bad_signature", "replayed_seq", "schema_invalid", "invalid_identifier",
+    "location_not_allowed", "clock_skew", "unsupported_topic", "internal",
+})
+
+
+class Rejected(InvalidInputError):  # noqa: N818 - a verdict, not a failure
+    """A message that will never succeed; ``code`` is its dead-letter reason."""
+
+    code = "malformed"
+
+    def __init__(self, message: str, *, code: str, field: str | None = None,
+                 device: str | None = None) -> None:
+        super().__init__(message, code=code, field=field)
+        self.device = device
+
+
+class TransientError(TraceError):
+    """The store (or another dependency) is unavailable: retry later, never dead-letter."""
+
+    code = "transient"

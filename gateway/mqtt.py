@@ -1,0 +1,92 @@
+"""The paho-mqtt 2 client of the gateway: MQTT 5 shared subscription with a persistent session
+(or MQTT 3.1.1 plain subscription on the embedded broker), manual acks, TCP_NODELAY."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from gateway.config import GatewayConfig, subscriptions
+
+log = logging.getLogger(__name__)
+
+
+class GatewayClient:
+    def __init__(self, config: GatewayConfig, *, on_message: Any,
+                 mqtt5: bool | None = None) -> None:
+        self.config = config
+        self.mqtt5 = (not config.embedded) if mqtt5 is None else mqtt5
+        self.connected = threading.Event()
+        self._on_message = on_message
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=config.client_id,
+            protocol=mqtt.MQTTv5 if self.mqtt5 else mqtt.MQTTv311,
+            clean_session=None if self.mqtt5 else False, manual_ack=True)
+        if config.username:
+            self.client.username_pw_set(config.username, config.password)
+        self.client.max_inflight_messages_set(1000)
+        self.client.max_queued_messages_set(0)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=5)
+        self.client.on_connect = self._connected
+        self.client.on_disconnect = self._disconnected
+        self.client.on_message = self._message
+        self.client.on_socket_open = _nodelay
+
+    def start(self, timeout: float = 10.0) -> GatewayClient:
+        props: Properties | None = None
+        if self.mqtt5:
+            props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            props.SessionExpiryInterval = self.config.session_expiry_s
+            props.ReceiveMaximum = self.config.receive_maximum
+            self.client.connect(self.config.mqtt_host, self.config.mqtt_port, keepalive=30,
+                                clean_start=False, properties=props)
+        else:
+            self.client.connect(self.config.mqtt_host, self.config.mqtt_port, keepalive=30)
+        self.client.loop_start()
+        if not self.connected.wait(timeout):
+            log.warning("not connected to %s:%d after %.0fs; still trying",
+                        self.config.mqtt_host, self.config.mqtt_port, timeout)
+        return self
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def ack(self, mid: int, qos: int) -> None:
+        if qos > 0:
+            self.client.ack(mid, qos)
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        self.client.publish(topic, payload, qos=1)
+
+    def _connected(self, client: mqtt.Client, _userdata: Any, _flags: Any,
+                   reason: Any, _props: Any) -> None:
+        if getattr(reason, "is_failure", False):
+            log.error("connection refused: %s", reason)
+            return
+        for topic in subscriptions(mqtt5=self.mqtt5):
+            client.subscribe(topic, qos=1)
+        log.info("connected to %s:%d (%s), subscribed", self.config.mqtt_host,
+                 self.config.mqtt_port, "MQTT 5 shared" if self.mqtt5 else "MQTT 3.1.1")
+        self.connected.set()
+
+    def _disconnected(self, _client: mqtt.Client, _userdata: Any, _flags: Any,
+                      reason: Any, _props: Any) -> None:
+        self.connected.clear()
+        log.warning("disconnected: %s", reason)
+
+    def _message(self, _client: mqtt.Client, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        self._on_message(msg.topic, msg.payload, msg.mid, msg.qos)
+
+
+def _nodelay(_client: mqtt.Client, _userdata: Any, sock: Any) -> None:
+    with contextlib.suppress(OSError, AttributeError):  # e.g. websockets / unix sockets
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from gateway.decode import Accepted, Refused, fast_signing_bytes
+from tests.unit.gateway.helpers import Registry, decoder, envelope, event
+from traceability.signing.envelope import Envelope
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def reg() -> Registry:
+    r = Registry()
+    r.add("dev-1")
+    r.add("dev-2")
+    r.add("dev-gone", status="revoked")
+    r.add("dev-key-revoked", revoked_at=NOW - timedelta(hours=1))
+    return r
+
+
+def reason(out: Accepted | Refused) -> str:
+    return "accepted" if isinstance(out, Accepted) else out.reason
+
+
+def test_good_envelope_is_accepted_with_hashes(reg: Registry) -> None:
+    out = decoder(reg).decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 1), NOW)
+    assert isinstance(out, Accepted)
+    assert out.events[0].event_hash.startswith("ni:///sha-256;")
+    assert out.envelope.seq == "1" and len(out.digest) == 64
+
+
+@pytest.mark.parametrize(("topic", "payload_fn", "expected"), [
+    ("trace/v1/dev-1/events", lambda r: b"{not json", "malformed"),
+    ("trace/v1/dev-1/events", lambda r: b"\xff\xfe", "malformed"),
+    ("trace/v1/dev-1/events", lambda r: b"[1,2]", "malformed"),
+    ("trace/v1/dev-1/events", lambda r: b" " * 300_000, "oversize"),
+    ("trace/v1/dev-2/events", lambda r: envelope(r, "dev-1", 1), "topic_mismatch"),
+    ("trace/v1/dev-1/other", lambda r: envelope(r, "dev-1", 1), "topic_mismatch"),
+    ("trace/v1/dev-gone/events", lambda r: envelope(r, "dev-gone", 1), "device_revoked"),
+    ("trace/v1/dev-key-revoked/events", lambda r: envelope(r, "dev-key-revoked", 1),
+     "device_revoked"),
+])
+def test_rejections(reg: Registry, topic: str, payload_fn: object, expected: str) -> None:
+    payload = payload_fn(reg)  # type: ignore[operator]
+    assert reason(decoder(reg).decode(topic, payload, NOW)) == expected
+
+
+def test_unknown_device_and_key(reg: Registry) -> None:
+    reg.add("ghost")
+    payload = envelope(reg, "ghost", 1)
+    del reg.devices["ghost"]
+    assert reason(decoder(reg).decode("trace/v1/ghost/events", payload, NOW)) == "unknown_device"
+    doc = json.loads(envelope(reg, "dev-1", 1))
+    doc["key"] = "ed25519:0000000000000000"
+    out = decoder(reg).decode("trace/v1/dev-1/events", json.dumps(doc).encode(), NOW)
+    assert reason(out) == "unknown_key"
+
+
+def test_revocation_judged_at_receive_time(reg: Registry) -> None:
+    # signed "before" the revocation by the device's own clock: still refused now
+    old = [event(when=NOW - timedelta(hours=3))]
+    payload = envelope(reg, "dev-key-revoked", 1, old, sent_at=NOW - timedelta(hours=2))
+    out = decoder(reg).decode("trace/v1/dev-key-revoked/events", payload, NOW)
+    assert reason(out) == "device_revoked"
+    # received before the revocation: accepted
+    out = decoder(reg).decode("trace/v1/dev-key-revoked/events", payload, NOW - timedelta(hours=2))
+    assert reason(out) == "accepted"
+
+
+@pytest.mark.parametrize("bit", [0, 3, 100, 511])
+def test_signature_bit_flip(reg: Registry, bit: int) -> None:
+    doc = json.loads(envelope(reg, "dev-1", 1))
+    env = Envelope.from_dict(doc)
+    sig = bytearray(env.sig)
+    sig[bit // 8] ^= 1 << (bit % 8)
+    import base64
+    doc["sig"] = base64.urlsafe_b64encode(bytes(sig)).rstrip(b"=").decode()
+    out = decoder(reg).decode("trace/v1/dev-1/events", json.dumps(doc).encode(), NOW)
+    assert reason(out) == "bad_signature"
+
+
+def test_content_tamper_is_bad_signature(reg: Registry) -> None:
+    doc = json.loads(envelope(reg, "dev-1", 1))
+    doc["seq"] = "2"
+    assert reason(decoder(reg).decode("trace/v1/dev-1/events", json.dumps(doc).encode(),
+                                      NOW)) == "bad_signature"
+
+
+def test_validation_reasons(reg: Registry) -> None:
+    d = decoder(reg)
+    future = event(when=NOW + timedelta(hours=1))
+    assert reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 1, [future]),
+                           NOW)) == "clock_skew"
+    late = envelope(reg, "dev-1", 2, sent_at=NOW + timedelta(hours=1))
+    assert reason(d.decode("trace/v1/dev-1/events", late, NOW)) == "clock_skew"
+    elsewhere = event(read_point="urn:epc:id:sgln:0614141.99999.0")
+    assert reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 3, [elsewhere]),
+                           NOW)) == "location_not_allowed"
+    under = event(read_point="urn:epc:id:sgln:0614141.00001.dock-3")
+    assert reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 4, [under]),
+                           NOW)) == "accepted"
+    bad_id = event(epc="https://id.gs1.org/01/09506000134353/21/1")
+    assert reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 5, [bad_id]),
+                           NOW)) == "invalid_identifier"
+    no_type = event()
+    no_type["type"] = "NotAnEvent"
+    assert reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 6, [no_type]),
+                           NOW)) == "schema_invalid"
+
+
+def test_seen_seq_duplicate_and_replay(reg: Registry) -> None:
+    d = decoder(reg)
+    first = d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 7), NOW)
+    assert isinstance(first, Accepted)
+    d.seen.add("dev-1", "7", first.digest)
+    again = d.decode("trace/v1/dev-1/events", first.payload, NOW)
+    assert isinstance(again, Accepted) and again.duplicate
+    other = envelope(reg, "dev-1", 7, [event(epc="urn:epc:id:sgtin:0614141.812345.1")])
+    assert reason(d.decode("trace/v1/dev-1/events", other, NOW)) == "replayed_seq"
+
+
+def test_fast_canonical_equals_jcs_and_fallback(reg: Registry) -> None:
+    payload = envelope(reg, "dev-1", 1, [event(extra_note="汉字 \u2028 \"q\"")])
+    env = Envelope.from_json(payload)
+    assert fast_signing_bytes(env) == env.signing_bytes()
+    # a float forces the JCS fallback (json.dumps writes 1e-07, JCS 1e-7)
+    payload = envelope(reg, "dev-1", 2, [event(temp=1e-07)])
+    env = Envelope.from_json(payload)
+    assert fast_signing_bytes(env) != env.signing_bytes()
+    assert reason(decoder(reg).decode("trace/v1/dev-1/events", payload, NOW)) == "accepted"
