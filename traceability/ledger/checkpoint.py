@@ -1,0 +1,218 @@
+"""Checkpoints (c2sp.org/tlog-checkpoint) signed as C2SP notes with the log's Ed25519 key.
+
+Body: ``<origin>\\n<size>\\n<base64 root>\\n``. The log key (a ``PRIVATE+KEY+...`` signer
+key, name = origin) lives in ``Settings.effective_log_key_file``, created on first use with mode 0600. The
+signer refuses a checkpoint inconsistent with the last one it signed: the last signed one is read
+both from ``ledger_checkpoint`` and from a state file beside the key (``<key file>.last``).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from traceability.config import Settings, get_settings
+from traceability.ledger import bulk, merkle, note, store
+from traceability.ledger.errors import InconsistentCheckpointError, NoteError, ProofError
+from traceability.ledger.models import LedgerCheckpoint, LedgerCosignature
+from traceability.signing.service import generate_keypair
+
+_C = LedgerCheckpoint.__table__  # type: ignore[attr-defined]
+_W = LedgerCosignature.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    origin: str
+    size: int
+    root: bytes
+    note: str  # the signed note, with any cosignature lines
+
+    @property
+    def text(self) -> str:
+        return body(self.origin, self.size, self.root)
+
+
+def body(origin: str, size: int, root: bytes) -> str:
+    return f"{origin}\n{size}\n{base64.b64encode(root).decode()}\n"
+
+
+def parse(note_text: str) -> Checkpoint:
+    text, _ = note.split(note_text)
+    lines = text.split("\n")
+    try:
+        origin, size, root = lines[0], int(lines[1]), base64.b64decode(lines[2], validate=True)
+    except (IndexError, ValueError):
+        raise NoteError("not a checkpoint (origin, size, root)", field="checkpoint") from None
+    if not origin or size < 0 or len(root) != merkle.HASH_SIZE or str(size) != lines[1]:
+        raise NoteError("malformed checkpoint", field="checkpoint", computed=text)
+    return Checkpoint(origin, size, root, note_text)
+
+
+def load_log_signer(settings: Settings | None = None) -> note.Signer:
+    """The log's signer key, generated (mode 0600) on first use."""
+    settings = settings or get_settings()
+    path = Path(settings.effective_log_key_file)
+    if path.exists():
+        return note.Signer.parse(path.read_text())
+    seed, _ = generate_keypair()
+    signer = note.Signer(settings.log_origin, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(signer.private_key() + "\n")
+    return signer
+
+
+def _state_path(settings: Settings) -> Path:
+    return Path(str(settings.effective_log_key_file) + ".last")
+
+
+def _check_consistent(session: Session, size: int, root: bytes, last: tuple[int, bytes]) -> None:
+    old, old_root = last
+    if size < old:
+        raise InconsistentCheckpointError(
+            f"log shrank from {old} to {size}", field="size", value=size
+        )
+    if size == old:
+        if root != old_root:
+            raise InconsistentCheckpointError("same size, different root", field="root")
+        return
+    if old == 0:
+        return
+    proof = store.consistency_proof(session, old=old, new=size)
+    try:
+        merkle.verify_consistency(old, size, old_root, root, proof)
+    except ProofError as exc:
+        raise InconsistentCheckpointError(
+            f"not consistent with size {old}: {exc.message}", field="root"
+        ) from None
+
+
+def _last_signed(session: Session, settings: Settings, v: note.Verifier) -> list[tuple[int, bytes]]:
+    out: list[tuple[int, bytes]] = []
+    row = (
+        session.connection()
+        .execute(sa.select(_C.c.note).order_by(_C.c.size.desc()).limit(1))
+        .first()
+    )
+    if row is not None:
+        note.verified_by(row[0], v)
+        cp = parse(row[0])
+        out.append((cp.size, cp.root))
+    state = _state_path(settings)
+    if state.exists():
+        size_text, root_text = state.read_text().split()
+        out.append((int(size_text), base64.b64decode(root_text)))
+    return out
+
+
+def sign_checkpoint(
+    session: Session, *, settings: Settings | None = None, collect: bool = True
+) -> Checkpoint:
+    """Sign the current tree (in the caller's transaction) and optionally collect cosignatures."""
+    settings = settings or get_settings()
+    signer = load_log_signer(settings)
+    size = store.size(session)
+    root = store.root(session, size)
+    for last in _last_signed(session, settings, signer.verifier):
+        _check_consistent(session, size, root, last)
+    existing = session.connection().execute(sa.select(_C.c.note).where(_C.c.size == size)).scalar()
+    if existing is None:
+        text = body(signer.name, size, root)
+        signed = text + "\n" + signer.sign(text)
+        bulk.insert(
+            session,
+            "ledger_checkpoint",
+            ("size", "root", "note", "created_at"),
+            [(size, root, signed, datetime.now(UTC))],
+        )
+        state = _state_path(settings)
+        tmp = state.with_suffix(".tmp")
+        tmp.write_text(f"{size} {base64.b64encode(root).decode()}\n")
+        tmp.replace(state)
+    if collect and settings.witness_urls.strip():
+        collect_cosignatures(session, size=size, urls=_urls(settings.witness_urls))
+    return latest_checkpoint(session, size=size)
+
+
+def _urls(text: str) -> list[str]:
+    return [u.strip().rstrip("/") for u in text.split(",") if u.strip()]
+
+
+def latest_checkpoint(session: Session, *, size: int | None = None) -> Checkpoint:
+    """The latest signed checkpoint (or the one at ``size``) with its cosignature lines."""
+    q = sa.select(_C.c.note, _C.c.size)
+    q = q.where(_C.c.size == size) if size is not None else q.order_by(_C.c.size.desc()).limit(1)
+    row = session.connection().execute(q).first()
+    if row is None:
+        raise NoteError(
+            "no checkpoint has been signed yet", code="no_checkpoint", field="checkpoint"
+        )
+    lines = (
+        session.connection()
+        .execute(sa.select(_W.c.line).where(_W.c.size == row[1]).order_by(_W.c.id))
+        .scalars()
+        .all()
+    )
+    cp = parse(row[0])
+    have = {s.line for s in note.split(row[0])[1]}
+    extra = "".join(dict.fromkeys(x for x in lines if x not in have))
+    return Checkpoint(cp.origin, cp.size, cp.root, row[0] + extra)
+
+
+def add_checkpoint_request(old: int, proof: list[bytes], signed_note: str) -> bytes:
+    lines = [f"old {old}\n", *(base64.b64encode(p).decode() + "\n" for p in proof), "\n"]
+    return ("".join(lines) + signed_note).encode()
+
+
+def collect_cosignatures(
+    session: Session, *, size: int, urls: list[str], timeout: float = 10.0
+) -> list[str]:
+    """Ask each witness (c2sp.org/tlog-witness add-checkpoint) to cosign checkpoint ``size``.
+
+    Starts from ``old 0``; on 409 retries once from the size the witness reports. Failures
+    are skipped (a witness being down must not stop the log); returns the lines received.
+    """
+    signed = latest_checkpoint(session, size=size)
+    base_note = signed.note[: signed.note.index("\n\n") + 2] + note.split(signed.note)[1][0].line
+    got: list[str] = []
+    for url in urls:
+        old = 0
+        for _ in range(2):
+            proof = store.consistency_proof(session, old=old, new=size) if old else []
+            req = urllib.request.Request(
+                f"{url}/add-checkpoint",
+                method="POST",
+                data=add_checkpoint_request(old, proof, base_note),
+            )
+            try:
+                with urllib.request.urlopen(req, timeout=timeout) as resp:
+                    text = resp.read().decode()
+            except urllib.error.HTTPError as exc:
+                if exc.code == 409 and exc.headers.get_content_type() == "text/x.tlog.size":
+                    old = int(exc.read().decode().strip())
+                    if old <= size:
+                        continue
+                break
+            except OSError:
+                break
+            lines = [ln + "\n" for ln in text.splitlines() if ln.startswith(note.DASH)]
+            now = datetime.now(UTC)
+            bulk.insert(
+                session,
+                "ledger_cosignature",
+                ("size", "witness", "line", "received_at"),
+                [(size, ln.split(" ")[1], ln, now) for ln in lines],
+            )
+            got.extend(lines)
+            break
+    return got
