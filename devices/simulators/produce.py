@@ -1,0 +1,460 @@
+"""Produce chain (FSMA 204 CTEs): harvest with RFID crates, cooling, initial packing (assigns the
+traceability lot code as an LGTIN, with ilmd), aggregation to SSCC pallets, shipping/receiving
+with cold-chain temperature readings, and a store. Pure: events are a function of the seed."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from devices.adapters import RfidEventBuilder, parse_impinj
+from devices.config import DeviceConfig
+from devices.events import (
+    aggregation_event,
+    iso,
+    object_event,
+    quantity,
+    sensor_element,
+    transformation_event,
+)
+from devices.ids import lgtin_urn, sgtin96_hex
+from devices.simulators.world import (
+    CP_LEN,
+    Batch,
+    Company,
+    Scenario,
+    World,
+    device,
+    location,
+    lot,
+    party,
+    product,
+)
+from traceability.registry.models import CreditStatus, ProductCategory
+
+SPAN = timedelta(days=4)
+FARM, PACK, COLD, STORE = (
+    Company("6937101"),
+    Company("6937102"),
+    Company("6937103"),
+    Company("6937104"),
+)
+
+
+def build_world(rng: random.Random) -> World:
+    w = World()
+    w.parties += [
+        party(
+            rng,
+            id="fengjie-orchard",
+            name="奉节县脐橙种植专业合作社",
+            division="500236",
+            company=FARM,
+            roles=["producer", "grower"],
+            kind="93",
+        ),
+        party(
+            rng,
+            id="yubei-packhouse",
+            name="重庆渝北鲜果包装有限公司",
+            division="500112",
+            company=PACK,
+            roles=["producer", "packer"],
+        ),
+        party(
+            rng,
+            id="jiangbei-coldchain",
+            name="重庆江北冷链物流有限公司",
+            division="500105",
+            company=COLD,
+            roles=["carrier", "distributor"],
+            credit=CreditStatus.serious_violation,
+        ),
+        party(
+            rng,
+            id="yuzhong-fresh",
+            name="重庆渝中山城生鲜超市有限公司",
+            division="500103",
+            company=STORE,
+            roles=["retailer"],
+        ),
+    ]
+    w.locations += [
+        location(
+            id="orchard-a",
+            name="奉节脐橙果园 A 区",
+            party_id="fengjie-orchard",
+            company=FARM,
+            ref=1,
+            address="奉节县草堂镇",
+            district="奉节县",
+            lat=31.02,
+            lon=109.46,
+        ),
+        location(
+            id="packhouse",
+            name="渝北包装厂",
+            party_id="yubei-packhouse",
+            company=PACK,
+            ref=1,
+            address="渝北区空港大道 88 号",
+            district="渝北区",
+            lat=29.72,
+            lon=106.64,
+        ),
+        location(
+            id="coldchain-dc",
+            name="江北冷链配送中心",
+            party_id="jiangbei-coldchain",
+            company=COLD,
+            ref=1,
+            address="江北区港城路 12 号",
+            district="江北区",
+            lat=29.61,
+            lon=106.60,
+        ),
+        location(
+            id="reefer-truck-07",
+            name="冷藏车 渝A·C7707",
+            party_id="jiangbei-coldchain",
+            company=COLD,
+            ref=7,
+            address="移动",
+            district="江北区",
+            lat=29.61,
+            lon=106.60,
+        ),
+        location(
+            id="fresh-store-1",
+            name="山城生鲜解放碑店",
+            party_id="yuzhong-fresh",
+            company=STORE,
+            ref=1,
+            address="渝中区民族路 166 号",
+            district="渝中区",
+            lat=29.56,
+            lon=106.58,
+        ),
+    ]
+    w.devices += [
+        device(
+            id="orchard-gate-01",
+            location_id="orchard-a",
+            party_id="fengjie-orchard",
+            kind="rfid-impinj-r700",
+        ),
+        device(
+            id="orchard-cooler-01",
+            location_id="orchard-a",
+            party_id="fengjie-orchard",
+            kind="sensor",
+        ),
+        device(
+            id="packhouse-line-01",
+            location_id="packhouse",
+            party_id="yubei-packhouse",
+            kind="scanner",
+        ),
+        device(
+            id="dc-dock-01",
+            location_id="coldchain-dc",
+            party_id="jiangbei-coldchain",
+            kind="rfid-zebra-fx9600",
+        ),
+        device(
+            id="reefer-07-sensor",
+            location_id="reefer-truck-07",
+            party_id="jiangbei-coldchain",
+            kind="sensor",
+        ),
+        device(
+            id="store-01-scanner",
+            location_id="fresh-store-1",
+            party_id="yuzhong-fresh",
+            kind="scanner",
+        ),
+    ]
+    w.products += [
+        product(
+            gtin=FARM.gtin(1),
+            name="奉节脐橙 田间周转箱（散装约 20 kg）",
+            brand="奉节脐橙",
+            category=ProductCategory.food,
+            party_id="fengjie-orchard",
+            commodity="oranges",
+            variety="Fengjie 72-1 navel",
+            packaging="RFID crate",
+        ),
+        product(
+            gtin=PACK.gtin(1, indicator=1),
+            name="奉节脐橙 5 kg 礼盒",
+            brand="奉节脐橙",
+            category=ProductCategory.food,
+            party_id="yubei-packhouse",
+            commodity="oranges",
+            variety="Fengjie 72-1 navel",
+            packaging="5 kg carton",
+        ),
+    ]
+    return w
+
+
+def build(*, seed: int, end: datetime, scale: int = 1) -> Scenario:
+    rng = random.Random(f"produce:{seed}")
+    world = build_world(rng)
+    start = end - SPAN
+    crate_gtin, case_gtin = world.products[0].gtin, world.products[1].gtin
+    n_crates = rng.randint(6, 10) * scale
+    batches: list[Batch] = []
+
+    # Harvest: crates pass the orchard gate reader (Impinj JSON, repeated reads collapsed).
+    gate = DeviceConfig(
+        device_id="orchard-gate-01",
+        read_point=FARM.sgln(1, "1"),
+        biz_location=FARM.sgln(1),
+        biz_step="commissioning",
+        action="ADD",
+        disposition="active",
+        antenna_read_points={1: FARM.sgln(1, "1")},
+        company_prefix_len=CP_LEN,
+    )
+    harvest_at = start + timedelta(hours=1, minutes=rng.randint(0, 50))
+    serial_base = rng.randint(1000, 90000)
+    raw = []
+    for i in range(n_crates):
+        hexa = sgtin96_hex(crate_gtin, serial_base + i, cp_len=CP_LEN)
+        for r in range(rng.randint(2, 5)):  # each crate is read several times as it passes
+            seen = harvest_at + timedelta(seconds=i * 3, milliseconds=r * 150)
+            raw.append(
+                {
+                    "timestamp": iso(seen),
+                    "hostname": "impinj-orchard-gate",
+                    "eventType": "tagInventory",
+                    "tagInventoryEvent": {
+                        "epcHex": hexa,
+                        "antennaPort": 1,
+                        "antennaName": "gate",
+                        "peakRssiCdbm": -rng.randint(4500, 7000),
+                    },
+                }
+            )
+    builder = RfidEventBuilder(gate)
+    harvest = builder.feed(parse_impinj(raw)) + builder.flush()
+    crates = [epc for ev in harvest for epc in ev["epcList"]]
+    batches += [
+        Batch("orchard-gate-01", [ev], datetime.fromisoformat(ev["eventTime"])) for ev in harvest
+    ]
+
+    # Cooling at the orchard: forced-air cooling, temperatures falling to ~4 °C.
+    cool_at = harvest_at + timedelta(hours=2)
+    temps = [round(18 - k * 3.4 + rng.uniform(-0.4, 0.4), 1) for k in range(5)]
+    sensors = [
+        sensor_element(when=cool_at + timedelta(minutes=20 * k), readings=[("gs1:Temperature", t)])
+        for k, t in enumerate(temps)
+    ]
+    ev = object_event(
+        when=cool_at + timedelta(minutes=90),
+        epcs=crates,
+        biz_step="storing",
+        disposition="in_progress",
+        read_point=FARM.sgln(1, "2"),
+        biz_location=FARM.sgln(1),
+        sensors=sensors,
+    )
+    batches.append(Batch("orchard-cooler-01", [ev], cool_at + timedelta(minutes=90)))
+
+    # Initial packing: crates -> cartons; the traceability lot code is assigned here.
+    pack_at = start + timedelta(days=1, hours=2)
+    tlc = f"FJ{(pack_at + timedelta(hours=8)).strftime('%y%m%d')}{rng.randint(10, 99)}"
+    n_cases = n_crates * 4
+    lgtin = lgtin_urn(case_gtin, tlc, cp_len=CP_LEN)
+    best_before = (pack_at + timedelta(days=30)).date()
+    world.lots.append(lot(gtin=case_gtin, code=tlc, produced=pack_at.date(), expires=best_before))
+    pack = transformation_event(
+        when=pack_at,
+        inputs=crates,
+        output_quantities=[quantity(lgtin, n_cases)],
+        biz_step="commissioning",
+        disposition="active",
+        read_point=PACK.sgln(1, "1"),
+        biz_location=PACK.sgln(1),
+        ilmd={
+            "cbvmda:lotNumber": tlc,
+            "cbvmda:bestBeforeDate": best_before.isoformat(),
+            "cbvmda:harvestStartDate": harvest_at.date().isoformat(),
+            "cbvmda:countryOfOrigin": "CN",
+        },
+    )
+    batches.append(Batch("packhouse-line-01", [pack], pack_at, note=f"TLC {tlc} assigned"))
+
+    # Aggregation to SSCC pallets (40 cartons a pallet).
+    pallets: list[str] = []
+    agg_at = pack_at + timedelta(hours=1)
+    left, k = n_cases, 0
+    while left > 0:
+        size = min(40, left)
+        sscc = PACK.sscc(rng.randint(10**8, 10**9 - 1))
+        pallets.append(PACK.sscc_urn(sscc))
+        batches.append(
+            Batch(
+                "packhouse-line-01",
+                [
+                    aggregation_event(
+                        when=agg_at + timedelta(minutes=k),
+                        parent=pallets[-1],
+                        child_quantities=[quantity(lgtin, size)],
+                        read_point=PACK.sgln(1, "2"),
+                        biz_location=PACK.sgln(1),
+                    )
+                ],
+                agg_at + timedelta(minutes=k),
+            )
+        )
+        left, k = left - size, k + 1
+
+    # Shipping packhouse -> cold-chain DC, temperatures in the reefer, receiving at the DC.
+    ship_at = agg_at + timedelta(hours=3)
+    batches += _leg(
+        rng,
+        pallets,
+        ship_at,
+        PACK,
+        1,
+        "yubei-packhouse",
+        "packhouse-line-01",
+        COLD,
+        1,
+        "dc-dock-01",
+        hours=3,
+        excursion=False,
+    )
+    # DC -> store: one pallet, one temperature excursion on the way (the carrier is listed).
+    leg2_at = ship_at + timedelta(days=1)
+    batches += _leg(
+        rng,
+        pallets[:1],
+        leg2_at,
+        COLD,
+        1,
+        "jiangbei-coldchain",
+        "dc-dock-01",
+        STORE,
+        1,
+        "store-01-scanner",
+        hours=2,
+        excursion=True,
+    )
+    sold_at = leg2_at + timedelta(hours=6)
+    batches.append(
+        Batch(
+            "store-01-scanner",
+            [
+                object_event(
+                    when=sold_at,
+                    quantities=[quantity(lgtin, rng.randint(3, 12))],
+                    biz_step="retail_selling",
+                    disposition="retail_sold",
+                    read_point=STORE.sgln(1, "1"),
+                    biz_location=STORE.sgln(1),
+                )
+            ],
+            sold_at,
+        )
+    )
+    batches.sort(key=lambda b: b.at)
+    return Scenario(
+        name="produce",
+        seed=seed,
+        world=world,
+        batches=batches,
+        facts={"tlc": tlc, "lgtin": lgtin, "crates": crates, "pallets": pallets, "cases": n_cases},
+    )
+
+
+def _leg(
+    rng: random.Random,
+    pallets: list[str],
+    ship_at: datetime,
+    src: Company,
+    src_ref: int,
+    src_party: str,
+    src_device: str,
+    dst: Company,
+    dst_ref: int,
+    dst_device: str,
+    *,
+    hours: int,
+    excursion: bool,
+) -> list[Batch]:
+    bt = [("desadv", f"urn:epcglobal:cbv:bt:{src.gln(0)}:{rng.randint(100000, 999999)}")]
+    srcs = [("owning_party", src.pgln()), ("location", src.sgln(src_ref))]
+    dsts = [("owning_party", dst.pgln()), ("location", dst.sgln(dst_ref))]
+    out = [
+        Batch(
+            src_device,
+            [
+                object_event(
+                    when=ship_at,
+                    epcs=pallets,
+                    biz_step="shipping",
+                    disposition="in_transit",
+                    read_point=src.sgln(src_ref, "9"),
+                    biz_location=src.sgln(src_ref),
+                    biz_transactions=bt,
+                    sources=srcs,
+                    destinations=dsts,
+                )
+            ],
+            ship_at,
+        )
+    ]
+    for k in range(1, hours * 2 + 1):  # a reading every 30 minutes from the reefer
+        when = ship_at + timedelta(minutes=30 * k)
+        temp = round(rng.gauss(3.5, 0.4), 1)
+        if excursion and k == hours:
+            temp = round(rng.uniform(8.5, 10.5), 1)
+        out.append(
+            Batch(
+                "reefer-07-sensor",
+                [
+                    object_event(
+                        when=when,
+                        epcs=pallets,
+                        biz_step="sensor_reporting",
+                        disposition="in_transit",
+                        read_point=COLD.sgln(7),
+                        sensors=[
+                            sensor_element(
+                                when=when,
+                                readings=[
+                                    ("gs1:Temperature", temp),
+                                    ("gs1:RelativeHumidity", round(rng.uniform(85, 95), 1)),
+                                ],
+                            )
+                        ],
+                    )
+                ],
+                when,
+            )
+        )
+    arrive = ship_at + timedelta(hours=hours, minutes=15)
+    out.append(
+        Batch(
+            dst_device,
+            [
+                object_event(
+                    when=arrive,
+                    epcs=pallets,
+                    biz_step="receiving",
+                    disposition="in_progress",
+                    read_point=dst.sgln(dst_ref, "9"),
+                    biz_location=dst.sgln(dst_ref),
+                    biz_transactions=bt,
+                    sources=srcs,
+                    destinations=dsts,
+                )
+            ],
+            arrive,
+        )
+    )
+    return out

@@ -1,0 +1,210 @@
+"""What a scenario needs registered (parties, locations, devices, products, lots), the event
+batches it streams, and deterministic identifier factories with correct check characters."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import string
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from devices.ids import (
+    giai_urn,
+    org_code_check_char,
+    pgln_urn,
+    sgln_urn,
+    sgtin_urn,
+    sscc_urn,
+    uscc_check_char,
+    with_check_digit,
+)
+from devices.keys import DeviceKeyPair
+from traceability.registry.models import CreditStatus, ProductCategory
+from traceability.registry.schemas import (
+    DeviceCreate,
+    LocationCreate,
+    LotCreate,
+    PartyCreate,
+    ProductCreate,
+)
+
+CP_LEN = 7  # every simulated GS1 company prefix has 7 digits (China: 690-699)
+_ORG_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+@dataclass(frozen=True, slots=True)
+class SimDevice:
+    create: DeviceCreate
+    key: DeviceKeyPair
+
+    @property
+    def id(self) -> str:
+        return self.create.id
+
+
+@dataclass
+class World:
+    parties: list[PartyCreate] = field(default_factory=list)
+    locations: list[LocationCreate] = field(default_factory=list)
+    devices: list[SimDevice] = field(default_factory=list)
+    products: list[ProductCreate] = field(default_factory=list)
+    lots: list[LotCreate] = field(default_factory=list)
+
+    def merge(self, other: World) -> World:
+        return World(
+            parties=self.parties + other.parties,
+            locations=self.locations + other.locations,
+            devices=self.devices + other.devices,
+            products=self.products + other.products,
+            lots=self.lots + other.lots,
+        )
+
+    def device(self, device_id: str) -> SimDevice:
+        return next(d for d in self.devices if d.id == device_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One envelope's worth of events from one device, at simulated time ``at``."""
+
+    device_id: str
+    events: list[dict[str, Any]]
+    at: datetime
+    reply: bool = False
+    note: str = ""
+
+
+@dataclass
+class Scenario:
+    name: str
+    seed: int
+    world: World
+    batches: list[Batch]
+    facts: dict[str, Any] = field(default_factory=dict)  # what a demo/test may assert on
+
+    @property
+    def event_count(self) -> int:
+        return sum(len(b.events) for b in self.batches)
+
+
+def sim_key(device_id: str) -> DeviceKeyPair:
+    """A simulated device's key: derived from its id, so every run registers the same key.
+    (Simulation only: real devices generate theirs with :meth:`DeviceKeyPair.generate`.)"""
+    seed = hashlib.sha256(f"suyuan-simulated-device-key:{device_id}".encode()).digest()
+    return DeviceKeyPair.from_seed(device_id, seed)
+
+
+def make_uscc(rng: random.Random, *, division: str, kind: str = "91") -> str:
+    """A GB 32100 code: authority+type (2), division (6), org code (8+check), check char."""
+    body8 = "".join(rng.choice(_ORG_CHARS) for _ in range(8))
+    body17 = kind + division + body8 + org_code_check_char(body8)
+    return body17 + uscc_check_char(body17)
+
+
+@dataclass(frozen=True, slots=True)
+class Company:
+    """A GS1 company prefix and the keys it can issue (all with correct check digits)."""
+
+    prefix: str
+
+    def gtin(self, item_ref: int, indicator: int = 0) -> str:
+        return with_check_digit(f"{indicator}{self.prefix}{item_ref:0{12 - CP_LEN}d}")
+
+    def gln(self, location_ref: int) -> str:
+        return with_check_digit(f"{self.prefix}{location_ref:0{12 - CP_LEN}d}")
+
+    def sscc(self, serial_ref: int, extension: int = 0) -> str:
+        return with_check_digit(f"{extension}{self.prefix}{serial_ref:0{16 - CP_LEN}d}")
+
+    def sgln(self, location_ref: int, extension: str = "0") -> str:
+        return sgln_urn(self.gln(location_ref), extension, cp_len=CP_LEN)
+
+    def pgln(self) -> str:
+        return pgln_urn(self.gln(0), cp_len=CP_LEN)
+
+    def sgtin(self, gtin: str, serial: str) -> str:
+        return sgtin_urn(gtin, serial, cp_len=CP_LEN)
+
+    def sscc_urn(self, sscc: str) -> str:
+        return sscc_urn(sscc, cp_len=CP_LEN)
+
+    def giai(self, asset_ref: str) -> str:
+        return giai_urn(self.prefix, asset_ref)
+
+
+def party(
+    rng: random.Random,
+    *,
+    id: str,
+    name: str,
+    division: str,
+    company: Company,
+    roles: list[str],
+    kind: str = "91",
+    credit: CreditStatus = CreditStatus.good,
+) -> PartyCreate:
+    return PartyCreate(
+        id=id,
+        name=name,
+        uscc=make_uscc(rng, division=division, kind=kind),
+        gln=company.gln(0),
+        roles=roles,
+        credit_status=credit,
+    )
+
+
+def location(
+    *,
+    id: str,
+    name: str,
+    party_id: str,
+    company: Company,
+    ref: int,
+    address: str,
+    district: str,
+    lat: float,
+    lon: float,
+) -> LocationCreate:
+    return LocationCreate(
+        id=id,
+        name=name,
+        party_id=party_id,
+        gln=company.gln(ref),
+        sgln=company.sgln(ref),
+        address=address,
+        city="重庆市",
+        region=district,
+        country="CN",
+        latitude=lat,
+        longitude=lon,
+    )
+
+
+def device(*, id: str, location_id: str, party_id: str, kind: str) -> SimDevice:
+    return SimDevice(
+        DeviceCreate(id=id, location_id=location_id, party_id=party_id, kind=kind), sim_key(id)
+    )
+
+
+def product(
+    *, gtin: str, name: str, brand: str, category: ProductCategory, party_id: str, **attributes: Any
+) -> ProductCreate:
+    return ProductCreate(
+        gtin=gtin,
+        name=name,
+        brand=brand,
+        category=category,
+        party_id=party_id,
+        attributes=attributes,
+    )
+
+
+def lot(*, gtin: str, code: str, produced: date, expires: date | None) -> LotCreate:
+    return LotCreate(gtin=gtin, lot=code, produced_on=produced, expires_on=expires)
+
+
+def serial(rng: random.Random, length: int = 12) -> str:
+    """A pack serial: uppercase letters and digits (GS1 CS82 subset), at most 20 characters."""
+    return "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(length))
