@@ -28,6 +28,7 @@ class GatewayConfig:
     receive_maximum: int = 4096
     key_ttl_s: float = 5.0
     backoff_max_s: float = 5.0
+    share_group: str = SHARE_GROUP
 
     @classmethod
     def from_settings(cls, settings: Settings, *, mqtt_url: str | None = None,
@@ -50,8 +51,8 @@ class GatewayConfig:
         )
 
 
-def subscriptions(*, mqtt5: bool) -> list[str]:
+def subscriptions(*, mqtt5: bool, group: str = SHARE_GROUP) -> list[str]:
     """Shared subscriptions on an MQTT 5 broker, plain ones on a 3.1.1 broker."""
     if mqtt5:
-        return [f"$share/{SHARE_GROUP}/{t}" for t in TOPICS]
+        return [f"$share/{group}/{t}" for t in TOPICS]
     return list(TOPICS)

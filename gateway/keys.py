@@ -99,11 +99,12 @@ def sql_loader(engine: Engine) -> Loader:
     """A loader reading the registry tables with two plain queries."""
     from traceability.store.types import UTCDateTime
 
-    dt = UTCDateTime()
-    dialect = engine.dialect
-
-    def conv(value: object) -> datetime | None:
-        return dt.process_result_value(value, dialect)
+    keys_sql = sa.text(
+        "select key_id, public_key, valid_from, valid_until, revoked_at "
+        "from device_key where device_id = :d").columns(
+        sa.column("key_id", sa.String()), sa.column("public_key", sa.LargeBinary()),
+        sa.column("valid_from", UTCDateTime()), sa.column("valid_until", UTCDateTime()),
+        sa.column("revoked_at", UTCDateTime()))
 
     def load(device_id: str) -> DeviceInfo | None:
         try:
@@ -116,13 +117,9 @@ def sql_loader(engine: Engine) -> Loader:
                     return None
                 info = DeviceInfo(device_id=row[0], status=_status(row[1]), location_id=row[2],
                                   location_sgln=row[3], location_gln=row[4])
-                for k in conn.execute(sa.text(
-                        "select key_id, public_key, valid_from, valid_until, revoked_at "
-                        "from device_key where device_id = :d"), {"d": device_id}):
-                    vf = conv(k[2])
-                    assert vf is not None
-                    info.keys[k[0]] = KeyInfo(key_id=k[0], public_key=bytes(k[1]), valid_from=vf,
-                                              valid_until=conv(k[3]), revoked_at=conv(k[4]))
+                for k in conn.execute(keys_sql, {"d": device_id}):
+                    info.keys[k[0]] = KeyInfo(key_id=k[0], public_key=bytes(k[1]),
+                                              valid_from=k[2], valid_until=k[3], revoked_at=k[4])
                 return info
         except sa.exc.SQLAlchemyError as exc:
             raise TransientError(f"registry lookup failed: {exc.__class__.__name__}") from exc

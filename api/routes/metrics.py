@@ -1,7 +1,15 @@
-"""Placeholder router (filled in by its issue)."""
+"""``GET /metrics``: this process's counters in the Prometheus text format."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse
 
-router = APIRouter()
+from gateway.metrics import CONTENT_TYPE, REGISTRY
+
+router = APIRouter(tags=["observability"])
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+def metrics() -> PlainTextResponse:
+    return PlainTextResponse(REGISTRY.render(), media_type=CONTENT_TYPE)
