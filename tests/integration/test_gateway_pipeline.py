@@ -7,6 +7,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
@@ -78,7 +79,7 @@ def test_verdict_reply(pg_url: str, mqtt_url: str, tag: str) -> None:
     cfg = config_for(pg_url, mqtt_url)
     dev = f"pharm-{tag}"
     prov = provision(engine, [dev])
-    got: list[dict[str, object]] = []
+    got: list[dict[str, Any]] = []
     arrived = threading.Event()
     sub = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
     u = urlparse(mqtt_url)
@@ -106,5 +107,5 @@ def test_verdict_reply(pg_url: str, mqtt_url: str, tag: str) -> None:
     sub.disconnect()
     sub.loop_stop()
     engine.dispose()
-    assert [v["verdict"] for v in got[0]["verdicts"]] == ["ok", "unknown_serial"]  # type: ignore[index]
-    assert [v["verdict"] for v in got[1]["verdicts"]] == ["already_dispensed"]  # type: ignore[index]
+    assert [v["verdict"] for v in got[0]["verdicts"]] == ["ok", "unknown_serial"]
+    assert [v["verdict"] for v in got[1]["verdicts"]] == ["already_dispensed"]
