@@ -138,14 +138,21 @@ def enroll_device_key(
     """Register a device's public key: through ``registry.keys.register_key`` (which also writes
     the ledger's key-lifecycle entry) when it is available, else a plain validated insert."""
     get_or_raise(session, Device, device_id, what="device")
+    from traceability.signing import service as signing
+
+    kid = signing.key_id(public_key)
+    existing = session.get(DeviceKey, kid)
+    if existing is not None:
+        raise ConflictError(
+            f"key {kid} is already registered (device {existing.device_id})",
+            field="key_id",
+            value=kid,
+        )
     register_key = _shared_register_key()
     if register_key is not None:
         result = register_key(session, device_id=device_id, public_key=public_key, at=at)
         return DeviceKeyPublic.model_validate(result)
-    from traceability.signing import service as signing
-
     signing.check_public_key(public_key)
-    kid = signing.key_id(public_key)
     row = DeviceKey(
         key_id=kid, device_id=device_id, public_key=public_key, valid_from=at or utcnow()
     )
