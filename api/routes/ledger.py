@@ -1,7 +1,72 @@
-"""Placeholder router (filled in by its issue)."""
+"""Ledger endpoints: checkpoint (text note), proofs, entries, receipts. Thin: logic is in
+``traceability.ledger``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import base64
+from collections.abc import Iterator
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse
+from sqlmodel import Session
+
+from traceability.config import Settings
+from traceability.ledger import checkpoint, receipt, records, store
+from traceability.store.service import get_engine
+
+router = APIRouter(prefix="/ledger", tags=["ledger"])
+
+
+def _session(request: Request) -> Iterator[Session]:
+    settings: Settings = request.app.state.settings
+    with Session(get_engine(settings.effective_database_url)) as s:
+        yield s
+
+
+def _b64(items: list[bytes]) -> list[str]:
+    return [base64.b64encode(x).decode() for x in items]
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse)
+def get_checkpoint(s: Session = Depends(_session)) -> PlainTextResponse:
+    """The latest signed checkpoint with its witness cosignatures (a C2SP signed note)."""
+    return PlainTextResponse(
+        checkpoint.latest_checkpoint(s).note, headers={"Cache-Control": "no-cache"}
+    )
+
+
+@router.get("/proof/inclusion")
+def get_inclusion(
+    index: int = Query(ge=0), size: int = Query(ge=1), s: Session = Depends(_session)
+) -> dict[str, Any]:
+    return {
+        "index": index,
+        "size": size,
+        "proof": _b64(store.inclusion_proof(s, index=index, size=size)),
+    }
+
+
+@router.get("/proof/consistency")
+def get_consistency(
+    old: int = Query(ge=1), new: int = Query(ge=1), s: Session = Depends(_session)
+) -> dict[str, Any]:
+    return {"old": old, "new": new, "proof": _b64(store.consistency_proof(s, old=old, new=new))}
+
+
+@router.get("/entries/{index}")
+def get_entry(index: int, s: Session = Depends(_session)) -> dict[str, Any]:
+    row = store.get_record(s, index=index)
+    return {
+        "index": row.idx,
+        "kind": row.kind,
+        "leaf_hash": row.leaf_hash.hex(),
+        "record": records.parse_record(bytes(row.record)),
+        "record_b64": base64.b64encode(bytes(row.record)).decode(),
+    }
+
+
+@router.get("/receipt/{event_id:path}", response_class=PlainTextResponse)
+def get_receipt(event_id: str, s: Session = Depends(_session)) -> PlainTextResponse:
+    """A c2sp.org/tlog-proof@v1 receipt for the event against the latest checkpoint."""
+    return PlainTextResponse(receipt.build_receipt(s, event_hash=event_id))

@@ -1,9 +1,10 @@
 """Checkpoints (c2sp.org/tlog-checkpoint) signed as C2SP notes with the log's Ed25519 key.
 
-Body: ``<origin>\\n<size>\\n<base64 root>\\n``. The log key (a ``PRIVATE+KEY+...`` signer
-key, name = origin) lives in ``Settings.effective_log_key_file``, created on first use with mode 0600. The
-signer refuses a checkpoint inconsistent with the last one it signed: the last signed one is read
-both from ``ledger_checkpoint`` and from a state file beside the key (``<key file>.last``).
+Body: ``<origin>\\n<size>\\n<base64 root>\\n``. The log key (a ``PRIVATE+KEY+...``
+signer key, name = origin) lives in ``Settings.effective_log_key_file``, created on first use
+with mode 0600. The signer refuses a checkpoint inconsistent with the last one it signed: the
+last signed one is read both from ``ledger_checkpoint`` and from a state file beside the key
+(``<key file>.last``).
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ class Verifier:
 
     @classmethod
     def parse(cls, vkey: str) -> Verifier:
-        parts = vkey.strip().split("+")
+        parts = vkey.strip().split("+", 2)
         if len(parts) != 3:
             raise NoteError("a verifier key is name+keyid+key", field="vkey", computed=vkey)
         name, hexid, b64 = parts
@@ -105,7 +105,7 @@ class Signer:
 
     @classmethod
     def parse(cls, text: str) -> Signer:
-        parts = text.strip().split("+")
+        parts = text.strip().split("+", 4)
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
             raise NoteError("a signer key is PRIVATE+KEY+name+keyid+key", field="key")
         raw = base64.b64decode(parts[4])

@@ -1,0 +1,413 @@
+"""``tracectl verify``: recompute everything from the stored data, name the first failure.
+
+The audit follows these numbered steps (the code marks each one):
+
+1. Entries are read in index order, in chunks. Indexes must run 0..n-1 without a gap.
+2. Each record must be canonical (re-serialising it gives the stored bytes), its leaf hash must be
+   SHA-256(0x00 || record), its ``index`` must equal its position, and the entry's columns
+   (kind, recorded_at, event_hash, envelope) must equal the record's values.
+3. Key entries are replayed in log order into the key state each later record is judged by.
+4. For event records: the envelope (stored once) must hash to the committed digest, its
+   ``device``/``key``/``sig`` columns must equal the record's; the event is ``events[pos]``; an
+   (envelope, pos) pair may be recorded once; the device signature must verify over the
+   envelope with the key valid (per the key entries before the record) at ``recorded_at``.
+   Signatures are checked in parallel across the cores.
+5. Item chains: the record's items must be exactly the items the event touches, and each
+   item's ``prev``/``prev_hash`` must be the index and leaf hash of the item's previous record.
+6. Derived rows: the ``event`` row (every column and the body), the ``trace_edge`` rows
+   (``trace.edges.derive_edges``, ids included) and ``ledger_item`` rows of each record must
+   equal what the record implies; rows no record implies are failures too.
+7. Merkle: every completed subtree is recomputed from the leaves and must equal the stored
+   ``ledger_subtree`` rows (none missing, modified or extra).
+8. Checkpoints: each must carry a valid signature by the log key and its root must equal the
+   recomputed root at its size; the latest must not exceed the log. Every ``device_key`` row
+   must equal the state the key entries produce.
+
+The result lists failures (index, step, what was expected and what was found), first first.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import multiprocessing
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from traceability.ledger import merkle, note, records
+from traceability.ledger.audit_keys import KeyState, check_device_keys
+from traceability.ledger.checkpoint import parse as parse_checkpoint
+from traceability.ledger.errors import AuditError
+from traceability.signing.service import b64url_decode, verify
+from traceability.trace.edges import EDGE_ID_STRIDE, derive_edges, items_of
+
+CHUNK = 20_000
+MAX_FAILURES = 50
+
+
+@dataclass
+class AuditReport:
+    size: int = 0
+    checkpoint_size: int | None = None
+    signatures_checked: int = 0
+    failures: list[AuditError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def to_dict(self) -> dict[str, Any]:
+        first = min(self.failures, key=lambda f: (f.index is None, f.index or 0), default=None)
+        return {
+            "ok": self.ok,
+            "size": self.size,
+            "checkpoint_size": self.checkpoint_size,
+            "signatures_checked": self.signatures_checked,
+            "first_failure": first.to_dict() if first else None,
+            "failures": [f.to_dict() for f in self.failures],
+        }
+
+
+class _StopAuditError(Exception):
+    pass
+
+
+def _verify_batch(tasks: list[tuple[bytes, bytes, bytes]]) -> list[bool]:
+    return [verify(public_key=k, message=m, signature=s) for k, m, s in tasks]
+
+
+def _rows(session: Session, sql: str, lo: int, hi: int) -> list[Any]:
+    return list(session.connection().execute(sa.text(sql), {"lo": lo, "hi": hi}).all())
+
+
+def _time(v: Any) -> str:
+    if isinstance(v, str):  # SQLite text
+        v = records.parse_time(v.replace(" ", "T") + ("" if "+" in v else "Z"))
+    return records.format_time(v)
+
+
+def audit(
+    session: Session,
+    *,
+    log_key: note.Verifier | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    processes: int | None = None,
+) -> AuditReport:
+    rep = AuditReport()
+    conn = session.connection()
+    n = int(conn.execute(sa.text("select count(*) from ledger_entry")).scalar() or 0)
+    rep.size = n
+
+    def fail(step: int, index: int | None, what: str, expected: Any, found: Any) -> None:
+        rep.failures.append(
+            AuditError(
+                f"step {step}: {what}",
+                field=f"step{step}",
+                index=index,
+                expected=expected,
+                computed=found,
+            )
+        )
+        if len(rep.failures) >= MAX_FAILURES:
+            raise _StopAuditError
+
+    keys = KeyState()
+    heads: dict[str, tuple[int, str]] = {}
+    used: set[tuple[str, int]] = set()
+    frontier: list[bytes] = []
+    computed_nodes: dict[tuple[int, int], bytes] = {}
+    cps = {
+        int(s): nt
+        for s, nt in conn.execute(sa.text("select size, note from ledger_checkpoint order by size"))
+    }
+    roots: dict[int, bytes] = {0: merkle.EMPTY_ROOT} if 0 in cps else {}
+    sig_tasks: list[tuple[bytes, bytes, bytes]] = []
+    sig_index: list[int] = []
+    try:
+        expect = 0
+        for lo in range(0, max(n, 1), CHUNK):
+            hi = lo + CHUNK
+            entries = _rows(
+                session,
+                "select idx, kind, leaf_hash, record, recorded_at, "
+                "event_hash, envelope from ledger_entry where idx >= :lo and "
+                "idx < :hi order by idx",
+                lo,
+                hi,
+            )
+            digests = {str(e[6]) for e in entries if e[6]}
+            envs = (
+                {
+                    str(r[0]): r
+                    for r in conn.execute(
+                        sa.text(
+                            "select digest, device_id, key_id, sig, body from ledger_envelope "
+                            "where digest in :d"
+                        ).bindparams(sa.bindparam("d", expanding=True)),
+                        {"d": sorted(digests)},
+                    )
+                }
+                if digests
+                else {}
+            )
+            parsed_env: dict[str, list[Any]] = {}
+            ev_rows = {
+                int(r[9]): r
+                for r in _rows(
+                    session,
+                    "select event_hash, event_time, "
+                    "event_type, action, biz_step, disposition, read_point, biz_location, "
+                    "device_id, ledger_index, recorded_at, body from event where "
+                    "ledger_index >= :lo and ledger_index < :hi",
+                    lo,
+                    hi,
+                )
+            }
+            edges: dict[int, list[tuple[Any, ...]]] = {}
+            for r in _rows(
+                session,
+                "select id, kind, src, dst, item, event_hash, event_time, "
+                "ledger_index from trace_edge where ledger_index >= :lo and "
+                "ledger_index < :hi order by id",
+                lo,
+                hi,
+            ):
+                edges.setdefault(int(r[7]), []).append(
+                    (int(r[0]), r[1], r[2], r[3], r[4], r[5], _time(r[6]))
+                )
+            item_rows: dict[int, set[str]] = {}
+            for it, ix in _rows(
+                session, "select item, idx from ledger_item where idx >= :lo and idx < :hi", lo, hi
+            ):
+                item_rows.setdefault(int(ix), set()).add(str(it))
+            for idx, kind, leaf, data, rec_at, ev_hash, env in entries:
+                idx, data, leaf = int(idx), bytes(data), bytes(leaf)
+                # step 1
+                if idx != expect:
+                    fail(1, expect, "ledger index missing", expect, idx)
+                    expect = idx
+                expect += 1
+                # step 2
+                rec = records.parse_record(data)
+                if records.record_bytes(rec) != data:
+                    fail(2, idx, "record bytes are not canonical", "RFC 8785", "other bytes")
+                got = merkle.leaf_hash(data)
+                if got != leaf:
+                    fail(2, idx, "leaf hash", got, leaf)
+                if rec.get("index") != idx:
+                    fail(2, idx, "record index", idx, rec.get("index"))
+                cols = (kind, _time(rec_at), ev_hash, env)
+                want = (
+                    rec.get("kind"),
+                    rec.get("recorded_at"),
+                    rec.get("event_hash"),
+                    rec.get("envelope"),
+                )
+                if cols != want:
+                    fail(2, idx, "entry columns", want, cols)
+                done, frontier = merkle.append_leaves(idx, frontier, [got])
+                computed_nodes.update(((lv, i), h) for lv, i, h in done)
+                if idx + 1 in cps:
+                    roots[idx + 1] = merkle.fold(frontier)
+                if rec.get("kind") != records.EVENT_KIND:
+                    keys.apply(rec)  # step 3
+                    if item_rows.get(idx) or ev_rows.get(idx) or edges.get(idx):
+                        fail(6, idx, "derived rows for a non-event entry", "none", "rows")
+                    continue
+                # step 4
+                digest = str(rec.get("envelope"))
+                row = envs.get(digest)
+                if row is None:
+                    fail(4, idx, "envelope missing", digest, None)
+                    continue
+                body = bytes(row[4])
+                if hashlib.sha256(body).hexdigest() != digest:
+                    fail(4, idx, "envelope digest", digest, hashlib.sha256(body).hexdigest())
+                sig = b64url_decode(str(rec.get("sig")))
+                if (row[1], row[2], bytes(row[3])) != (rec.get("device"), rec.get("key"), sig):
+                    fail(4, idx, "envelope device/key/sig", rec.get("key"), row[2])
+                if digest not in parsed_env:
+                    parsed_env[digest] = json.loads(body).get("events", [])
+                events = parsed_env[digest]
+                pos = rec.get("pos")
+                if not isinstance(pos, int) or not 0 <= pos < len(events):
+                    fail(4, idx, "event position", f"< {len(events)}", pos)
+                    continue
+                if (digest, pos) in used:
+                    fail(4, idx, "event recorded twice", "once", f"{digest}#{pos}")
+                used.add((digest, pos))
+                event = events[pos]
+                pub = keys.valid_key(
+                    str(rec.get("device")),
+                    str(rec.get("key")),
+                    records.parse_time(str(rec.get("recorded_at"))),
+                )
+                if pub is None:
+                    fail(4, idx, "no valid device key at recording time", rec.get("key"), None)
+                else:
+                    sig_tasks.append((pub, body, sig))
+                    sig_index.append(idx)
+                # step 5
+                links = rec.get("items") or []
+                names = [lk.get("item") for lk in links]
+                if names != items_of(event):
+                    fail(5, idx, "items touched", items_of(event), names)
+                for lk in links:
+                    want_prev = heads.get(lk.get("item"), (records.NO_PREV, ""))
+                    if (lk.get("prev"), lk.get("prev_hash")) != want_prev:
+                        fail(
+                            5,
+                            idx,
+                            f"chain link of {lk.get('item')}",
+                            want_prev,
+                            (lk.get("prev"), lk.get("prev_hash")),
+                        )
+                    heads[str(lk.get("item"))] = (idx, got.hex())
+                # step 6
+                _check_event_row(fail, idx, rec, event, ev_rows.pop(idx, None))
+                want_edges = [
+                    (
+                        idx * EDGE_ID_STRIDE + j,
+                        e.kind,
+                        e.src,
+                        e.dst,
+                        e.item,
+                        rec.get("event_hash"),
+                        _event_time(event),
+                    )
+                    for j, e in enumerate(derive_edges(event))
+                ]
+                if edges.pop(idx, []) != want_edges:
+                    fail(6, idx, "trace edges", len(want_edges), "different rows")
+                if item_rows.pop(idx, set()) != set(names):
+                    fail(6, idx, "ledger_item rows", sorted(names), "different rows")
+            for extra in sorted({*ev_rows, *edges, *item_rows}):
+                fail(6, extra, "derived rows without a record", None, extra)
+            if progress:
+                progress(min(hi, n), n)
+        for bad in _bad_signatures(sig_tasks, sig_index, processes):
+            fail(4, bad, "device signature does not verify", "valid signature", "invalid")
+        rep.signatures_checked = len(sig_tasks)
+        _check_stray(session, fail, n)
+        _check_subtrees(session, fail, computed_nodes)  # step 7
+        _check_checkpoints(fail, cps, roots, n, log_key, rep)  # step 8
+        check_device_keys(session, keys, fail)
+    except _StopAuditError:
+        pass
+    rep.failures.sort(key=lambda f: (f.index is None, f.index or 0))
+    return rep
+
+
+def _event_time(event: dict[str, Any]) -> str:
+    return records.format_time(records.event_time(event))
+
+
+def _check_event_row(
+    fail: Any, idx: int, rec: dict[str, Any], event: dict[str, Any], row: Any
+) -> None:
+    if row is None:
+        fail(6, idx, "event row missing", rec.get("event_hash"), None)
+        return
+    cols = records.event_columns(event)
+    want = (
+        rec.get("event_hash"),
+        records.format_time(cols["event_time"]),
+        cols["event_type"],
+        cols["action"],
+        cols["biz_step"],
+        cols["disposition"],
+        cols["read_point"],
+        cols["biz_location"],
+        rec.get("device"),
+        idx,
+        rec.get("recorded_at"),
+    )
+    body = row[11] if isinstance(row[11], dict) else json.loads(row[11])
+    got = (row[0], _time(row[1]), *row[2:9], int(row[9]), _time(row[10]))
+    if got != want:
+        fail(6, idx, "event row columns", want, got)
+    if body != event:
+        fail(6, idx, "event row body", "the signed event", "a different body")
+
+
+def _bad_signatures(
+    tasks: list[tuple[bytes, bytes, bytes]], index: list[int], processes: int | None
+) -> list[int]:
+    unique: dict[tuple[bytes, bytes, bytes], bool] = dict.fromkeys(tasks, False)
+    work = list(unique)
+    procs = processes or os.cpu_count() or 1
+    if len(work) > 2000 and procs > 1:
+        size = max(1, len(work) // (procs * 4))
+        chunks = [work[i : i + size] for i in range(0, len(work), size)]
+        with multiprocessing.get_context("fork").Pool(procs) as pool:
+            results = [ok for part in pool.map(_verify_batch, chunks) for ok in part]
+    else:
+        results = _verify_batch(work)
+    unique.update(zip(work, results, strict=True))
+    return [i for t, i in zip(tasks, index, strict=True) if not unique[t]]
+
+
+def _check_stray(session: Session, fail: Any, n: int) -> None:
+    conn = session.connection()
+    for table, col in (
+        ("event", "ledger_index"),
+        ("trace_edge", "ledger_index"),
+        ("ledger_item", "idx"),
+    ):
+        bad = conn.execute(
+            sa.text(f"select min({col}) from {table} where {col} >= :n or {col} < 0"), {"n": n}
+        ).scalar()
+        if bad is not None:
+            fail(6, int(bad), f"{table} row beyond the log", f"< {n}", int(bad))
+
+
+def _check_subtrees(session: Session, fail: Any, computed: dict[tuple[int, int], bytes]) -> None:
+    seen = 0
+    rows = session.connection().execute(sa.text("select level, idx, hash from ledger_subtree"))
+    for lv, i, h in rows:
+        key = (int(lv), int(i))
+        want = computed.get(key)
+        if want is None:
+            fail(7, int(i) << int(lv), f"stored subtree {key} has no leaves", None, bytes(h))
+        elif want != bytes(h):
+            fail(7, int(i) << int(lv), f"subtree hash {key}", want, bytes(h))
+        else:
+            seen += 1
+    if seen != len(computed):
+        missing = min((i << lv) for lv, i in computed)
+        fail(7, missing, "completed subtrees missing", len(computed), seen)
+
+
+def _check_checkpoints(
+    fail: Any,
+    cps: dict[int, str],
+    roots: dict[int, bytes],
+    n: int,
+    log_key: note.Verifier | None,
+    rep: AuditReport,
+) -> None:
+    for size, text in cps.items():
+        try:
+            cp = parse_checkpoint(text)
+            if log_key is not None:
+                note.verified_by(text, log_key)
+        except Exception as exc:
+            fail(8, size, f"checkpoint at {size} does not verify: {exc}", "signed", None)
+            continue
+        if size > n or cp.size != size:
+            fail(8, size, "checkpoint beyond the log", n, size)
+        elif roots.get(size) != cp.root:
+            fail(
+                8,
+                max(size - 1, 0),
+                f"root at checkpoint {size}",
+                base64.b64encode(cp.root).decode(),
+                roots.get(size),
+            )
+        rep.checkpoint_size = size
