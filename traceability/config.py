@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: str = DEFAULT_SECRET
     admin_token: str = DEFAULT_SECRET
+    api_tokens: str = Field(
+        default="", description="API bearer tokens: 'token:role[:party_id],...' (role: "
+        "producer | regulator | admin)"
+    )
     log_origin: str = "suyuan.example/ledger"
     log_key_file: Path | None = Field(
         default=None, description="the ledger's Ed25519 signing key; default: data_dir/log.key"

@@ -1,7 +1,84 @@
-"""Placeholder router (filled in by its issue)."""
+"""Device enrolment: ``POST /devices``, ``POST /devices/{id}/keys`` and reads (thin)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import binascii
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Query, status
+
+from api.deps import AnyRoleDep, ProducerDep, SessionDep, require_party
+from traceability.errors import InvalidInputError
+from traceability.registry import service as registry
+from traceability.registry.models import Device
+from traceability.registry.schemas import (
+    DeviceCreate,
+    DeviceKeyCreate,
+    DeviceKeyPublic,
+    DevicePublic,
+)
+from traceability.signing.service import PUBLIC_KEY_BYTES, b64url_decode
+
+router = APIRouter(tags=["devices"])
+
+
+@router.post("/devices", status_code=status.HTTP_201_CREATED)
+def create_device(data: DeviceCreate, session: SessionDep, who: ProducerDep) -> DevicePublic:
+    require_party(who, data.party_id)
+    return registry.create_device(session, data=data)
+
+
+@router.get("/devices")
+def list_devices(
+    session: SessionDep,
+    who: AnyRoleDep,
+    party_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[DevicePublic]:
+    if who.role == "producer":
+        party_id = who.party_id
+    return registry.list_devices(session, party_id=party_id, limit=limit, offset=offset)
+
+
+@router.get("/devices/{device_id}")
+def get_device(device_id: str, session: SessionDep, who: AnyRoleDep) -> DevicePublic:
+    device = registry.get_or_raise(session, Device, device_id, what="device")
+    if who.role == "producer":
+        require_party(who, device.party_id)
+    return DevicePublic.model_validate(device)
+
+
+@router.post("/devices/{device_id}/keys", status_code=status.HTTP_201_CREATED)
+def enroll_key(
+    device_id: str, data: DeviceKeyCreate, session: SessionDep, who: ProducerDep
+) -> DeviceKeyPublic:
+    device = registry.get_or_raise(session, Device, device_id, what="device")
+    require_party(who, device.party_id)
+    return registry.enroll_device_key(
+        session, device_id=device_id, public_key=decode_public_key(data.public_key)
+    )
+
+
+@router.get("/devices/{device_id}/keys")
+def list_keys(device_id: str, session: SessionDep, who: AnyRoleDep) -> list[DeviceKeyPublic]:
+    device = registry.get_or_raise(session, Device, device_id, what="device")
+    if who.role == "producer":
+        require_party(who, device.party_id)
+    return registry.list_device_keys(session, device_id=device_id)
+
+
+def decode_public_key(text: str) -> bytes:
+    """64 hex digits or base64url (43 characters) -> 32 bytes."""
+    try:
+        raw = bytes.fromhex(text) if len(text) == 2 * PUBLIC_KEY_BYTES else b64url_decode(text)
+    except (ValueError, binascii.Error):
+        raw = b""
+    if len(raw) != PUBLIC_KEY_BYTES:
+        raise InvalidInputError(
+            "public_key must be 32 bytes as hex or base64url",
+            code="weak_key",
+            field="public_key",
+            value=text[:80],
+        )
+    return raw

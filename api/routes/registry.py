@@ -1,7 +1,98 @@
-"""Placeholder router (filled in by its issue)."""
+"""Registry endpoints: parties, locations, products, lots (thin over the registry service)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Query, status
+
+from api.deps import AdminDep, AnyRoleDep, ProducerDep, SessionDep, require_party
+from traceability.registry import service as registry
+from traceability.registry.models import Party, Product
+from traceability.registry.schemas import (
+    LocationCreate,
+    LocationPublic,
+    LotCreate,
+    LotPublic,
+    PartyCreate,
+    PartyPublic,
+    ProductCreate,
+    ProductPublic,
+)
+
+router = APIRouter(tags=["registry"])
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+@router.post("/parties", status_code=status.HTTP_201_CREATED)
+def create_party(data: PartyCreate, session: SessionDep, _who: AdminDep) -> PartyPublic:
+    return registry.create_party(session, data=data)
+
+
+@router.get("/parties")
+def list_parties(
+    session: SessionDep, _who: AnyRoleDep, limit: Limit = 100, offset: Offset = 0
+) -> list[PartyPublic]:
+    return registry.list_parties(session, limit=limit, offset=offset)
+
+
+@router.get("/parties/{party_id}")
+def get_party(party_id: str, session: SessionDep) -> PartyPublic:
+    """Public: who made or handled a product is shown to consumers."""
+    return PartyPublic.model_validate(registry.get_or_raise(session, Party, party_id))
+
+
+@router.post("/locations", status_code=status.HTTP_201_CREATED)
+def create_location(data: LocationCreate, session: SessionDep, who: ProducerDep) -> LocationPublic:
+    require_party(who, data.party_id)
+    return registry.create_location(session, data=data)
+
+
+@router.get("/locations")
+def list_locations(
+    session: SessionDep,
+    _who: AnyRoleDep,
+    party_id: str | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[LocationPublic]:
+    return registry.list_locations(session, party_id=party_id, limit=limit, offset=offset)
+
+
+@router.post("/products", status_code=status.HTTP_201_CREATED)
+def create_product(data: ProductCreate, session: SessionDep, who: ProducerDep) -> ProductPublic:
+    require_party(who, data.party_id)
+    return registry.create_product(session, data=data)
+
+
+@router.get("/products")
+def list_products(
+    session: SessionDep,
+    category: str | None = None,
+    party_id: str | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[ProductPublic]:
+    return registry.list_products(
+        session, category=category, party_id=party_id, limit=limit, offset=offset
+    )
+
+
+@router.get("/products/{gtin}")
+def get_product(gtin: str, session: SessionDep) -> ProductPublic:
+    return ProductPublic.model_validate(registry.get_or_raise(session, Product, gtin.zfill(14)))
+
+
+@router.post("/lots", status_code=status.HTTP_201_CREATED)
+def create_lot(data: LotCreate, session: SessionDep, who: ProducerDep) -> LotPublic:
+    product = registry.get_or_raise(session, Product, data.gtin, what="product")
+    require_party(who, product.party_id)
+    return registry.create_lot(session, data=data)
+
+
+@router.get("/lots")
+def list_lots(
+    session: SessionDep, gtin: str | None = None, limit: Limit = 100, offset: Offset = 0
+) -> list[LotPublic]:
+    return registry.list_lots(session, gtin=gtin, limit=limit, offset=offset)
