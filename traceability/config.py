@@ -29,7 +29,9 @@ class Settings(BaseSettings):
     mqtt_password: str | None = None
     api_host: str = "127.0.0.1"
     api_port: int = 8000
-    public_base_url: str = "http://127.0.0.1:8000"
+    public_base_url: str | None = Field(
+        default=None, description="the URL people reach the API at; default http://host:port"
+    )
     secret_key: str = DEFAULT_SECRET
     admin_token: str = DEFAULT_SECRET
     api_tokens: str = Field(
@@ -70,6 +72,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'suyuan.db').resolve()}"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_base_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
 
     @property
     def effective_log_key_file(self) -> Path:

@@ -1,0 +1,226 @@
+"""The demo's main job, composed from the packages (the CLI is the one place that may).
+
+Steps: (1) create/upgrade the store; (2) register the simulated world — parties in Chongqing
+with unified social credit codes (one on the serious-violation list), their locations, devices
+with enrolled Ed25519 keys, products across food, drug and special equipment, lots; (3) start
+the broker (in-process amqtt unless ``TRACE_MQTT_URL`` names one) and a gateway; (4) stream the
+three site kinds' signed envelopes through it (farm produce chain, drug chain with a pharmacy
+verdict request, elevator installation/maintenance/inspection); (5) wait until every event is
+stored; (6) recall one lot; (7) sign a ledger checkpoint; (8) summarise.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from traceability.config import Settings
+from traceability.registry.models import Lot, ProductCategory
+from traceability.store.models import DeadLetter, EventRow, TraceEdge
+from traceability.store.service import get_engine, redact, session_scope, upgrade
+
+Step = Callable[[str], None]
+
+
+@dataclass
+class DemoRun:
+    """What the demo did and where; ``summary()`` is the ``--json`` document."""
+
+    settings: Settings
+    broker_url: str = ""
+    counts: dict[str, Any] = field(default_factory=dict)
+    samples: dict[str, Any] = field(default_factory=dict)
+    checkpoint: str | None = None
+    ledger_size: int = 0
+    seconds: float = 0.0
+    stoppers: list[Callable[[], None]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        base = self.settings.base_url
+        return {
+            "store": redact(self.settings.effective_database_url),
+            "broker": self.broker_url,
+            "data_dir": str(self.settings.data_dir.resolve()),
+            **self.counts,
+            "ledger_size": self.ledger_size,
+            "checkpoint": self.checkpoint,
+            "samples": self.samples,
+            "urls": {
+                "api": base,
+                "openapi": f"{base}/openapi.json",
+                "checkpoint": f"{base}/ledger/checkpoint",
+                "dead_letters": f"{base}/deadletters",
+                "metrics": f"{base}/metrics",
+            },
+            "seconds": round(self.seconds, 2),
+        }
+
+    def stop(self) -> None:
+        while self.stoppers:
+            self.stoppers.pop()()
+
+
+def run(settings: Settings, *, seed: int = 7, step: Step = lambda _m: None) -> DemoRun:
+    """Run the scenario end to end; the caller must call ``stop()`` on the result."""
+    from devices.simulators.run import publish_scenario, register_world
+    from devices.simulators.scenarios import build_scenario
+    from gateway.config import GatewayConfig
+    from gateway.embedded_broker import EmbeddedBroker
+    from gateway.service import Gateway
+
+    t0 = time.monotonic()
+    demo = DemoRun(settings=settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.effective_database_url
+
+    step(f"store: upgrading {redact(url)}")
+    upgrade(url=url)
+    engine = get_engine(url)
+
+    scenario = build_scenario("all", seed=seed, end=datetime.now(UTC))
+    step(
+        f"registry: registering {len(scenario.world.parties)} parties, "
+        f"{len(scenario.world.devices)} devices, {len(scenario.world.products)} products"
+    )
+    with session_scope(engine=engine) as session:
+        report = register_world(session, scenario.world)
+    demo.counts["registered"] = {"created": report.created, "existing": report.existing}
+
+    embedded = settings.mqtt_url == "embedded"
+    try:
+        if embedded:
+            broker = EmbeddedBroker().start()
+            demo.stoppers.append(broker.stop)
+            demo.broker_url = broker.url
+        else:
+            demo.broker_url = settings.mqtt_url
+        step(f"broker: {demo.broker_url}{' (embedded, MQTT 3.1.1)' if embedded else ''}")
+        config = GatewayConfig.from_settings(settings, mqtt_url=demo.broker_url)
+        gateway = Gateway(config, mqtt5=not embedded).start()
+        demo.stoppers.append(gateway.stop)
+        step("gateway: subscribed; streaming the farm, pharmacy and elevator sites")
+
+        with Session(engine) as session:
+            before = _count(session, EventRow)
+            dead_before = _count(session, DeadLetter)
+        published = publish_scenario(
+            scenario,
+            broker_url=demo.broker_url,
+            data_dir=settings.data_dir / "devices",
+            drain_timeout=60.0,
+            verdict_timeout=5.0,
+            protocol=4 if embedded else 5,
+        )
+        step(
+            f"devices: {published.envelopes} envelopes with {published.events} events "
+            f"published in {published.seconds:.1f}s (queues drained: {published.drained})"
+        )
+        stored = _wait_for_events(engine, before + published.events, timeout=60.0)
+        with Session(engine) as session:
+            demo.counts["published"] = {
+                "envelopes": published.envelopes,
+                "events": published.events,
+            }
+            demo.counts["stored"] = {
+                "events": stored,
+                "new_events": stored - before,
+                "edges": _count(session, TraceEdge),
+                "dead_letters": _count(session, DeadLetter) - dead_before,
+            }
+            demo.counts["devices_by_site"] = _devices_by_category(scenario)
+            demo.counts["verdicts"] = _verdict_counts(published.verdicts)
+        step(f"gateway: {stored - before} new events stored, verified and in the ledger")
+
+        recalled = _recall_one_lot(engine, scenario)
+        step(f"recall: lot {recalled[1]} of {recalled[0]} recalled")
+        demo.samples = _samples(engine, scenario, recalled)
+        demo.checkpoint, demo.ledger_size = _checkpoint(engine, settings)
+        step(f"ledger: {demo.ledger_size} records; checkpoint signed")
+    except BaseException:
+        demo.stop()
+        raise
+    demo.seconds = time.monotonic() - t0
+    return demo
+
+
+def _count(session: Session, model: Any) -> int:
+    return int(session.exec(select(sa.func.count()).select_from(model)).one())
+
+
+def _wait_for_events(engine: sa.Engine, want: int, *, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while True:
+        with Session(engine) as session:
+            have = _count(session, EventRow)
+        if have >= want or time.monotonic() > deadline:
+            return have
+        time.sleep(0.1)
+
+
+def _devices_by_category(scenario: Any) -> dict[str, list[str]]:
+    """Which devices of each site kind fed the gateway in this run."""
+    from devices.simulators.scenarios import SCENARIOS, build_scenario
+
+    sent = {b.device_id for b in scenario.batches}
+    return {
+        name: sorted(
+            d.id for d in build_scenario(name, seed=scenario.seed).world.devices if d.id in sent
+        )
+        for name in SCENARIOS
+    }
+
+
+def _verdict_counts(verdicts: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for messages in verdicts.values():
+        for msg in messages:
+            for item in msg.get("verdicts", []):
+                v = str(item.get("verdict"))
+                out[v] = out.get(v, 0) + 1
+    return out
+
+
+def _recall_one_lot(engine: sa.Engine, scenario: Any) -> tuple[str, str]:
+    lot_create = next(
+        lot for lot in scenario.world.lots if _category(scenario, lot.gtin) == ProductCategory.food
+    )
+    with session_scope(engine=engine) as session:
+        lot = session.get(Lot, (lot_create.gtin, lot_create.lot))
+        assert lot is not None
+        if not lot.recalled:
+            lot.recalled = True
+            lot.recall_reason = "demo: Listeria monocytogenes found in a retained sample"
+            lot.recalled_at = datetime.now(UTC)
+            session.add(lot)
+    return lot_create.gtin, lot_create.lot
+
+
+def _category(scenario: Any, gtin: str) -> ProductCategory | None:
+    return next((p.category for p in scenario.world.products if p.gtin == gtin), None)
+
+
+def _samples(engine: sa.Engine, scenario: Any, recalled: tuple[str, str]) -> dict[str, Any]:
+    food = next(p for p in scenario.world.products if p.category == ProductCategory.food)
+    with Session(engine) as session:
+        event_id = session.exec(
+            select(EventRow.event_hash).order_by(EventRow.ledger_index.desc()).limit(1)  # type: ignore[attr-defined]
+        ).first()
+    return {
+        "event_id": event_id,
+        "product_gtin": food.gtin,
+        "recalled_lot": {"gtin": recalled[0], "lot": recalled[1]},
+    }
+
+
+def _checkpoint(engine: sa.Engine, settings: Settings) -> tuple[str, int]:
+    from traceability.ledger.checkpoint import sign_checkpoint
+
+    with session_scope(engine=engine) as session:
+        cp = sign_checkpoint(session, settings=settings)
+    return cp.note, cp.size
