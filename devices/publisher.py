@@ -199,11 +199,18 @@ class Publisher:
 
     # ---- sending -------------------------------------------------------------------------
 
-    def send(self, events: list[Event], *, reply: bool = False) -> int:
-        """Sign ``events`` into one envelope now, queue it on disk, and publish; returns seq."""
+    def send(self, events: list[Event], *, reply: bool = False, kind: str = "events") -> int:
+        """Sign ``events`` into one envelope now, queue it on disk, and publish; returns seq.
+
+        ``kind="reader"`` publishes raw reader JSON objects (Impinj / Zebra) on
+        ``trace/v1/{device}/reader`` instead of EPCIS events on ``.../events``.
+        """
+        if kind not in ("events", "reader"):
+            raise ValueError(f"kind must be 'events' or 'reader', got {kind!r}")
+        topic = f"trace/v1/{self.device}/{kind}"
         reply_to = self.verdict_topic if reply else None
         seq = self.outbox.append(
-            topic=self.events_topic,
+            topic=topic,
             build=lambda s: build(
                 device=self.device,
                 key_id=self.key.key_id,
