@@ -139,7 +139,7 @@ def test_key_lifecycle(engine: Engine) -> None:
     from datetime import timedelta
 
     with Session(engine) as s:
-        seed, kid = setup_device(s)
+        _, kid = setup_device(s)
         assert key_for(s, key_id=kid, device_id="dev-1", at=T0).key_id == kid
         _, pub2 = signing.generate_keypair()
         new = rotate_key(s, device_id="dev-1", new_public_key=pub2, at=T0 + timedelta(hours=1))

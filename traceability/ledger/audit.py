@@ -103,6 +103,9 @@ def audit(
     conn = session.connection()
     n = int(conn.execute(sa.text("select count(*) from ledger_entry")).scalar() or 0)
     rep.size = n
+    top = int(
+        conn.execute(sa.text("select coalesce(max(idx) + 1, 0) from ledger_entry")).scalar() or 0
+    )
 
     def fail(step: int, index: int | None, what: str, expected: Any, found: Any) -> None:
         rep.failures.append(
@@ -130,8 +133,8 @@ def audit(
     sig_tasks: list[tuple[bytes, bytes, bytes]] = []
     sig_index: list[int] = []
     try:
-        expect = 0
-        for lo in range(0, max(n, 1), CHUNK):
+        expect = count = 0
+        for lo in range(0, max(top, 1), CHUNK):
             hi = lo + CHUNK
             entries = _rows(
                 session,
@@ -211,10 +214,11 @@ def audit(
                 )
                 if cols != want:
                     fail(2, idx, "entry columns", want, cols)
-                done, frontier = merkle.append_leaves(idx, frontier, [got])
+                done, frontier = merkle.append_leaves(count, frontier, [got])
+                count += 1
                 computed_nodes.update(((lv, i), h) for lv, i, h in done)
-                if idx + 1 in cps:
-                    roots[idx + 1] = merkle.fold(frontier)
+                if count in cps:
+                    roots[count] = merkle.fold(frontier)
                 if rec.get("kind") != records.EVENT_KIND:
                     keys.apply(rec)  # step 3
                     if item_rows.get(idx) or ev_rows.get(idx) or edges.get(idx):

@@ -1,0 +1,156 @@
+"""Tampering by direct SQL (protection deliberately disabled) is caught by the audit.
+
+A data-driven corpus: each case names the tampering and the SQL that does it (per dialect where
+they differ). The store holds 13 records plus the key entry, with a signed checkpoint.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from tests.unit.ledger.helpers import fill
+from traceability.config import Settings
+from traceability.ledger import audit, checkpoint
+from traceability.signing import service as signing
+
+CASES: dict[str, dict[str, str]] = {
+    "event_row_column": {"sql": "update event set biz_step = 'tampered' where ledger_index = 2"},
+    "event_row_body": {
+        "sqlite": "update event set body = json_set(body, '$.action', 'ADD') where ledger_index = 4",
+        "postgresql": "update event set body = jsonb_set(body, '{action}', '\"ADD\"') "
+        "where ledger_index = 4",
+    },
+    "event_row_deleted": {"sql": "delete from event where ledger_index = 3"},
+    "record_modified": {
+        "sql": "update ledger_entry set record = (select record from ledger_entry where idx = 6) "
+        "where idx = 5"
+    },
+    "leaf_hash_modified": {
+        "sql": "update ledger_entry set leaf_hash = (select leaf_hash from ledger_entry "
+        "where idx = 6) where idx = 5"
+    },
+    "entry_column_modified": {"sql": "update ledger_entry set envelope = 'x' where idx = 7"},
+    "edge_modified": {"sql": "update trace_edge set dst = 'urn:tampered' where ledger_index = 1"},
+    "edge_deleted": {"sql": "delete from trace_edge where id = (select min(id) from trace_edge)"},
+    "subtree_modified": {
+        "sql": "update ledger_subtree set hash = (select leaf_hash from ledger_entry where idx = 0) "
+        "where level = 1 and idx = 1"
+    },
+    "subtree_deleted": {"sql": "delete from ledger_subtree where level = 2 and idx = 0"},
+    "record_deleted": {"sql": "delete from ledger_entry where idx = 3"},
+    "last_record_deleted": {"sql": "delete from ledger_entry where idx = 13"},
+    "record_inserted": {
+        "sql": "insert into ledger_entry (idx, kind, leaf_hash, record, recorded_at, event_hash, "
+        "envelope) select 14, kind, leaf_hash, record, recorded_at, 'ni:///x', envelope "
+        "from ledger_entry where idx = 2"
+    },
+    "records_reordered": {
+        "sql": "update ledger_entry set idx = -1 where idx = 2;"
+        "update ledger_entry set idx = 2 where idx = 3;"
+        "update ledger_entry set idx = 3 where idx = -1"
+    },
+    "item_link_deleted": {"sql": "delete from ledger_item where idx = 4"},
+    "envelope_signature_modified": {
+        "sql": "update ledger_envelope set sig = (select leaf_hash from ledger_entry where idx = 0)"
+    },
+    "device_key_substituted": {"sql": "update device_key set public_key = :other_key"},
+    "checkpoint_modified": {
+        "sql": "update ledger_checkpoint set note = replace(note, '\n14\n', '\n13\n')"
+    },
+}
+
+
+def _tamper(engine: Engine, case: dict[str, str]) -> None:
+    sql = case.get("sql") or case[engine.dialect.name]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("set session_replication_role = replica"))
+        else:
+            names = conn.execute(sa.text("select name from sqlite_master where type = 'trigger'"))
+            for (name,) in list(names):
+                conn.execute(sa.text(f"drop trigger {name}"))
+        for stmt in sql.split(";"):
+            params = {"other_key": signing.generate_keypair()[1]} if ":other_key" in stmt else {}
+            conn.execute(sa.text(stmt), params)
+
+
+@pytest.fixture
+def filled(engine: Engine, tmp_path: Path) -> Settings:
+    settings = Settings(data_dir=tmp_path, database_url=str(engine.url.render_as_string(False)))
+    with Session(engine) as s:
+        fill(s, n=13)
+        checkpoint.sign_checkpoint(s, settings=settings)
+        s.commit()
+    return settings
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_tampering_is_caught(engine: Engine, filled: Settings, name: str) -> None:
+    key = checkpoint.load_log_signer(filled).verifier
+    with Session(engine) as s:
+        assert audit.audit(s, log_key=key).ok
+    _tamper(engine, CASES[name])
+    with Session(engine) as s:
+        report = audit.audit(s, log_key=key)
+    assert not report.ok, name
+    assert report.failures[0].to_dict()["message"]
+
+
+def test_protection_refuses_update_and_delete(engine: Engine, filled: Settings) -> None:
+    for stmt in (
+        "update ledger_entry set kind = 'x'",
+        "delete from event",
+        "update trace_edge set kind = 'x'",
+        "delete from ledger_subtree",
+    ):
+        with pytest.raises(sa.exc.DBAPIError), engine.begin() as conn:
+            conn.execute(sa.text(stmt))
+
+
+def test_cli_verify_exit_codes(
+    engine: Engine, filled: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from traceability.cli.main import app
+    from traceability.config import get_settings
+
+    monkeypatch.setenv("TRACE_DATA_DIR", str(filled.data_dir))
+    monkeypatch.setenv("TRACE_DATABASE_URL", filled.effective_database_url)
+    get_settings.cache_clear()
+    try:
+        ok = CliRunner().invoke(app, ["verify", "--json"])
+        assert ok.exit_code == 0, ok.output
+        _tamper(engine, CASES["edge_modified"])
+        bad = CliRunner().invoke(app, ["verify"])
+        assert bad.exit_code == 1 and "index 1" in bad.output
+    finally:
+        get_settings.cache_clear()
+
+
+def test_app_role_refused(pg_url: str) -> None:
+    eng = sa.create_engine(pg_url)
+    try:
+        with eng.begin() as conn:
+            conn.execute(sa.text("set role suyuan_app"))
+            conn.execute(sa.text("select count(*) from ledger_entry"))
+        for stmt in (
+            "update ledger_entry set kind = 'x'",
+            "delete from ledger_entry",
+            "truncate ledger_entry",
+            "update event set action = 'x'",
+            "delete from trace_edge",
+            "truncate trace_edge",
+        ):
+            with (
+                pytest.raises(sa.exc.ProgrammingError, match="permission denied"),
+                eng.begin() as conn,
+            ):
+                conn.execute(sa.text("set role suyuan_app"))
+                conn.execute(sa.text(stmt))
+    finally:
+        eng.dispose()
