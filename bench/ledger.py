@@ -1,0 +1,223 @@
+"""Ledger benchmark: ``python -m bench.ledger [--leaves N] [--json]``; last stdout line = JSON.
+
+Measures on TimescaleDB (``TRACE_BENCH_DATABASE_URL``, default a fresh database on
+127.0.0.1:5432 created and dropped here): appends/s through ``append_events`` in batches of
+1,000 (envelopes of 50 events; ``envelope_bytes`` passed as the gateway has them after verifying
+the signature), a baseline in the same run (raw COPY of the same event rows, no hashing), the
+inclusion-proof latency from the store at N leaves (p50/p99), and the full audit time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from rich.progress import Progress
+from sqlmodel import Session
+
+from traceability.ledger import bulk, merkle, store
+from traceability.ledger.audit import audit
+from traceability.ledger.service import EventSubmission, append_events
+from traceability.registry.keys import register_key
+from traceability.registry.models import Device, Location, Party
+from traceability.signing import envelope as env
+from traceability.signing import service as signing
+from traceability.store.service import create_engine, upgrade
+
+BATCH = 1000
+PER_ENVELOPE = 50
+T0 = datetime(2026, 11, 27, tzinfo=UTC)
+
+
+def _event(i: int) -> dict[str, Any]:
+    return {
+        "type": "ObjectEvent",
+        "eventTime": f"2026-11-{1 + i % 27:02d}T08:00:00Z",
+        "eventTimeZoneOffset": "+08:00",
+        "action": "OBSERVE",
+        "epcList": [f"urn:epc:id:sgtin:0614141.812345.{i % 50_000}"],
+        "bizStep": "shipping",
+        "readPoint": {"id": "urn:epc:id:sgln:0614141.00777.0"},
+    }
+
+
+def _batch(seed: bytes, kid: str, start: int) -> list[EventSubmission]:
+    subs: list[EventSubmission] = []
+    for k in range(start, start + BATCH, PER_ENVELOPE):
+        payload = env.build(
+            device="bench-1",
+            key_id=kid,
+            seed=seed,
+            seq=k + 1,
+            events=[_event(i) for i in range(k, k + PER_ENVELOPE)],
+        )
+        e = env.Envelope.from_json(payload)
+        body = e.signing_bytes()
+        subs += [
+            EventSubmission(
+                event=x,
+                event_hash=f"ni:///sha-256;{k + j:064x}?ver=CBV2.0",
+                envelope=e,
+                device_id="bench-1",
+                key_id=kid,
+                position=j,
+                envelope_bytes=body,
+            )
+            for j, x in enumerate(e.events)
+        ]
+    return subs
+
+
+def run(url: str, leaves: int) -> dict[str, Any]:
+    upgrade(url=url)
+    eng = create_engine(url=url)
+    seed, pub = signing.generate_keypair()
+    kid = signing.key_id(pub)
+    with Session(eng) as s:
+        s.add(Party(id="p", name="p"))
+        s.flush()
+        s.add(Location(id="l", name="l", party_id="p"))
+        s.flush()
+        s.add(Device(id="bench-1", location_id="l", party_id="p"))
+        s.flush()
+        register_key(s, device_id="bench-1", public_key=pub, at=T0 - timedelta(days=1))
+        s.commit()
+    append_s = build_s = 0.0
+    batches = max(1, leaves // BATCH)
+    with Progress(transient=True, console=None) as bar:
+        task = bar.add_task("append", total=batches)
+        for b in range(batches):
+            t = time.perf_counter()
+            subs = _batch(seed, kid, b * BATCH)
+            build_s += time.perf_counter() - t
+            t = time.perf_counter()
+            with Session(eng) as s:
+                append_events(s, submissions=subs, recorded_at=T0 + timedelta(seconds=b))
+                s.commit()
+            append_s += time.perf_counter() - t
+            bar.advance(task)
+    n = batches * BATCH
+    # baseline: raw COPY of the same event rows (no hashing, no records) into a scratch table
+    with Session(eng) as s:
+        s.connection().execute(sa.text("create temp table ev_base (like event including all)"))
+        rows = [
+            (
+                f"h{i}",
+                T0,
+                "ObjectEvent",
+                "OBSERVE",
+                "shipping",
+                None,
+                "rp",
+                None,
+                "bench-1",
+                i,
+                T0,
+                json.dumps(_event(i)),
+            )
+            for i in range(min(n, 50_000))
+        ]
+        cols = (
+            "event_hash",
+            "event_time",
+            "event_type",
+            "action",
+            "biz_step",
+            "disposition",
+            "read_point",
+            "biz_location",
+            "device_id",
+            "ledger_index",
+            "recorded_at",
+            "body",
+        )
+        t = time.perf_counter()
+        for k in range(0, len(rows), BATCH):
+            bulk.insert(s, "ev_base", cols, rows[k : k + BATCH])
+        base_s = time.perf_counter() - t
+        s.rollback()
+    # proof latency from the store
+    lat: list[float] = []
+    with Session(eng) as s:
+        size = store.size(s)
+        root = store.root(s, size)
+        for i in range(500):
+            idx = (i * 7919) % size
+            t = time.perf_counter()
+            proof = store.inclusion_proof(s, index=idx, size=size)
+            lat.append((time.perf_counter() - t) * 1000)
+            if i < 20:
+                leaf = store.get_record(s, index=idx).leaf_hash
+                merkle.verify_inclusion(idx, size, leaf, proof, root)
+    # full audit
+    with Session(eng) as s, Progress(transient=True) as bar:
+        task = bar.add_task("audit", total=size)
+        t = time.perf_counter()
+        report = audit(s, progress=lambda done, total: bar.update(task, completed=done))
+        audit_s = time.perf_counter() - t
+    eng.dispose()
+    rate = n / append_s
+    base_rate = len(rows) / base_s
+    lat.sort()
+    p50, p99 = statistics.median(lat), lat[int(len(lat) * 0.99) - 1]
+    scale = 1_000_000 / max(size, 1)
+    return {
+        "leaves": size,
+        "batch": BATCH,
+        "appends_per_s": round(rate),
+        "baseline_copy_rows_per_s": round(base_rate),
+        "ratio_to_baseline": round(rate / base_rate, 3),
+        "envelope_build_s": round(build_s, 2),
+        "proof_ms_p50": round(p50, 3),
+        "proof_ms_p99": round(p99, 3),
+        "audit_s": round(audit_s, 2),
+        "audit_ok": report.ok,
+        "audit_s_per_1m_estimate": round(audit_s * scale, 1),
+        "cpus": os.cpu_count(),
+        "meets_target": {
+            "appends": rate >= 50_000,
+            "proof": p99 < 2.0,
+            "audit": audit_s * scale < 120,
+        },
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--leaves", type=int, default=1_000_000)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    url = os.environ.get("TRACE_BENCH_DATABASE_URL")
+    admin = None
+    name = None
+    if not url:
+        name = f"suyuan_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(
+            url="postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as c:
+            c.execute(sa.text(f"create database {name}"))
+        url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    try:
+        result = run(url, args.leaves)
+    finally:
+        if admin is not None:
+            with admin.connect() as c:
+                c.execute(sa.text(f"drop database if exists {name} with (force)"))
+            admin.dispose()
+    if not args.json:
+        for k, v in result.items():
+            print(f"{k:28} {v}", file=sys.stderr)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
