@@ -22,7 +22,8 @@ from traceability.signing import service as signing
 CASES: dict[str, dict[str, str]] = {
     "event_row_column": {"sql": "update event set biz_step = 'tampered' where ledger_index = 2"},
     "event_row_body": {
-        "sqlite": "update event set body = json_set(body, '$.action', 'ADD') where ledger_index = 4",
+        "sqlite": "update event set body = json_set(body, '$.action', 'ADD') "
+        "where ledger_index = 4",
         "postgresql": "update event set body = jsonb_set(body, '{action}', '\"ADD\"') "
         "where ledger_index = 4",
     },
@@ -39,7 +40,8 @@ CASES: dict[str, dict[str, str]] = {
     "edge_modified": {"sql": "update trace_edge set dst = 'urn:tampered' where ledger_index = 1"},
     "edge_deleted": {"sql": "delete from trace_edge where id = (select min(id) from trace_edge)"},
     "subtree_modified": {
-        "sql": "update ledger_subtree set hash = (select leaf_hash from ledger_entry where idx = 0) "
+        "sql": "update ledger_subtree set hash = "
+        "(select leaf_hash from ledger_entry where idx = 0) "
         "where level = 1 and idx = 1"
     },
     "subtree_deleted": {"sql": "delete from ledger_subtree where level = 2 and idx = 0"},
