@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,10 +52,25 @@ def pg_template() -> Iterator[str]:
     url = _with_db(base, name)
     upgrade(url=url)
     create_engine(url=url).dispose()
+    with admin.connect() as conn:
+        # TimescaleDB's background scheduler connects to every database that allows it; a
+        # template must have no other sessions while it is cloned.
+        conn.execute(sa.text(f"alter database {name} with allow_connections false"))
+        _terminate(conn, name)
     yield name
     with admin.connect() as conn:
         conn.execute(sa.text(f"drop database if exists {name} with (force)"))
     admin.dispose()
+
+
+def _terminate(conn: sa.Connection, name: str) -> None:
+    conn.execute(
+        sa.text(
+            "select pg_terminate_backend(pid) from pg_stat_activity "
+            "where datname = :name and pid <> pg_backend_pid()"
+        ),
+        {"name": name},
+    )
 
 
 @pytest.fixture
@@ -64,7 +80,15 @@ def pg_url(pg_template: str) -> Iterator[str]:
     admin = create_engine(url=_with_db(base, "postgres"), isolation_level="AUTOCOMMIT")
     name = f"suyuan_t_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
-        conn.execute(sa.text(f"create database {name} template {pg_template}"))
+        for attempt in range(20):
+            try:
+                conn.execute(sa.text(f"create database {name} template {pg_template}"))
+                break
+            except sa.exc.OperationalError:
+                if attempt == 19:
+                    raise
+                _terminate(conn, pg_template)
+                time.sleep(0.1)
     try:
         yield normalise_url(_with_db(base, name))
     finally:
