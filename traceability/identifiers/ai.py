@@ -189,6 +189,67 @@ def _check_time(ai: str, value: str, layout: str) -> None:
             )
 
 
+# GS1 General Specifications 4.14 (as encoded in GS1's Barcode Syntax Dictionary): mandatory
+# associations (each group: at least one of its AIs must be present) and invalid pairs, for the
+# AIs this platform meets. Unlisted AIs are not checked.
+_ANY_ITEM = ("01", "02", "8006", "8026")
+_REQUIRES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "02": (("37",),),
+    "10": (_ANY_ITEM,),
+    "11": (_ANY_ITEM,),
+    "13": (_ANY_ITEM,),
+    "15": (_ANY_ITEM,),
+    "16": (_ANY_ITEM,),
+    "17": (("01", "02", "255", "8006", "8026"),),
+    "20": (_ANY_ITEM,),
+    "21": (("01", "8006"),),
+    "22": (("01",),),
+    "235": (("01",),),
+    "250": (("01", "8006"), ("21",)),
+    "251": (("01", "8006"),),
+    "254": (("414",),),
+    "30": (("01", "02"),),
+    "37": (("00",), ("02", "8026")),
+    **{f"310{d}": (("01", "02"),) for d in range(6)},
+    **{f"330{d}": (("00", "01"),) for d in range(6)},
+    "7003": (("01", "02"),),
+    "7006": (("01", "02"),),
+    "7007": (("01", "02"),),
+    "8011": (("8010",),),
+    "8019": (("8017", "8018"),),
+}
+_EXCLUDES: dict[str, tuple[str, ...]] = {
+    "01": ("02", "255", "37"),
+    "8006": ("01", "37"),
+    "21": ("235",),
+    "255": ("01", "02", "8006"),
+    "8017": ("8018",),
+}
+
+
+def check_associations(ais: list[str]) -> None:
+    """Raise unless the AIs satisfy the mandatory associations and avoid invalid pairs."""
+    present = set(ais)
+    for ai in ais:
+        for group in _REQUIRES.get(ai, ()):
+            if present.isdisjoint(group):
+                wanted = " or ".join(f"({g})" for g in group)
+                raise IdentifierError(
+                    f"AI ({ai}) must be used together with {wanted}",
+                    code=ec.AI_COMBINATION,
+                    field=ai,
+                    value=ai,
+                )
+        for other in _EXCLUDES.get(ai, ()):
+            if other in present:
+                raise IdentifierError(
+                    f"AIs ({ai}) and ({other}) must not be used together",
+                    code=ec.AI_COMBINATION,
+                    field=ai,
+                    value=other,
+                )
+
+
 def validate_ai_value(ai: str, value: str) -> AiSpec:
     """Check one AI's value: known AI, length, character set, format, check digit, date."""
     spec = require_ai(ai)

@@ -153,11 +153,11 @@ EQUIPMENT_CLASSES: dict[str, str] = {
     "2": "pressure_vessel",
     "3": "elevator",
     "4": "crane",
-    "5": "passenger_ropeway",
+    "5": "field_vehicle",
     "6": "amusement_ride",
     "7": "pressure_piping_component",
     "8": "pressure_piping",
-    "9": "field_vehicle",
+    "9": "passenger_ropeway",
     "F": "safety_accessory",
 }
 EARLIEST_EQUIPMENT_YEAR = 1950

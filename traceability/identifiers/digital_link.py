@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
 from traceability.identifiers import errors as ec
-from traceability.identifiers.ai import lookup_ai, validate_ai_value
+from traceability.identifiers.ai import check_associations, lookup_ai, validate_ai_value
 from traceability.identifiers.element_string import ElementString
 from traceability.identifiers.errors import IdentifierError
 from traceability.identifiers.gs1 import validate_gtin
@@ -215,9 +215,12 @@ def parse_digital_link(uri: str) -> DigitalLink:
                 field=key,
                 value=key,
             )
-        if key in QUALIFIERS or key in ALL_QUALIFIERS:
+        # A qualifier that could extend this path belongs in the path (URI syntax 4.9/4.10);
+        # other keys may be data attributes (e.g. /00/{sscc}?02={gtin}&37=25&10={lot}).
+        path_quals = [ai for ai, _ in pairs[1:]]
+        if any(key in seq and all(q in seq for q in path_quals) for seq in QUALIFIERS[primary_ai]):
             raise IdentifierError(
-                f"AI ({key}) is a primary key or key qualifier: it belongs in the path, "
+                f"AI ({key}) is a key qualifier of ({primary_ai}): it belongs in the path, "
                 "not the query string",
                 code=ec.AI_MISPLACED,
                 field=key,
@@ -229,6 +232,7 @@ def parse_digital_link(uri: str) -> DigitalLink:
             )
         seen.add(key)
         attributes.append((key, _decode(raw_value, key)))
+    check_associations([ai for ai, _ in pairs] + [ai for ai, _ in attributes])
     norm = [(ai, _normalise_value(ai, v)) for ai, v in pairs]
     attrs = [(ai, _normalise_value(ai, v)) for ai, v in attributes]
     domain = f"{parts.scheme}://{parts.netloc}"
@@ -276,7 +280,9 @@ def to_digital_link(
     used = {primary_ai, *(q for q, _ in qualifiers)}
     attributes = [(k, v) for k, v in data.items() if k not in used]
     for k, _ in attributes:
-        if k in QUALIFIERS or k in ALL_QUALIFIERS:
+        # a qualifier of a key present here would be ambiguous; other AIs (other keys, or
+        # qualifiers of keys that are absent) are data attributes, e.g. (00)(02)(37)(10)
+        if any(k in seq for p in data if p in QUALIFIERS for seq in QUALIFIERS[p]):
             raise IdentifierError(
                 f"AI ({k}) cannot be expressed with primary key ({primary_ai})",
                 code=ec.INVALID_QUALIFIER,

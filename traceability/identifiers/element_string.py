@@ -6,7 +6,13 @@ import re
 from dataclasses import dataclass, field
 
 from traceability.identifiers import errors as ec
-from traceability.identifiers.ai import GS, ai_at, lookup_ai, validate_ai_value
+from traceability.identifiers.ai import (
+    GS,
+    ai_at,
+    check_associations,
+    lookup_ai,
+    validate_ai_value,
+)
 from traceability.identifiers.errors import IdentifierError
 
 # Symbology identifiers that carry GS1 data (ISO/IEC 15424; GenSpecs 5.1.2 / 5.4.4).
@@ -180,4 +186,5 @@ def parse_element_string(s: str) -> ElementString:
     for pair in pairs:
         if pair not in unique:
             unique.append(pair)
+    check_associations([ai for ai, _ in unique])
     return ElementString(elements=tuple(unique), symbology=symbology)

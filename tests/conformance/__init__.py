@@ -1,0 +1,1 @@
+"""Conformance checks built from the published rules, independent of the implementation."""
