@@ -196,10 +196,10 @@ def ledger_appender() -> AppendFn | None:
         subs = []
         owners: list[int] = []
         for i, acc in enumerate(fresh):
-            for ev in acc.events:
+            for j, ev in enumerate(acc.events):
                 subs.append(submission(event=ev.body, event_hash=ev.event_hash,
                                        envelope=acc.envelope, device_id=acc.envelope.device,
-                                       key_id=acc.key_id))
+                                       key_id=acc.key_id, position=j))
                 owners.append(i)
         results = append_events(session, submissions=subs)
         firsts: list[int | None] = [None] * len(fresh)
