@@ -179,6 +179,10 @@ class EventPreparer:
         limit = received_at + self.skew
         out: list[PreparedEvent] = []
         for i, ev in enumerate(events):
+            if ev.get("type") not in EVENT_TYPES:
+                raise Rejected(f"unknown event type {str(ev.get('type'))[:60]!r}",
+                               code="schema_invalid", field=f"events[{i}].type",
+                               device=device.device_id)
             issues = self.validate(ev, index=i)
             if issues:
                 raise _issue_rejection(issues[0], i, device.device_id)
