@@ -35,17 +35,25 @@ _EPC = re.compile(r"^urn:epc:(id|class|idpat):([a-z]+):(.*)$")
 
 def gs1_check_digit(digits: str) -> int:
     """GS1 mod-10 check digit of ``digits`` (the key without its check digit)."""
-    total = 0
+    if digits.isascii() and digits.isdigit():  # byte sums in C; '0' is 48
+        rev = digits[::-1].encode()
+        odd, even = rev[0::2], rev[1::2]
+        total = 3 * (sum(odd) - 48 * len(odd)) + sum(even) - 48 * len(even)
+        return (10 - total % 10) % 10
+    total = 0  # other Unicode digits (int() accepts them) or a ValueError, as before
     for i, ch in enumerate(reversed(digits)):
         total += int(ch) * (3 if i % 2 == 0 else 1)
     return (10 - total % 10) % 10
 
 
+@lru_cache(maxsize=4096)
 def _with_cd(raw: str) -> str:
     return raw + str(gs1_check_digit(raw))
 
 
 def _enc(value: str) -> str:
+    if value.isalnum():  # nothing to escape (the common serial)
+        return value
     return (
         value.replace("!", "%21")
         .replace("(", "%28")

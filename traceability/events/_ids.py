@@ -9,6 +9,7 @@ check digit is verified.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 
 from traceability.events._dl import gs1_check_digit, normalise
@@ -33,6 +34,7 @@ _KNOWN: Final = frozenset(
 _EPC_SCHEMES: Final = re.compile(r"^urn:epc:(id|class|idpat):([a-z]+):")
 
 
+@lru_cache(maxsize=16384)  # locations, parents and classes recur in event after event
 def check_identifier(value: str) -> tuple[str, str] | None:
     """``(code, message)`` if ``value`` is a malformed GS1 identifier, else ``None``.
 

@@ -18,7 +18,7 @@ _DEFAULT_NS: Final = {
     "epcis": "https://ref.gs1.org/epcis/",
     "cbvmda": "urn:epcglobal:cbv:mda",
 }
-_SKIP_KEYS: Final = frozenset(["#text", "rdfs:comment", "comment", "@context"])
+SKIP_KEYS: Final = frozenset(["#text", "rdfs:comment", "comment", "@context"])
 IGNORED_TOP: Final = frozenset(["recordTime", "eventID", "type", "errorDeclaration"])
 _PAIR_LISTS: Final = frozenset(["bizTransactionList", "sourceList", "destinationList"])
 PAIR_VALUES: Final = frozenset(["bizTransaction", "source", "destination"])
@@ -83,7 +83,7 @@ class Ctx:
 def _build(obj: Mapping[str, Any], ctx: Ctx, parent: str) -> list[Node]:
     children: list[Node] = []
     for key, val in obj.items():
-        if key in _SKIP_KEYS or key in ctx.ignore:
+        if key in SKIP_KEYS or key in ctx.ignore:
             continue
         name = ctx.key(key)
         if isinstance(val, list):

@@ -35,22 +35,29 @@ a ``type`` is serialised alone (the reference drops the whole event); an event-l
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any, Final
 
-from traceability.events import _dl
-from traceability.events._tree import IGNORED_TOP, PAIR_VALUES, Node, ctx_for, namespaces, tree
+from traceability.events._canon import canonical_value, normalise_timestamp
+from traceability.events._fasthash import fast_prehash
+from traceability.events._tree import (
+    IGNORED_TOP,
+    PAIR_VALUES,
+    Ctx,
+    Node,
+    ctx_for,
+    namespaces,
+    tree,
+)
 
 __all__ = [
+    "canonical_value",
     "document_hashes",
     "document_prehashes",
     "event_hash",
     "namespaces",
+    "normalise_timestamp",
     "prehash_string",
 ]
 
@@ -108,63 +115,6 @@ PROP_ORDER: Final[_Order] = (
         ),
     ),
 )
-
-_TS = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
-    r"(Z|z|[+-]\d{2}(?::?\d{2})?)?$"
-)
-
-
-@lru_cache(maxsize=16384)
-def normalise_timestamp(text: str) -> str:
-    """UTC, millisecond precision (half-up), ``Z``; unparseable text is returned unchanged."""
-    m = _TS.match(text)
-    if m is None:
-        return text
-    y, mo, d, hh, mi, ss, frac, tz = m.groups()
-    try:
-        dt = datetime(int(y), int(mo), int(d), int(hh or 0), int(mi or 0), int(ss or 0))
-    except ValueError:
-        return text
-    if tz and tz not in ("Z", "z"):
-        sign = -1 if tz[0] == "-" else 1
-        digits = tz[1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
-        dt -= sign * offset
-    millis = 0
-    if frac:
-        padded = (frac + "000")[:4]
-        millis = int(padded[:3]) + (1 if padded[3] >= "5" else 0)
-    try:
-        dt += timedelta(milliseconds=millis)
-    except OverflowError:
-        return text
-    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{dt.microsecond // 1000:03d}Z"
-
-
-_URN_VOCAB: Final = (
-    ("urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-"),
-    ("urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-"),
-    ("urn:epcglobal:cbv:btt:", "https://ref.gs1.org/cbv/BTT-"),
-    ("urn:epcglobal:cbv:sdt:", "https://ref.gs1.org/cbv/SDT-"),
-    ("urn:epcglobal:cbv:er:", "https://ref.gs1.org/cbv/ER-"),
-)
-
-
-@lru_cache(maxsize=65536)
-def canonical_value(text: str) -> str:
-    """CBV URN → Web URI; numbers without redundant zeros; GS1 identifiers → canonical DL."""
-    if "urn:epcglobal:cbv:" in text:
-        for urn, web in _URN_VOCAB:
-            text = text.replace(urn, web)
-    try:
-        number = float(text)
-    except ValueError:
-        pass
-    else:
-        with contextlib.suppress(ValueError, OverflowError):
-            text = str(int(number)) if int(number) == number else str(number)
-    return _dl.normalise(text) or text
 
 
 def _child_string(child: Node, sub: Any) -> str:
@@ -246,7 +196,14 @@ def prehash_string(
     it the event's own ``@context`` and the standard prefixes (cbv, gs1, epcis) are used.
     ``ignore_fields`` are keys (as written, e.g. ``"example:captureID"``) left out of the hash.
     """
-    children = tree(event, ctx_for(event, context, ignore_fields))
+    ctx = ctx_for(event, context, ignore_fields)
+    fast = fast_prehash(event, ctx)  # the usual shapes; same string as tree_prehash
+    return fast if fast is not None else tree_prehash(event, ctx)
+
+
+def tree_prehash(event: Mapping[str, Any], ctx: Ctx) -> str:
+    """The pre-hash string by the generic tree walk (steps 1-3 of the module docstring)."""
+    children = tree(event, ctx)
     event_type = event.get("type", "")
     standard = _in_order(children, PROP_ORDER)
     rest = [c for c in children if c[0] not in IGNORED_TOP]

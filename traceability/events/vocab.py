@@ -24,6 +24,7 @@ The canonical form is the one the CBV 2.0 event hash uses.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final
 
 __all__ = [
@@ -132,6 +133,7 @@ _TABLE: Final[dict[Vocab, tuple[str, str, str, frozenset[str]]]] = {
 _ALT_PREFIXES: Final = ("https://ref.gs1.org/voc/", "http://gs1.org/voc/")
 
 
+@lru_cache(maxsize=4096)
 def bare_word(value: str, vocab: Vocab) -> str | None:
     """The bare word of ``value`` if it is a value of ``vocab`` in any spelling, else ``None``.
 
