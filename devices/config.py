@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from devices.ids import DEFAULT_CP_LEN
+from traceability.identifiers.gs1 import DEFAULT_COMPANY_PREFIX_LENGTH
 
 
 class DeviceConfig(BaseModel):
@@ -23,7 +23,7 @@ class DeviceConfig(BaseModel):
     )
     collapse_window_s: float = 2.0
     timezone_offset: str = "+08:00"
-    company_prefix_len: int = DEFAULT_CP_LEN
+    company_prefix_len: int = DEFAULT_COMPANY_PREFIX_LENGTH
     data_dir: Path = Path("./.suyuan/device")
     batch_max_events: int = 50
     batch_max_ms: int = 200

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from devices.config import DeviceConfig
-from devices.ids import epc_urn_from_hex, parse_scan
+from devices.ids import parse_scan
+from traceability.identifiers import epc_urn_from_hex
 
 Event = dict[str, Any]
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from devices.config import DeviceConfig
 from devices.events import Event, object_event
-from devices.ids import epc_urn_from_hex
 from traceability.errors import InvalidInputError
+from traceability.identifiers import epc_urn_from_hex
 
 
 class ReaderPayloadError(InvalidInputError):

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 from devices.config import DeviceConfig
 from devices.events import aggregation_event, event_from_scan, object_event
-from devices.ids import element_string
 from devices.simulators.world import (
     CP_LEN,
     Batch,
@@ -24,6 +23,7 @@ from devices.simulators.world import (
     product,
     serial,
 )
+from traceability.identifiers import to_element_string
 from traceability.registry.models import ProductCategory
 
 SPAN = timedelta(days=10)
@@ -140,13 +140,14 @@ def build(*, seed: int, end: datetime, scale: int = 1) -> Scenario:
     world.lots.append(lot(gtin=gtin, code=lot_code, produced=made.date(), expires=expiry))
     per_case, n_cases = 12, 2 * scale
     codes = [
-        element_string(
+        to_element_string(
             {
                 "01": gtin,
                 "21": serial(rng, rng.randint(10, 20)),
                 "10": lot_code,
                 "17": expiry.strftime("%y%m%d"),
-            }
+            },
+            bracketed=False,
         )
         for _ in range(per_case * n_cases)
     ]

@@ -17,7 +17,6 @@ from devices.events import (
     sensor_element,
     transformation_event,
 )
-from devices.ids import lgtin_urn, sgtin96_hex
 from devices.simulators.produce_world import COLD, FARM, PACK, STORE, build_world
 from devices.simulators.world import (
     CP_LEN,
@@ -26,6 +25,7 @@ from devices.simulators.world import (
     Scenario,
     lot,
 )
+from traceability.identifiers import epc_urn_to_hex
 
 SPAN = timedelta(days=4)
 
@@ -53,7 +53,7 @@ def build(*, seed: int, end: datetime, scale: int = 1) -> Scenario:
     serial_base = rng.randint(1000, 90000)
     raw = []
     for i in range(n_crates):
-        hexa = sgtin96_hex(crate_gtin, serial_base + i, cp_len=CP_LEN)
+        hexa = epc_urn_to_hex(FARM.sgtin(crate_gtin, str(serial_base + i)), filter_value=1)
         for r in range(rng.randint(2, 5)):  # each crate is read several times as it passes
             seen = harvest_at + timedelta(seconds=i * 3, milliseconds=r * 150)
             raw.append(
@@ -98,7 +98,7 @@ def build(*, seed: int, end: datetime, scale: int = 1) -> Scenario:
     pack_at = start + timedelta(days=1, hours=2)
     tlc = f"FJ{(pack_at + timedelta(hours=8)).strftime('%y%m%d')}{rng.randint(10, 99)}"
     n_cases = n_crates * 4
-    lgtin = lgtin_urn(case_gtin, tlc, cp_len=CP_LEN)
+    lgtin = PACK.lgtin(case_gtin, tlc)
     best_before = (pack_at + timedelta(days=30)).date()
     world.lots.append(lot(gtin=case_gtin, code=tlc, produced=pack_at.date(), expires=best_before))
     pack = transformation_event(

@@ -10,17 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from devices.ids import (
-    giai_urn,
-    org_code_check_char,
-    pgln_urn,
-    sgln_urn,
-    sgtin_urn,
-    sscc_urn,
-    uscc_check_char,
-    with_check_digit,
-)
 from devices.keys import DeviceKeyPair
+from traceability.identifiers import (
+    epc_urn_from_elements,
+    gtin_check_digit,
+    org_code_check_char,
+    uscc_check_char,
+)
+from traceability.identifiers.cn import USCC_CHARS
 from traceability.registry.models import CreditStatus, ProductCategory
 from traceability.registry.schemas import (
     DeviceCreate,
@@ -31,7 +28,6 @@ from traceability.registry.schemas import (
 )
 
 CP_LEN = 7  # every simulated GS1 company prefix has 7 digits (China: 690-699)
-_ORG_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +94,7 @@ def sim_key(device_id: str) -> DeviceKeyPair:
 
 def make_uscc(rng: random.Random, *, division: str, kind: str = "91") -> str:
     """A GB 32100 code: authority+type (2), division (6), org code (8+check), check char."""
-    body8 = "".join(rng.choice(_ORG_CHARS) for _ in range(8))
+    body8 = "".join(rng.choice(USCC_CHARS) for _ in range(8))
     body17 = kind + division + body8 + org_code_check_char(body8)
     return body17 + uscc_check_char(body17)
 
@@ -110,28 +106,41 @@ class Company:
     prefix: str
 
     def gtin(self, item_ref: int, indicator: int = 0) -> str:
-        return with_check_digit(f"{indicator}{self.prefix}{item_ref:0{12 - CP_LEN}d}")
+        return _keyed(f"{indicator}{self.prefix}{item_ref:0{12 - CP_LEN}d}")
 
     def gln(self, location_ref: int) -> str:
-        return with_check_digit(f"{self.prefix}{location_ref:0{12 - CP_LEN}d}")
+        return _keyed(f"{self.prefix}{location_ref:0{12 - CP_LEN}d}")
 
     def sscc(self, serial_ref: int, extension: int = 0) -> str:
-        return with_check_digit(f"{extension}{self.prefix}{serial_ref:0{16 - CP_LEN}d}")
+        return _keyed(f"{extension}{self.prefix}{serial_ref:0{16 - CP_LEN}d}")
 
     def sgln(self, location_ref: int, extension: str = "0") -> str:
-        return sgln_urn(self.gln(location_ref), extension, cp_len=CP_LEN)
+        return _epc(("414", self.gln(location_ref)), ("254", extension))
 
     def pgln(self) -> str:
-        return pgln_urn(self.gln(0), cp_len=CP_LEN)
+        return _epc(("417", self.gln(0)))
 
     def sgtin(self, gtin: str, serial: str) -> str:
-        return sgtin_urn(gtin, serial, cp_len=CP_LEN)
+        return _epc(("01", gtin), ("21", serial))
+
+    def lgtin(self, gtin: str, lot: str) -> str:
+        return _epc(("01", gtin), ("10", lot))
 
     def sscc_urn(self, sscc: str) -> str:
-        return sscc_urn(sscc, cp_len=CP_LEN)
+        return _epc(("00", sscc))
 
     def giai(self, asset_ref: str) -> str:
-        return giai_urn(self.prefix, asset_ref)
+        return _epc(("8004", self.prefix + asset_ref))
+
+
+def _keyed(body: str) -> str:
+    """A GS1 key: ``body`` and its mod-10 check digit."""
+    return body + gtin_check_digit(body)
+
+
+def _epc(*elements: tuple[str, str]) -> str:
+    """The EPC URN of GS1 elements, with the simulated companies' prefix length."""
+    return epc_urn_from_elements(elements, CP_LEN)
 
 
 def party(

@@ -4,6 +4,8 @@ EPC URNs and binary, and Chinese registry codes. Start with :func:`check`."""
 from __future__ import annotations
 
 from traceability.identifiers.cn import (
+    org_code_check_char,
+    uscc_check_char,
     validate_cn_drug_code,
     validate_cn_equipment_code,
     validate_uscc,
@@ -49,11 +51,13 @@ __all__ = [
     "epc_urn_to_element_string",
     "epc_urn_to_hex",
     "gtin_check_digit",
+    "org_code_check_char",
     "parse_digital_link",
     "parse_element_string",
     "parse_epc_urn",
     "to_digital_link",
     "to_element_string",
+    "uscc_check_char",
     "validate_cn_drug_code",
     "validate_cn_equipment_code",
     "validate_gln",

@@ -14,16 +14,44 @@ USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_VALUE = {c: i for i, c in enumerate(USCC_CHARS)}
 # GB 11714-1997 组织机构代码
 ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+ORG_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _check_body(body: str, length: int, allowed: str, field: str) -> None:
+    if len(body) != length:
+        raise IdentifierError(
+            f"{field} check character needs {length} characters, got {len(body)}",
+            code=ec.LENGTH,
+            field=field,
+            value=body,
+        )
+    bad = [c for c in body if c not in allowed]
+    if bad:
+        raise IdentifierError(
+            f"{field} body has {bad[0]!r}; allowed: {allowed}",
+            code=ec.CHARSET,
+            field=field,
+            value=body,
+        )
 
 
 def uscc_check_char(body17: str) -> str:
-    """Check character for the first 17 characters of a USCC."""
+    """GB 32100-2015 check character for the first 17 characters of a USCC (generator).
+
+    ``body17 + uscc_check_char(body17)`` is a code :func:`validate_uscc` accepts as far as the
+    last character goes; raises ``length`` / ``charset`` for a malformed body.
+    """
+    _check_body(body17, 17, USCC_CHARS, "uscc")
     total = sum(_USCC_VALUE[c] * w for c, w in zip(body17, USCC_WEIGHTS, strict=True))
     return USCC_CHARS[(31 - total % 31) % 31]
 
 
 def org_code_check_char(body8: str) -> str:
-    """GB 11714 check: 11 - (sum mod 11); 10 -> 'X', 11 -> '0'. Letters count A=10 .. Z=35."""
+    """GB 11714 check character of an 8-character organization code body (generator).
+
+    11 - (sum mod 11); 10 -> 'X', 11 -> '0'. Letters count A=10 .. Z=35.
+    """
+    _check_body(body8, 8, ORG_CHARS, "org_code")
     total = 0
     for c, w in zip(body8, ORG_WEIGHTS, strict=True):
         total += (int(c) if c.isdigit() else ord(c) - 55) * w

@@ -10,12 +10,16 @@ from traceability.identifiers.ai import validate_ai_value
 from traceability.identifiers.errors import IdentifierError
 from traceability.identifiers.gs1 import gtin_check_digit, resolve_company_prefix_length
 
-SCHEMES = ("sgtin", "sscc", "sgln", "grai", "giai", "lgtin")
+SCHEMES = ("sgtin", "sscc", "sgln", "grai", "giai", "pgln", "lgtin")
 # TDS Table A-1: characters of GS1 set 82 that must be %-escaped inside an EPC URN.
 _ESCAPE = {'"': "%22", "%": "%25", "&": "%26", "/": "%2F", "<": "%3C", ">": "%3E", "?": "%3F"}
 _PCT = re.compile(r"%([0-9A-Fa-f]{2})")
 # Digits in (company prefix + second field) per scheme; giai/lgtin handled separately.
-_KEY_DIGITS = {"sgtin": 13, "lgtin": 13, "sscc": 17, "sgln": 12, "grai": 12}
+_KEY_DIGITS = {"sgtin": 13, "lgtin": 13, "sscc": 17, "sgln": 12, "grai": 12, "pgln": 12}
+# Schemes with no serial/extension field after the reference.
+_TWO_FIELDS = ("sscc", "giai", "pgln")
+# Schemes that have no EPC binary encoding, hence no tag URI (TDS 2.x: pgln).
+_NO_TAG = ("pgln",)
 
 
 def epc_escape(value: str) -> str:
@@ -57,10 +61,12 @@ def _digits(value: str, field: str, what: str) -> None:
 
 
 def parse_epc_urn(urn: str) -> EpcUrn:
-    """Parse ``urn:epc:id:{sgtin,sscc,sgln,grai,giai}:...`` or ``urn:epc:class:lgtin:...``.
+    """Parse ``urn:epc:id:{sgtin,sscc,sgln,grai,giai,pgln}:...`` or ``urn:epc:class:lgtin:...``.
 
     Tag URIs (``urn:epc:tag:sgtin-96:3.0614141.812345.6789``) are accepted and reduced to the
-    pure identity (the filter value is dropped).
+    pure identity (the filter value is dropped). ``pgln`` (TDS 2.x) is the GLN of a party,
+    ``CompanyPrefix.PartyRef`` (12 digits; the 13-digit GLN, AI (417), adds the check digit); it
+    has no binary encoding, so no tag URI.
     """
     text = urn.strip()
     m = re.fullmatch(r"(?i:urn:epc:)(id|class|tag):([a-z]+)(?:-(\d+))?:(.*)", text)
@@ -72,15 +78,19 @@ def parse_epc_urn(urn: str) -> EpcUrn:
             value=text,
         )
     kind, scheme, bits, rest = m.groups()
-    if (kind == "class") != (scheme == "lgtin") or scheme not in SCHEMES:
+    if (
+        (kind == "class") != (scheme == "lgtin")
+        or scheme not in SCHEMES
+        or (kind == "tag" and scheme in _NO_TAG)
+    ):
         raise IdentifierError(
             f"unsupported EPC scheme urn:epc:{kind}:{scheme} (supported: urn:epc:id:"
-            "sgtin/sscc/sgln/grai/giai, urn:epc:class:lgtin)",
+            "sgtin/sscc/sgln/grai/giai/pgln, urn:epc:class:lgtin)",
             code=ec.INVALID_URN,
             field="scheme",
             value=scheme,
         )
-    want = 2 if scheme in ("sscc", "giai") else 3
+    want = 2 if scheme in _TWO_FIELDS else 3
     if kind == "tag":
         if bits is None:
             raise IdentifierError(
@@ -111,7 +121,7 @@ def parse_epc_urn(urn: str) -> EpcUrn:
     fields = (*parts[1:-1], epc_unescape(parts[-1], "serial"))
     if scheme in _KEY_DIGITS:
         second = parts[1]
-        if second or scheme not in ("sgln", "grai"):  # empty with a 12-digit prefix
+        if second or scheme not in ("sgln", "grai", "pgln"):  # empty with a 12-digit prefix
             _digits(second, "reference", "EPC reference field")
         if len(cp) + len(second) != _KEY_DIGITS[scheme]:
             raise IdentifierError(
@@ -139,6 +149,9 @@ def _elements(scheme: str, cp: str, f: tuple[str, ...]) -> tuple[tuple[str, str]
         body = cp + f[0]
         gln = (("414", body + gtin_check_digit(body)),)
         return gln if f[1] == "0" else (*gln, ("254", f[1]))
+    if scheme == "pgln":
+        body = cp + f[0]
+        return (("417", body + gtin_check_digit(body)),)
     if scheme == "grai":
         body = "0" + cp + f[0]
         return (("8003", body + gtin_check_digit(body) + f[1]),)
@@ -154,7 +167,7 @@ def epc_urn_from_elements(
     company_prefix_length: int | None = None,
 ) -> str:
     """EPC URN for GS1 data: 01+21 -> sgtin, 00 -> sscc, 414(+254) -> sgln, 8003 -> grai,
-    8004 -> giai, 01+10 -> lgtin class.
+    8004 -> giai, 417 -> pgln, 01+10 -> lgtin class.
 
     ``company_prefix_length`` is required knowledge the GS1 key does not carry; when None it is
     looked up in biip's GS1 Company Prefix table and falls back to 7 digits
@@ -195,8 +208,12 @@ def epc_urn_from_elements(
         key = giai[:13]
         n = _cpl(key if key.isdigit() and len(key) == 13 else "", company_prefix_length)
         return f"urn:epc:id:giai:{giai[:n]}.{epc_escape(giai[n:])}"
+    if "417" in data:
+        pgln = data["417"]
+        n = _cpl(pgln, company_prefix_length)
+        return f"urn:epc:id:pgln:{pgln[:n]}.{pgln[n:12]}"
     raise IdentifierError(
-        f"no EPC scheme for AIs {', '.join(data)} (need 01+21, 01+10, 00, 414, 8003 or 8004)",
+        f"no EPC scheme for AIs {', '.join(data)} (need 01+21, 01+10, 00, 414, 8003, 8004 or 417)",
         code=ec.NOT_ENCODABLE,
         field="elements",
     )

@@ -3,75 +3,91 @@
 from __future__ import annotations
 
 import json
+import random
 import stat
 from pathlib import Path
 
 import pytest
 
-from devices import ids
+from devices.ids import parse_scan
 from devices.keys import DeviceKeyPair, KeyFileError, load_key, load_or_create_key, save_key
 from devices.queue import Outbox
-from traceability.identifiers import epc_urn_from_hex, parse_epc_urn
+from devices.simulators.world import Company, make_uscc
+from traceability.identifiers import (
+    IdentifierError,
+    epc_urn_from_hex,
+    epc_urn_to_hex,
+    parse_epc_urn,
+    to_element_string,
+    validate_gln,
+    validate_gtin,
+    validate_sscc,
+    validate_uscc,
+)
 from traceability.signing.envelope import Envelope, build, verify_signature
 
-VECTOR_HEX = "3074257BF7194E4000001A85"
+GS = "\x1d"
 VECTOR_URN = "urn:epc:id:sgtin:0614141.812345.6789"
-
-
-def test_sgtin96_vector_local_and_shared() -> None:
-    assert ids._local_epc_urn_from_hex(VECTOR_HEX) == VECTOR_URN
-    assert ids.epc_urn_from_hex(VECTOR_HEX.lower()) == VECTOR_URN
-    assert ids.sgtin96_hex("80614141123458", 6789, cp_len=7, filter_=3) == VECTOR_HEX
+COMPANY = Company("6937101")
 
 
 @pytest.mark.parametrize("serial", [0, 1, 6789, 2**38 - 1])
-def test_sgtin96_encode_decode_round_trip(serial: int) -> None:
-    gtin = ids.with_check_digit("0693710100001")
-    hexa = ids.sgtin96_hex(gtin, serial)
-    assert ids._local_epc_urn_from_hex(hexa) == epc_urn_from_hex(hexa)
-    assert epc_urn_from_hex(hexa) == ids.sgtin_urn(gtin, str(serial))
-
-
-@pytest.mark.parametrize("bad", ["", "ZZ", "3574257BF7194E4000001A85", "3074257BF7194E40"])
-def test_non_sgtin96_hex_is_refused(bad: str) -> None:
-    with pytest.raises(ids.ScanError):
-        ids._local_epc_urn_from_hex(bad)
+def test_simulated_sgtin96_tags_decode_to_their_urn(serial: int) -> None:
+    urn = COMPANY.sgtin(COMPANY.gtin(1), str(serial))
+    assert epc_urn_from_hex(epc_urn_to_hex(urn, filter_value=1)) == urn
 
 
 def test_scan_forms_agree() -> None:
     ais = {"01": "80614141123458", "21": "6789", "10": "L-42", "17": "271231"}
-    raw = "]d2" + ids.element_string(ais)
-    assert ids.GS in raw  # FNC1 after the variable-length serial
+    raw = "]d2" + to_element_string(ais, bracketed=False)
+    assert GS in raw  # FNC1 after the variable-length serial
     bracketed = "(01)80614141123458(21)6789(10)L-42(17)271231"
     link = "https://id.gs1.org/01/80614141123458/10/L-42/21/6789?17=271231"
-    scans = [ids.parse_scan(x) for x in (raw, bracketed, link)]
+    scans = [parse_scan(x) for x in (raw, bracketed, link)]
     assert {s.epc for s in scans} == {VECTOR_URN}
     assert all(s.ais["10"] == "L-42" and s.ais["17"] == "271231" for s in scans)
-    assert scans[0].digital_link == link
+    assert {s.digital_link for s in scans} == {link}
 
 
 def test_scan_lot_only_is_a_class_and_bad_check_digit_refused() -> None:
-    scan = ids.parse_scan("(01)80614141123458(10)ABC")
+    scan = parse_scan("(01)80614141123458(10)ABC")
     assert scan.epc is None and scan.epc_class == "urn:epc:class:lgtin:0614141.812345.ABC"
-    with pytest.raises(ids.ScanError, match="check digit"):
-        ids.parse_scan("(01)80614141123459(21)1")
-    sscc = ids.parse_scan("(00)106141411234567897")
+    with pytest.raises(IdentifierError, match="check digit"):
+        parse_scan("(01)80614141123459(21)1")
+    sscc = parse_scan("(00)106141411234567897")
     assert sscc.epc == "urn:epc:id:sscc:0614141.1123456789"
+    assert sscc.digital_link == "https://id.gs1.org/00/106141411234567897"
 
 
-def test_generated_urns_parse_with_the_shared_parser() -> None:
-    gln = ids.with_check_digit("693710100001")
-    for urn in (
-        ids.sgln_urn(gln, "3"),
-        ids.lgtin_urn("06937101000013", "A1"),
-        ids.sscc_urn(ids.with_check_digit("06937101123456789")),
-    ):
-        assert parse_epc_urn(urn).scheme in urn
+@pytest.mark.parametrize("data", ["(01)80614141123458", "(414)0614141123452"])
+def test_scan_without_an_item_or_logistic_unit_is_refused(data: str) -> None:
+    with pytest.raises(IdentifierError) as err:
+        parse_scan(data)
+    assert err.value.code == "not_encodable"
 
 
-def test_uscc_vector() -> None:
-    assert ids.uscc_valid("91350100M000100Y43")
-    assert not ids.uscc_valid("91350100M000100Y44")
+def test_simulated_company_keys_and_urns() -> None:
+    gtin, gln, sscc = COMPANY.gtin(1, indicator=1), COMPANY.gln(3), COMPANY.sscc(123456789)
+    assert (validate_gtin(gtin), validate_gln(gln), validate_sscc(sscc)) == (gtin, gln, sscc)
+    cases = {
+        COMPANY.sgln(3, "2"): (("414", gln), ("254", "2")),
+        COMPANY.sgln(3): (("414", gln),),
+        COMPANY.pgln(): (("417", COMPANY.gln(0)),),
+        COMPANY.sgtin(gtin, "A1"): (("01", gtin), ("21", "A1")),
+        COMPANY.lgtin(gtin, "L1"): (("01", gtin), ("10", "L1")),
+        COMPANY.sscc_urn(sscc): (("00", sscc),),
+        COMPANY.giai("311050107202400042"): (("8004", "6937101311050107202400042"),),
+    }
+    for urn, elements in cases.items():
+        parsed = parse_epc_urn(urn)
+        assert parsed.company_prefix == COMPANY.prefix and parsed.elements == elements
+
+
+def test_simulated_uscc_passes_both_checks() -> None:
+    rng = random.Random(5)
+    for _ in range(50):
+        code = make_uscc(rng, division="500103")
+        assert validate_uscc(code).admin_division == "500103"
 
 
 # ---- keys -------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -111,4 +112,29 @@ def test_equipment_code_parts() -> None:
 def test_equipment_code_invalid(code: str, err: str) -> None:
     with pytest.raises(IdentifierError) as exc:
         validate_cn_equipment_code(code, today=dt.date(2025, 1, 1))
+    assert exc.value.code == err
+
+
+def test_check_char_generators_are_public_and_make_valid_codes() -> None:
+    from traceability import identifiers
+
+    body8 = "MA1K2X3Y"
+    org = body8 + identifiers.org_code_check_char(body8)
+    body17 = "91500103" + org
+    code = body17 + identifiers.uscc_check_char(body17)
+    assert validate_uscc(code).org_code == org
+
+
+@pytest.mark.parametrize(
+    ("func", "body", "err"),
+    [
+        (uscc_check_char, "91350100M000100Y", "length"),
+        (uscc_check_char, "91350100M000100I4", "charset"),  # I is not a USCC character
+        (org_code_check_char, "M000100", "length"),
+        (org_code_check_char, "m000100y", "charset"),  # GB 11714 letters are upper case
+    ],
+)
+def test_check_char_generators_refuse_malformed_bodies(func: Any, body: str, err: str) -> None:
+    with pytest.raises(IdentifierError) as exc:
+        func(body)
     assert exc.value.code == err

@@ -6,6 +6,7 @@ from traceability.identifiers import (
     IdentifierError,
     decode_epc_hex,
     digital_link_to_epc_urn,
+    epc_urn_from_elements,
     epc_urn_from_hex,
     epc_urn_to_digital_link,
     epc_urn_to_element_string,
@@ -70,7 +71,7 @@ def test_other_96_bit_schemes_round_trip(urn: str) -> None:
     hexed = epc_urn_to_hex(urn, filter_value=1)
     assert epc_urn_from_hex(hexed) == urn
     # cross-check against epcpy's independent decoder
-    assert epcpy.hex_to_tag_encodable(hexed).epc_uri == urn
+    assert epcpy.hex_to_tag_encodable(hexed).epc_uri == urn  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -129,3 +130,38 @@ def test_company_prefix_lookup_and_override() -> None:
     with pytest.raises(IdentifierError) as exc:
         digital_link_to_epc_urn(uri, company_prefix_length=5)
     assert exc.value.code == "company_prefix"
+
+
+def test_pgln_party_urn() -> None:
+    # TDS 2.x: urn:epc:id:pgln:CompanyPrefix.PartyRef, the party's GLN as AI (417)
+    urn = "urn:epc:id:pgln:0614141.12345"
+    parsed = parse_epc_urn(urn)
+    assert (parsed.scheme, parsed.company_prefix, parsed.fields) == ("pgln", "0614141", ("12345",))
+    assert parsed.elements == (("417", "0614141123452"),)
+    assert parsed.urn == urn
+    assert epc_urn_to_element_string(urn) == "(417)0614141123452"
+    assert epc_urn_to_digital_link(urn) == "https://id.gs1.org/417/0614141123452"
+    assert epc_urn_from_elements({"417": "0614141123452"}, 7) == urn
+    assert parse_epc_urn("urn:epc:id:pgln:061414112345.").elements == (("417", "0614141123452"),)
+
+
+@pytest.mark.parametrize(
+    ("urn", "code"),
+    [
+        ("urn:epc:id:pgln:0614141.1234", "length"),  # 11 digits, not 12
+        ("urn:epc:id:pgln:0614141.12345.0", "charset"),  # no extension: "12345.0" is one field
+        ("urn:epc:id:pgln:0614141", "invalid_urn"),
+        ("urn:epc:tag:pgln-96:1.0614141.12345", "invalid_urn"),  # no binary encoding
+        ("urn:epc:class:pgln:0614141.12345", "invalid_urn"),
+    ],
+)
+def test_bad_pgln_urns(urn: str, code: str) -> None:
+    with pytest.raises(IdentifierError) as exc:
+        parse_epc_urn(urn)
+    assert exc.value.code == code
+
+
+def test_pgln_has_no_96_bit_encoding() -> None:
+    with pytest.raises(IdentifierError) as exc:
+        epc_urn_to_hex("urn:epc:id:pgln:0614141.12345")
+    assert exc.value.code == "not_encodable"
