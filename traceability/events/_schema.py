@@ -37,6 +37,7 @@ prepared schema, the fastjsonschema version and the Python bytecode tag) under
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import marshal
@@ -206,12 +207,12 @@ def _cache_dir() -> Path | None:
 
 
 def _key(prepared: dict[str, Any]) -> str:
-    try:
-        from fastjsonschema.version import VERSION
-    except ImportError:  # pragma: no cover - a dependency
-        VERSION = "?"  # noqa: N806
+    try:  # the installed distribution's version, without importing the package
+        version = importlib.metadata.version("fastjsonschema")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - a dependency
+        version = "?"
     text = json.dumps(prepared, sort_keys=True, separators=(",", ":"))
-    tag = f"{_CODE_VERSION}|{VERSION}|{sys.implementation.cache_tag}|"
+    tag = f"{_CODE_VERSION}|{version}|{sys.implementation.cache_tag}|"
     magic = importlib.util.MAGIC_NUMBER.hex()
     return hashlib.sha256((tag + magic + "|" + text).encode()).hexdigest()[:32]
 
