@@ -39,17 +39,28 @@ CASES: dict[str, dict[str, str]] = {
     "entry_column_modified": {"sql": "update ledger_entry set envelope = 'x' where idx = 7"},
     "edge_modified": {"sql": "update trace_edge set dst = 'urn:tampered' where ledger_index = 1"},
     "edge_deleted": {"sql": "delete from trace_edge where id = (select min(id) from trace_edge)"},
-    "subtree_modified": {
-        "sql": "update ledger_subtree set hash = "
-        "(select leaf_hash from ledger_entry where idx = 0) "
-        "where level = 1 and idx = 1"
+    "subtree_modified": {  # node (1, 1) lives on entry 3, which also holds (2, 0)
+        "sql": "update ledger_entry set nodes = (select nodes from ledger_entry "
+        "where idx = 11) where idx = 3"
     },
-    "subtree_deleted": {"sql": "delete from ledger_subtree where level = 2 and idx = 0"},
+    "subtree_deleted": {
+        "sql": "update ledger_entry set nodes = (select nodes from ledger_entry "
+        "where idx = 0) where idx = 3"
+    },
+    "subtree_inserted": {
+        "sql": "update ledger_entry set nodes = (select nodes from ledger_entry "
+        "where idx = 1) where idx = 4"
+    },
+    "edge_moved": {"sql": "update trace_edge set ledger_index = 2 where ledger_index = 1"},
+    "edge_id_moved": {
+        "sql": "update trace_edge set id = id + 100 * 1048576 where ledger_index = 1"
+    },
     "record_deleted": {"sql": "delete from ledger_entry where idx = 3"},
     "last_record_deleted": {"sql": "delete from ledger_entry where idx = 13"},
     "record_inserted": {
-        "sql": "insert into ledger_entry (idx, kind, leaf_hash, record, recorded_at, event_hash, "
-        "envelope) select 14, kind, leaf_hash, record, recorded_at, 'ni:///x', envelope "
+        "sql": "insert into ledger_entry (idx, kind, leaf_hash, nodes, record, recorded_at, "
+        "event_hash, envelope) select 14, kind, leaf_hash, nodes, record, recorded_at, "
+        "'ni:///x', envelope "
         "from ledger_entry where idx = 2"
     },
     "records_reordered": {
@@ -109,7 +120,7 @@ def test_protection_refuses_update_and_delete(engine: Engine, filled: Settings) 
         "update ledger_entry set kind = 'x'",
         "delete from event",
         "update trace_edge set kind = 'x'",
-        "delete from ledger_subtree",
+        "delete from ledger_item",
     ):
         with pytest.raises(sa.exc.DBAPIError), engine.begin() as conn:
             conn.execute(sa.text(stmt))

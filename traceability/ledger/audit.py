@@ -17,8 +17,8 @@ The audit follows these numbered steps (the code marks each one):
 6. Derived rows: the ``event`` row (every column and the body), the ``trace_edge`` rows
    (``trace.edges.derive_edges``, ids included) and ``ledger_item`` rows of each record must
    equal what the record implies; rows no record implies are failures too.
-7. Merkle: every completed subtree is recomputed from the leaves and must equal the stored
-   ``ledger_subtree`` rows (none missing, modified or extra).
+7. Merkle: the subtrees each leaf completes are recomputed from the leaves and must equal the
+   entry's stored ``nodes`` (none missing, modified or extra).
 8. Checkpoints: each must carry a valid signature by the log key and its root must equal the
    recomputed root at its size; the latest must not exceed the log. Every ``device_key`` row
    must equal the state the key entries produce.
@@ -47,7 +47,7 @@ from traceability.ledger.errors import AuditError
 from traceability.signing.service import b64url_decode, verify
 from traceability.trace.edges import EDGE_ID_STRIDE, derive_edges, items_of
 
-CHUNK = 20_000
+CHUNK = 50_000
 MAX_FAILURES = 50
 
 
@@ -124,7 +124,6 @@ def audit(
     heads: dict[str, tuple[int, str]] = {}
     used: set[tuple[str, int]] = set()
     frontier: list[bytes] = []
-    computed_nodes: dict[tuple[int, int], bytes] = {}
     cps = {
         int(s): nt
         for s, nt in conn.execute(sa.text("select size, note from ledger_checkpoint order by size"))
@@ -139,7 +138,7 @@ def audit(
             entries = _rows(
                 session,
                 "select idx, kind, leaf_hash, record, recorded_at, "
-                "event_hash, envelope from ledger_entry where idx >= :lo and "
+                "event_hash, envelope, nodes from ledger_entry where idx >= :lo and "
                 "idx < :hi order by idx",
                 lo,
                 hi,
@@ -176,20 +175,20 @@ def audit(
             for r in _rows(
                 session,
                 "select id, kind, src, dst, item, event_hash, event_time, "
-                "ledger_index from trace_edge where ledger_index >= :lo and "
-                "ledger_index < :hi order by id",
-                lo,
-                hi,
+                "ledger_index from trace_edge where id >= :lo and "
+                "id < :hi order by id",
+                lo * EDGE_ID_STRIDE,
+                hi * EDGE_ID_STRIDE,
             ):
-                edges.setdefault(int(r[7]), []).append(
-                    (int(r[0]), r[1], r[2], r[3], r[4], r[5], _time(r[6]))
+                edges.setdefault(int(r[0]) // EDGE_ID_STRIDE, []).append(
+                    (int(r[0]), r[1], r[2], r[3], r[4], r[5], _time(r[6]), int(r[7]))
                 )
             item_rows: dict[int, set[str]] = {}
             for it, ix in _rows(
                 session, "select item, idx from ledger_item where idx >= :lo and idx < :hi", lo, hi
             ):
                 item_rows.setdefault(int(ix), set()).add(str(it))
-            for idx, kind, leaf, data, rec_at, ev_hash, env in entries:
+            for idx, kind, leaf, data, rec_at, ev_hash, env, stored_nodes in entries:
                 idx, data, leaf = int(idx), bytes(data), bytes(leaf)
                 # step 1
                 if idx != expect:
@@ -214,9 +213,16 @@ def audit(
                 )
                 if cols != want:
                     fail(2, idx, "entry columns", want, cols)
-                done, frontier = merkle.append_leaves(count, frontier, [got])
+                (done,), frontier = merkle.append_leaf_nodes(count, frontier, [got])
                 count += 1
-                computed_nodes.update(((lv, i), h) for lv, i, h in done)
+                if done != bytes(stored_nodes):  # step 7
+                    fail(
+                        7,
+                        idx,
+                        "stored subtree hashes (nodes)",
+                        done.hex(),
+                        bytes(stored_nodes).hex(),
+                    )
                 if count in cps:
                     roots[count] = merkle.fold(frontier)
                 if rec.get("kind") != records.EVENT_KIND:
@@ -284,6 +290,7 @@ def audit(
                         e.item,
                         rec.get("event_hash"),
                         _event_time(event),
+                        idx,
                     )
                     for j, e in enumerate(derive_edges(event))
                 ]
@@ -299,7 +306,6 @@ def audit(
             fail(4, bad, "device signature does not verify", "valid signature", "invalid")
         rep.signatures_checked = len(sig_tasks)
         _check_stray(session, fail, n)
-        _check_subtrees(session, fail, computed_nodes)  # step 7
         _check_checkpoints(fail, cps, roots, n, log_key, rep)  # step 8
         check_device_keys(session, keys, fail)
     except _StopAuditError:
@@ -359,33 +365,18 @@ def _bad_signatures(
 
 def _check_stray(session: Session, fail: Any, n: int) -> None:
     conn = session.connection()
-    for table, col in (
-        ("event", "ledger_index"),
-        ("trace_edge", "ledger_index"),
-        ("ledger_item", "idx"),
+    for table, col, scale in (
+        ("event", "ledger_index", 1),
+        ("trace_edge", "ledger_index", 1),
+        ("trace_edge", "id", EDGE_ID_STRIDE),
+        ("ledger_item", "idx", 1),
     ):
         bad = conn.execute(
-            sa.text(f"select min({col}) from {table} where {col} >= :n or {col} < 0"), {"n": n}
+            sa.text(f"select min({col}) from {table} where {col} >= :n or {col} < 0"),
+            {"n": n * scale},
         ).scalar()
         if bad is not None:
-            fail(6, int(bad), f"{table} row beyond the log", f"< {n}", int(bad))
-
-
-def _check_subtrees(session: Session, fail: Any, computed: dict[tuple[int, int], bytes]) -> None:
-    seen = 0
-    rows = session.connection().execute(sa.text("select level, idx, hash from ledger_subtree"))
-    for lv, i, h in rows:
-        key = (int(lv), int(i))
-        want = computed.get(key)
-        if want is None:
-            fail(7, int(i) << int(lv), f"stored subtree {key} has no leaves", None, bytes(h))
-        elif want != bytes(h):
-            fail(7, int(i) << int(lv), f"subtree hash {key}", want, bytes(h))
-        else:
-            seen += 1
-    if seen != len(computed):
-        missing = min((i << lv) for lv, i in computed)
-        fail(7, missing, "completed subtrees missing", len(computed), seen)
+            fail(6, int(bad) // scale, f"{table} row beyond the log", f"< {n}", int(bad) // scale)
 
 
 def _check_checkpoints(

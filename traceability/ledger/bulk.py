@@ -1,15 +1,20 @@
 """Bulk inserts inside the caller's transaction: psycopg COPY on PostgreSQL, executemany on SQLite.
 
-Values are plain Python (``str``, ``int``, ``bytes``, aware ``datetime``, ``None``; JSON columns
-take already-serialised text).
+Values are plain Python (``str``, ``int``, ``bytes``, aware ``datetime``, ``None``). With
+:func:`insert`, JSON columns take already-serialised text; with :func:`copy` (binary COPY, one
+statement per table) the column types are given and ``jsonb`` columns take the Python value
+(serialised with orjson, falling back to ``json`` for what orjson refuses).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+from psycopg.types.json import set_json_dumps
 from sqlmodel import Session
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -49,3 +54,45 @@ def insert(
     fixed = [tuple(sqlite_time(v) if isinstance(v, datetime) else v for v in row) for row in rows]
     marks = ", ".join("?" for _ in columns)
     conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", fixed)
+
+
+def _dumps(obj: Any) -> bytes | str:
+    try:
+        return orjson.dumps(obj)
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_text(obj: Any) -> str:
+    out = _dumps(obj)
+    return out.decode() if isinstance(out, bytes) else out
+
+
+def copy(
+    session: Session,
+    table: str,
+    columns: Sequence[str],
+    types: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Binary COPY on PostgreSQL (``types``: the columns' PostgreSQL types); else :func:`insert`."""
+    if not rows:
+        return
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        json_cols = {i for i, t in enumerate(types) if t in ("json", "jsonb")}
+        if json_cols:
+            rows = [
+                tuple(_json_text(v) if i in json_cols else v for i, v in enumerate(row))
+                for row in rows
+            ]
+        insert(session, table, columns, rows)
+        return
+    raw: Any = conn.connection.dbapi_connection
+    with raw.cursor() as cur:
+        set_json_dumps(_dumps, context=cur)
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as cp:
+            cp.set_types(list(types))
+            write = cp.write_row
+            for row in rows:
+                write(row)

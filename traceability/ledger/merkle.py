@@ -3,9 +3,10 @@
 Hashes: leaf = SHA-256(0x00 || entry), node = SHA-256(0x01 || left || right), empty tree =
 SHA-256(""). A *range* ``(a, b)`` names MTH(D[a:b]); every range a proof needs is a node of the
 MTH recursion, so it splits into aligned perfect subtrees (:func:`decompose`) that the store keeps
-(``ledger_subtree``, level >= 1; leaf hashes live on the entries). Proofs are therefore computed
-as "which ranges" (:func:`inclusion_ranges`, :func:`consistency_ranges`) and then "their hashes"
-(:func:`range_hash`), which is O(log n) stored nodes per proof.
+on the entries: leaf ``i`` carries its leaf hash (level 0) and, in ``nodes``, the hashes of the
+subtrees it completes (levels 1..tz(i + 1), concatenated; see :func:`node_home`). Proofs are
+therefore computed as "which ranges" (:func:`inclusion_ranges`, :func:`consistency_ranges`) and
+then "their hashes" (:func:`range_hash`), which is O(log n) stored nodes per proof.
 
 Verification follows RFC 9162 §2.1.3.2 (inclusion) and §2.1.4.2 (consistency). The subtree
 variants (draft-ietf-plants-merkle-tree-certs, "subtrees") are also supported: a subtree
@@ -150,6 +151,41 @@ def append_leaves(
         levels.append(level)
         n += 1
     return done, stack
+
+
+def node_home(node: Node) -> tuple[int, int]:
+    """Where a stored node lives: (entry index, byte offset in its ``nodes``; -1 = leaf hash).
+
+    Node ``(level, i)`` is completed by its last leaf ``((i + 1) << level) - 1``, whose ``nodes``
+    holds the hashes of levels 1, 2, ... it completes, in that order.
+    """
+    level, i = node
+    return ((i + 1) << level) - 1, (level - 1) * HASH_SIZE
+
+
+def append_leaf_nodes(
+    size: int, frontier: list[bytes], leaves: Sequence[bytes]
+) -> tuple[list[bytes], list[bytes]]:
+    """As :func:`append_leaves`, grouped per leaf: each leaf's ``nodes`` bytes (the hashes of
+    the subtrees it completes, level 1 first) and the new frontier."""
+    stack = list(frontier)
+    out: list[bytes] = []
+    sha = _sha256
+    n = size
+    for h in leaves:
+        n += 1
+        m = n
+        if m & 1:
+            out.append(b"")
+        else:
+            parts = []
+            while not m & 1:
+                h = sha(b"\x01" + stack.pop() + h).digest()
+                parts.append(h)
+                m >>= 1
+            out.append(b"".join(parts))
+        stack.append(h)
+    return out, stack
 
 
 # --- verification ------------------------------------------------------------------------

@@ -3,11 +3,12 @@
 What each stored column is checked against (``tracectl verify``):
 
 - ``ledger_entry``: ``record`` is the leaf (RFC 8785 bytes); ``leaf_hash`` = SHA-256(0x00||record);
-  ``idx``, ``kind``, ``recorded_at``, ``event_hash``, ``envelope`` are read back from the record.
+  ``idx``, ``kind``, ``recorded_at``, ``event_hash``, ``envelope`` are read back from the record;
+  ``nodes`` = the Merkle subtrees this leaf completes (levels 1..tz(idx + 1), 32 bytes each),
+  recomputable from the leaves (see :func:`traceability.ledger.merkle.node_home`).
 - ``ledger_envelope``: ``digest`` = SHA-256(``body``) is committed by the records that use it;
   ``body`` is the envelope's unsigned canonical bytes, so ``device``/``key_id`` are in it and
   ``sig`` is committed by the records (and verifies over ``body``).
-- ``ledger_subtree``: completed perfect subtrees (level >= 1), recomputable from the leaves.
 - ``ledger_item``: (item, idx) for every item a record touches, recomputable from the records.
 - ``ledger_checkpoint`` / ``ledger_cosignature``: signed notes, verified by their signatures.
 """
@@ -29,10 +30,11 @@ class LedgerEntry(SQLModel, table=True):
     )
     kind: str = Field(max_length=32)
     leaf_hash: bytes = Field(sa_type=sa.LargeBinary)
+    nodes: bytes = Field(default=b"", sa_type=sa.LargeBinary)
     record: bytes = Field(sa_type=sa.LargeBinary)
     recorded_at: datetime = Field(sa_type=UTCDateTime)
     event_hash: str | None = Field(default=None, max_length=120, unique=True)
-    envelope: str | None = Field(default=None, max_length=64, index=True)
+    envelope: str | None = Field(default=None, max_length=64)
 
 
 class LedgerEnvelope(SQLModel, table=True):
@@ -40,23 +42,10 @@ class LedgerEnvelope(SQLModel, table=True):
 
     __tablename__ = "ledger_envelope"
     digest: str = Field(primary_key=True, max_length=64)
-    device_id: str = Field(max_length=64, index=True)
+    device_id: str = Field(max_length=64)
     key_id: str = Field(max_length=64)
     sig: bytes = Field(sa_type=sa.LargeBinary)
     body: bytes = Field(sa_type=sa.LargeBinary)
-
-
-class LedgerSubtree(SQLModel, table=True):
-    """A completed perfect subtree: leaves [idx << level, (idx + 1) << level)."""
-
-    __tablename__ = "ledger_subtree"
-    level: int = Field(
-        primary_key=True, sa_type=sa.SmallInteger, sa_column_kwargs={"autoincrement": False}
-    )
-    idx: int = Field(
-        primary_key=True, sa_type=sa.BigInteger, sa_column_kwargs={"autoincrement": False}
-    )
-    hash: bytes = Field(sa_type=sa.LargeBinary)
 
 
 class LedgerItem(SQLModel, table=True):
@@ -101,7 +90,6 @@ class LedgerLock(SQLModel, table=True):
 APPEND_ONLY_TABLES = (
     "ledger_entry",
     "ledger_envelope",
-    "ledger_subtree",
     "ledger_item",
     "ledger_checkpoint",
     "ledger_cosignature",

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _enc
 from typing import Any
 
 from traceability.ledger.errors import SubmissionError
@@ -93,6 +94,32 @@ def event_record(
         "sig": sig,
         "v": RECORD_VERSION,
     }
+
+
+def event_record_bytes(
+    *,
+    index: int,
+    recorded_at: str,
+    event_hash: str,
+    envelope_digest: str,
+    device: str,
+    key: str,
+    sig: str,
+    pos: int,
+    items: list[tuple[str, int, str]],
+) -> bytes:
+    """``fast_canonical(event_record(...))`` written directly (keys in sorted order; the same
+    string escaping as ``json.dumps(ensure_ascii=False)``); a test compares the two."""
+    links = ",".join(
+        f'{{"item":{_enc(item)},"prev":{int(prev)},"prev_hash":{_enc(ph)}}}'
+        for item, prev, ph in items
+    )
+    return (
+        f'{{"device":{_enc(device)},"envelope":{_enc(envelope_digest)},'
+        f'"event_hash":{_enc(event_hash)},"index":{int(index)},"items":[{links}],'
+        f'"key":{_enc(key)},"kind":"{EVENT_KIND}","pos":{int(pos)},'
+        f'"recorded_at":{_enc(recorded_at)},"sig":{_enc(sig)},"v":{RECORD_VERSION}}}'
+    ).encode()
 
 
 def entry_record(

@@ -27,7 +27,6 @@ Appending events::
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,10 +65,21 @@ entry_for_event = store.entry_for_event
 log_size = store.size
 root_at = store.root
 
-ENTRY_COLS = ("idx", "kind", "leaf_hash", "record", "recorded_at", "event_hash", "envelope")
+ENTRY_COLS = (
+    "idx",
+    "kind",
+    "leaf_hash",
+    "nodes",
+    "record",
+    "recorded_at",
+    "event_hash",
+    "envelope",
+)
+ENTRY_TYPES = ("bigint", "varchar", "bytea", "bytea", "bytea", "timestamptz", "varchar", "varchar")
 ENVELOPE_COLS = ("digest", "device_id", "key_id", "sig", "body")
-SUBTREE_COLS = ("level", "idx", "hash")
+ENVELOPE_TYPES = ("varchar", "varchar", "varchar", "bytea", "bytea")
 ITEM_COLS = ("item", "idx")
+ITEM_TYPES = ("varchar", "bigint")
 EVENT_COLS = (
     "event_hash",
     "event_time",
@@ -84,7 +94,16 @@ EVENT_COLS = (
     "recorded_at",
     "body",
 )
+EVENT_TYPES = (
+    "varchar",
+    "timestamptz",
+    *(["varchar"] * 7),
+    "bigint",
+    "timestamptz",
+    "jsonb",
+)
 EDGE_COLS = ("id", "kind", "src", "dst", "item", "event_hash", "event_time", "ledger_index")
+EDGE_TYPES = ("bigint", *(["varchar"] * 5), "timestamptz", "bigint")
 _E = LedgerEntry.__table__  # type: ignore[attr-defined]
 _V = LedgerEnvelope.__table__  # type: ignore[attr-defined]
 _I = LedgerItem.__table__  # type: ignore[attr-defined]
@@ -136,35 +155,104 @@ def _position(sub: EventSubmission, cache: dict[int, dict[int, int]]) -> int:
     return pos
 
 
-def _existing_hashes(session: Session, hashes: list[str]) -> dict[str, int]:
-    if not hashes:
-        return {}
-    rows = session.connection().execute(
-        sa.select(_E.c.event_hash, _E.c.idx).where(_E.c.event_hash.in_(hashes))
-    )
-    return {str(h): int(i) for h, i in rows}
+@dataclass(slots=True)
+class _State:
+    """What an append needs to know first, read in one round trip on PostgreSQL."""
+
+    size: int
+    last: bytes | None  # leaf hash of entry size - 1
+    existing: dict[str, int]  # event hash -> index
+    heads: dict[str, tuple[int, str]]  # item -> (index, leaf hash hex) of its latest record
+    envelopes: set[str]  # envelope digests already stored
 
 
-def _chain_heads(session: Session, items: set[str]) -> dict[str, tuple[int, str]]:
-    """Latest (index, leaf hash hex) for each item already in the ledger."""
-    if not items:
-        return {}
+_PG_LOOKUP = """
+select 0, idx, leaf_hash, null::varchar from
+  (select idx, leaf_hash from ledger_entry order by idx desc limit 1) last
+union all
+select 1, e.idx, null::bytea, e.event_hash
+  from unnest(%(h)s::varchar[]) as q(h) join ledger_entry e on e.event_hash = q.h
+union all
+select 2, h.idx, e.leaf_hash, q.item
+  from unnest(%(i)s::varchar[]) as q(item)
+  cross join lateral (
+    select idx from ledger_item where item = q.item order by idx desc limit 1
+  ) h
+  join ledger_entry e on e.idx = h.idx
+union all
+select 3, null::bigint, null::bytea, v.digest
+  from unnest(%(d)s::varchar[]) as q(d) join ledger_envelope v on v.digest = q.d
+"""
+
+
+def _lookup(session: Session, hashes: list[str], items: list[str], digests: list[str]) -> _State:
+    st = _State(0, None, {}, {}, set())
     conn = session.connection()
-    latest: dict[Any, Any] = dict(
-        conn.execute(
-            sa.select(_I.c.item, sa.func.max(_I.c.idx))
-            .where(_I.c.item.in_(list(items)))
-            .group_by(_I.c.item)
-        ).all()
-    )
-    if not latest:
-        return {}
-    hashes: dict[Any, Any] = dict(
-        conn.execute(
-            sa.select(_E.c.idx, _E.c.leaf_hash).where(_E.c.idx.in_(list(set(latest.values()))))
-        ).all()
-    )
-    return {str(k): (int(i), bytes(hashes[i]).hex()) for k, i in latest.items()}
+    if conn.dialect.name == "postgresql":
+        raw: Any = conn.connection.dbapi_connection
+        with raw.cursor() as cur:
+            cur.execute(_PG_LOOKUP, {"h": hashes, "i": items, "d": digests}, prepare=True)
+            found = cur.fetchall()
+    else:
+        found = [
+            (0, i, h, None)
+            for i, h in conn.execute(
+                sa.select(_E.c.idx, _E.c.leaf_hash).order_by(_E.c.idx.desc()).limit(1)
+            )
+        ]
+        if hashes:
+            found += [
+                (1, i, None, h)
+                for h, i in conn.execute(
+                    sa.select(_E.c.event_hash, _E.c.idx).where(_E.c.event_hash.in_(hashes))
+                )
+            ]
+        if items:
+            latest = (
+                sa.select(_I.c.item, sa.func.max(_I.c.idx).label("idx"))
+                .where(_I.c.item.in_(items))
+                .group_by(_I.c.item)
+                .subquery()
+            )
+            found += [
+                (2, i, h, it)
+                for it, i, h in conn.execute(
+                    sa.select(latest.c.item, latest.c.idx, _E.c.leaf_hash).join(
+                        _E, _E.c.idx == latest.c.idx
+                    )
+                )
+            ]
+        if digests:
+            found += [
+                (3, None, None, d)
+                for d in conn.execute(
+                    sa.select(_V.c.digest).where(_V.c.digest.in_(digests))
+                ).scalars()
+            ]
+    for kind, idx, leaf, text in found:
+        if kind == 0:
+            st.size, st.last = int(idx) + 1, bytes(leaf)
+        elif kind == 1:
+            st.existing[str(text)] = int(idx)
+        elif kind == 2:
+            st.heads[str(text)] = (int(idx), bytes(leaf).hex())
+        else:
+            st.envelopes.add(str(text))
+    return st
+
+
+# Frontier of the tree per database, reused while the log's (size, last leaf hash) read under the
+# append lock still match; anything else (another process appended, a rollback) reloads it.
+_FRONTIERS: dict[str, tuple[int, bytes | None, list[bytes]]] = {}
+
+
+def _frontier(session: Session, size: int, last: bytes | None) -> tuple[str, list[bytes]]:
+    conn = session.connection()
+    key = conn.engine.url.render_as_string(hide_password=False)
+    cached = _FRONTIERS.get(key)
+    if cached is not None and cached[0] == size and cached[1] == last:
+        return key, cached[2]
+    return key, store.frontier(session, size)
 
 
 def _now(at: datetime | None) -> datetime:
@@ -181,10 +269,22 @@ def append_events(
     if not submissions:
         return []
     store.lock(session)  # step 1
-    n0 = store.size(session)
     when = _now(recorded_at)
     stamp = records.format_time(when)
-    seen = _existing_hashes(session, list({s.event_hash for s in submissions}))  # step 2
+    digests: dict[int, tuple[str, bytes]] = {}
+    for sub in submissions:
+        if id(sub.envelope) not in digests:
+            body = sub.envelope_bytes or sub.envelope.signing_bytes()
+            digests[id(sub.envelope)] = (hashlib.sha256(body).hexdigest(), body)
+    item_lists = {sub.event_hash: items_of(sub.event) for sub in submissions}
+    st = _lookup(
+        session,
+        list(item_lists),
+        list({i for lst in item_lists.values() for i in lst}),
+        list({d for d, _ in digests.values()}),
+    )
+    n0 = st.size
+    seen = st.existing  # step 2
     results: list[AppendResult] = []
     fresh: list[tuple[EventSubmission, int]] = []
     pos_cache: dict[int, dict[int, int]] = {}
@@ -203,56 +303,54 @@ def append_events(
     if not fresh:
         return results
     # step 3: envelopes, once each
-    digests: dict[int, str] = {}
     env_rows: dict[str, tuple[Any, ...]] = {}
+    sigs: dict[int, str] = {}
     for sub, _ in fresh:
-        if id(sub.envelope) not in digests:
-            body = sub.envelope_bytes or sub.envelope.signing_bytes()
-            digest = hashlib.sha256(body).hexdigest()
-            digests[id(sub.envelope)] = digest
-            env_rows.setdefault(
-                digest, (digest, sub.envelope.device, sub.envelope.key, sub.envelope.sig, body)
+        digest, body = digests[id(sub.envelope)]
+        if digest not in st.envelopes and digest not in env_rows:
+            env_rows[digest] = (
+                digest,
+                sub.envelope.device,
+                sub.envelope.key,
+                sub.envelope.sig,
+                body,
             )
-    stored = set(
-        session.connection()
-        .execute(sa.select(_V.c.digest).where(_V.c.digest.in_(list(env_rows))))
-        .scalars()
-    )
+        if id(sub.envelope) not in sigs:
+            sigs[id(sub.envelope)] = b64url(sub.envelope.sig)
     # step 4: records, leaves, events, edges
-    item_lists = [items_of(sub.event) for sub, _ in fresh]
-    heads = _chain_heads(session, {i for lst in item_lists for i in lst})
-    entry_rows: list[tuple[Any, ...]] = []
+    heads = st.heads
+    entry_rows: list[list[Any]] = []
     event_rows: list[tuple[Any, ...]] = []
     edge_rows: list[tuple[Any, ...]] = []
     item_rows: list[tuple[Any, ...]] = []
     leaves: list[bytes] = []
-    dumps = json.dumps
-    for k, ((sub, pos), items) in enumerate(zip(fresh, item_lists, strict=True)):
+    sha = hashlib.sha256
+    no_head = (records.NO_PREV, "")
+    for k, (sub, pos) in enumerate(fresh):
         index = n0 + k
-        links = []
-        for item in items:
-            prev, prev_hash = heads.get(item, (records.NO_PREV, ""))
-            links.append({"item": item, "prev": prev, "prev_hash": prev_hash})
-            item_rows.append((item, index))
-        digest = digests[id(sub.envelope)]
-        rec = records.event_record(
+        items = item_lists[sub.event_hash]
+        links = [(item, *heads.get(item, no_head)) for item in items]
+        digest = digests[id(sub.envelope)][0]
+        data = records.event_record_bytes(
             index=index,
             recorded_at=stamp,
             event_hash=sub.event_hash,
             envelope_digest=digest,
             device=sub.device_id,
             key=sub.key_id,
-            sig=b64url(sub.envelope.sig),
+            sig=sigs[id(sub.envelope)],
             pos=pos,
             items=links,
         )
-        data = records.fast_canonical(rec)
-        leaf = merkle.leaf_hash(data)
+        leaf = sha(b"\x00" + data).digest()
         leaves.append(leaf)
         hexleaf = leaf.hex()
         for item in items:
             heads[item] = (index, hexleaf)
-        entry_rows.append((index, records.EVENT_KIND, leaf, data, when, sub.event_hash, digest))
+            item_rows.append((item, index))
+        entry_rows.append(
+            [index, records.EVENT_KIND, leaf, b"", data, when, sub.event_hash, digest]
+        )
         cols = records.event_columns(sub.event)
         etime = cols["event_time"]
         event_rows.append(
@@ -268,25 +366,23 @@ def append_events(
                 sub.device_id,
                 index,
                 when,
-                dumps(sub.event, ensure_ascii=False, separators=(",", ":")),
+                sub.event,
             )
         )
         base = index * EDGE_ID_STRIDE
         for j, e in enumerate(derive_edges(sub.event)):
             edge_rows.append((base + j, e.kind, e.src, e.dst, e.item, sub.event_hash, etime, index))
-    done, _ = merkle.append_leaves(n0, store.frontier(session, n0), leaves)
-    # step 5: bulk inserts
-    bulk.insert(
-        session,
-        "ledger_envelope",
-        ENVELOPE_COLS,
-        [r for d, r in env_rows.items() if d not in stored],
-    )
-    bulk.insert(session, "ledger_entry", ENTRY_COLS, entry_rows)
-    bulk.insert(session, "ledger_subtree", SUBTREE_COLS, done)
-    bulk.insert(session, "ledger_item", ITEM_COLS, item_rows)
-    bulk.insert(session, "event", EVENT_COLS, event_rows)
-    bulk.insert(session, "trace_edge", EDGE_COLS, edge_rows)
+    key, front = _frontier(session, n0, st.last)
+    nodes, front = merkle.append_leaf_nodes(n0, front, leaves)
+    for row, nd in zip(entry_rows, nodes, strict=True):
+        row[3] = nd
+    # step 5: bulk inserts (binary COPY on PostgreSQL)
+    bulk.copy(session, "ledger_envelope", ENVELOPE_COLS, ENVELOPE_TYPES, list(env_rows.values()))
+    bulk.copy(session, "ledger_entry", ENTRY_COLS, ENTRY_TYPES, entry_rows)
+    bulk.copy(session, "ledger_item", ITEM_COLS, ITEM_TYPES, item_rows)
+    bulk.copy(session, "event", EVENT_COLS, EVENT_TYPES, event_rows)
+    bulk.copy(session, "trace_edge", EDGE_COLS, EDGE_TYPES, edge_rows)
+    _FRONTIERS[key] = (n0 + len(leaves), leaves[-1], front)
     return results
 
 
@@ -302,7 +398,9 @@ def append_entry(
     )
     data = records.record_bytes(rec)
     leaf = merkle.leaf_hash(data)
-    done, _ = merkle.append_leaves(index, store.frontier(session, index), [leaf])
-    bulk.insert(session, "ledger_entry", ENTRY_COLS, [(index, kind, leaf, data, when, None, None)])
-    bulk.insert(session, "ledger_subtree", SUBTREE_COLS, done)
-    return LedgerEntry(idx=index, kind=kind, leaf_hash=leaf, record=data, recorded_at=when)
+    (nodes,), _ = merkle.append_leaf_nodes(index, store.frontier(session, index), [leaf])
+    row = (index, kind, leaf, nodes, data, when, None, None)
+    bulk.copy(session, "ledger_entry", ENTRY_COLS, ENTRY_TYPES, [row])
+    return LedgerEntry(
+        idx=index, kind=kind, leaf_hash=leaf, nodes=nodes, record=data, recorded_at=when
+    )

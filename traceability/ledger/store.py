@@ -10,11 +10,10 @@ from sqlmodel import Session
 
 from traceability.ledger import merkle
 from traceability.ledger.errors import EntryNotFoundError, ProofError
-from traceability.ledger.models import LedgerEntry, LedgerSubtree
+from traceability.ledger.models import LedgerEntry
 
 _LOCK_KEY = 0x5355_5955  # "SUYU"
 _E = LedgerEntry.__table__  # type: ignore[attr-defined]
-_S = LedgerSubtree.__table__  # type: ignore[attr-defined]
 
 
 def lock(session: Session) -> None:
@@ -31,23 +30,52 @@ def size(session: Session) -> int:
     return 0 if value is None else int(value) + 1
 
 
-def fetch_nodes(session: Session, nodes: Iterable[merkle.Node]) -> dict[merkle.Node, bytes]:
-    """Hashes of stored perfect subtrees: level 0 from the entries, the rest from subtrees."""
-    wanted = set(nodes)
-    leaves = [i for lv, i in wanted if lv == 0]
-    inner = [(lv, i) for lv, i in wanted if lv > 0]
+def _entry_hashes(session: Session, rows: list[int]) -> dict[int, tuple[bytes, bytes]]:
+    """(leaf hash, nodes) of the given entries, in one query."""
+    if not rows:
+        return {}
     conn = session.connection()
-    out: dict[merkle.Node, bytes] = {}
-    if leaves:
-        rows = conn.execute(sa.select(_E.c.idx, _E.c.leaf_hash).where(_E.c.idx.in_(leaves)))
-        out.update({(0, int(i)): bytes(h) for i, h in rows})
-    if inner:
-        rows = conn.execute(
-            sa.select(_S.c.level, _S.c.idx, _S.c.hash).where(
-                sa.tuple_(_S.c.level, _S.c.idx).in_(inner)
-            )
+    if conn.dialect.name == "postgresql":
+        raw: Any = conn.connection.dbapi_connection
+        with raw.cursor() as cur:
+            cur.execute(_NODES_SQL, (rows,), prepare=True)
+            return {int(i): (bytes(h), bytes(nd)) for i, h, nd in cur}
+    found = conn.execute(sa.select(_E.c.idx, _E.c.leaf_hash, _E.c.nodes).where(_E.c.idx.in_(rows)))
+    return {int(i): (bytes(h), bytes(nd)) for i, h, nd in found}
+
+
+_NODES_SQL = "select idx, leaf_hash, nodes from ledger_entry where idx = any(%s)"
+
+
+def fetch_nodes(
+    session: Session, nodes: Iterable[merkle.Node], *, extra_row: int | None = None
+) -> dict[merkle.Node, bytes]:
+    """Hashes of stored perfect subtrees (leaf hashes and the ``nodes`` of their entries).
+
+    ``extra_row``: an entry that must exist too (the last leaf of the tree a proof is for), so
+    that a proof needs one query; :class:`ProofError` names the tree size when it does not.
+    """
+    wanted = set(nodes)
+    homes = {n: merkle.node_home(n) for n in wanted}
+    rows = {r for r, _ in homes.values()}
+    if extra_row is not None:
+        rows.add(extra_row)
+    got = _entry_hashes(session, sorted(rows))
+    if extra_row is not None and extra_row not in got:
+        current = size(session)
+        raise ProofError(
+            f"tree size {extra_row + 1} exceeds the log size {current}",
+            field="size",
+            expected=f"<= {current}",
+            computed=extra_row + 1,
         )
-        out.update({(int(lv), int(i)): bytes(h) for lv, i, h in rows})
+    out: dict[merkle.Node, bytes] = {}
+    for node, (row, off) in homes.items():
+        entry = got.get(row)
+        if entry is not None:
+            value = entry[0] if off < 0 else entry[1][off : off + merkle.HASH_SIZE]
+            if len(value) == merkle.HASH_SIZE:
+                out[node] = value
     missing = wanted - out.keys()
     if missing:
         lv, i = min(missing)
@@ -60,8 +88,11 @@ def fetch_nodes(session: Session, nodes: Iterable[merkle.Node]) -> dict[merkle.N
     return out
 
 
-def range_hashes(session: Session, ranges: list[merkle.Range]) -> list[bytes]:
-    nodes = fetch_nodes(session, merkle.nodes_for(ranges))
+def range_hashes(
+    session: Session, ranges: list[merkle.Range], *, tree_size: int | None = None
+) -> list[bytes]:
+    extra = tree_size - 1 if tree_size else None
+    nodes = fetch_nodes(session, merkle.nodes_for(ranges), extra_row=extra)
     return [merkle.range_hash(a, b, nodes.__getitem__) for a, b in ranges]
 
 
@@ -88,17 +119,17 @@ def _check_size(session: Session, n: int) -> int:
 
 
 def inclusion_proof(session: Session, *, index: int, size: int) -> list[bytes]:
-    """RFC 9162 inclusion proof of leaf ``index`` in the tree of ``size`` leaves."""
-    _check_size(session, size)
-    return range_hashes(session, merkle.inclusion_ranges(index, size))
+    """RFC 9162 inclusion proof of leaf ``index`` in the tree of ``size`` leaves (one query)."""
+    ranges = merkle.inclusion_ranges(index, size)
+    return range_hashes(session, ranges, tree_size=size)
 
 
 def consistency_proof(session: Session, *, old: int, new: int) -> list[bytes]:
     """RFC 9162 consistency proof from tree size ``old`` to ``new`` (empty when equal)."""
-    _check_size(session, new)
     if old == new:
+        _check_size(session, new)
         return []
-    return range_hashes(session, merkle.consistency_ranges(old, new))
+    return range_hashes(session, merkle.consistency_ranges(old, new), tree_size=new)
 
 
 def get_record(session: Session, *, index: int) -> LedgerEntry:

@@ -184,3 +184,18 @@ def test_append_in_two_steps(d: list[bytes], extra: list[bytes]) -> None:
     whole, _ = merkle.append_leaves(0, [], [merkle.leaf_hash(x) for x in d + extra])
     assert first + second == whole
     assert merkle.fold(frontier) == mth(d + extra)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 70), st.integers(1, 70))
+def test_append_leaf_nodes_stores_every_subtree(first: int, more: int) -> None:
+    leaves = [merkle.leaf_hash(i.to_bytes(2, "big")) for i in range(first + more)]
+    done, frontier = merkle.append_leaves(0, [], leaves)
+    nodes_a, front_a = merkle.append_leaf_nodes(0, [], leaves[:first])
+    nodes_b, front_b = merkle.append_leaf_nodes(first, front_a, leaves[first:])
+    per_leaf = nodes_a + nodes_b
+    assert front_b == frontier
+    for lv, i, h in done:
+        row, off = merkle.node_home((lv, i))
+        assert per_leaf[row][off : off + merkle.HASH_SIZE] == h
+    assert sum(len(x) for x in per_leaf) == merkle.HASH_SIZE * len(done)

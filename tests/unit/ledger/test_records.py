@@ -31,6 +31,18 @@ def test_fast_canonical_is_rfc8785(
     )
     assert records.fast_canonical(rec) == rfc8785.dumps(rec)
     assert records.record_bytes(rec) == rfc8785.dumps(rec)
+    direct = records.event_record_bytes(
+        index=idx,
+        recorded_at=s[0],
+        event_hash=s[1],
+        envelope_digest=s[2],
+        device=s[3],
+        key=s[4],
+        sig=s[0] + s[1],
+        pos=pos,
+        items=[(str(x["item"]), int(str(x["prev"])), str(x["prev_hash"])) for x in items],
+    )
+    assert direct == rfc8785.dumps(rec)
 
 
 @given(body=st.dictionaries(text, st.one_of(text, ints, st.booleans(), st.none()), max_size=5))

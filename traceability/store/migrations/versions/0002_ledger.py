@@ -29,7 +29,6 @@ APP_ROLE = "suyuan_app"
 LEDGER = (
     "ledger_entry",
     "ledger_envelope",
-    "ledger_subtree",
     "ledger_item",
     "ledger_checkpoint",
     "ledger_cosignature",
@@ -45,6 +44,7 @@ def upgrade() -> None:
         sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("leaf_hash", sa.LargeBinary(), nullable=False),
+        sa.Column("nodes", sa.LargeBinary(), nullable=False),
         sa.Column("record", sa.LargeBinary(), nullable=False),
         sa.Column("recorded_at", _TIME, nullable=False),
         sa.Column("event_hash", sa.String(length=120), nullable=True),
@@ -52,7 +52,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("idx"),
         sa.UniqueConstraint("event_hash"),
     )
-    op.create_index("ix_ledger_entry_envelope", "ledger_entry", ["envelope"])
     op.create_table(
         "ledger_envelope",
         sa.Column("digest", sa.String(length=64), nullable=False),
@@ -61,14 +60,6 @@ def upgrade() -> None:
         sa.Column("sig", sa.LargeBinary(), nullable=False),
         sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("digest"),
-    )
-    op.create_index("ix_ledger_envelope_device_id", "ledger_envelope", ["device_id"])
-    op.create_table(
-        "ledger_subtree",
-        sa.Column("level", sa.SmallInteger(), autoincrement=False, nullable=False),
-        sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("hash", sa.LargeBinary(), nullable=False),
-        sa.PrimaryKeyConstraint("level", "idx"),
     )
     op.create_table(
         "ledger_item",
