@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -29,6 +30,11 @@ class GatewayConfig:
     key_ttl_s: float = 5.0
     backoff_max_s: float = 5.0
     share_group: str = SHARE_GROUP
+    # Processes for the CPU-bound decode path (parse, verify, validate, hash); 0 = one thread
+    # in the gateway process. ``TRACE_GATEWAY_DECODE_WORKERS`` sets it for from_settings.
+    decode_workers: int = 0
+    # Prepended to every gateway topic (isolation on a shared broker, e.g. the benchmark).
+    topic_prefix: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings, *, mqtt_url: str | None = None,
@@ -48,11 +54,24 @@ class GatewayConfig:
             batch_ms=settings.gateway_batch_ms,
             max_payload=settings.gateway_max_payload,
             clock_skew_s=settings.clock_skew_s,
+            decode_workers=decode_workers_from_env(),
         )
 
 
-def subscriptions(*, mqtt5: bool, group: str = SHARE_GROUP) -> list[str]:
+def decode_workers_from_env() -> int:
+    """``TRACE_GATEWAY_DECODE_WORKERS``: a number, or ``auto`` (the CPU count, at most 4)."""
+    raw = os.environ.get("TRACE_GATEWAY_DECODE_WORKERS", "0").strip().lower()
+    if raw == "auto":
+        cpus = os.cpu_count() or 1
+        return 0 if cpus < 2 else min(cpus, 4)
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        return 0
+
+
+def subscriptions(*, mqtt5: bool, group: str = SHARE_GROUP, prefix: str = "") -> list[str]:
     """Shared subscriptions on an MQTT 5 broker, plain ones on a 3.1.1 broker."""
     if mqtt5:
-        return [f"$share/{group}/{t}" for t in TOPICS]
-    return list(TOPICS)
+        return [f"$share/{group}/{prefix}{t}" for t in TOPICS]
+    return [prefix + t for t in TOPICS]

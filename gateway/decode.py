@@ -4,6 +4,17 @@ Pure CPU work on one message except for registry cache misses (one query per dev
 may raise :class:`TransientError`: the message is then retried, never dead-lettered). Every
 other failure becomes a :class:`Rejected` outcome; no payload can make :meth:`Decoder.decode`
 raise anything else.
+
+Fast paths (each falls back to the reference implementation, so results never differ): the
+envelope is parsed with orjson (on any parse or shape error, :meth:`Envelope.from_json` decides
+and words the error); the signed bytes are first taken as orjson's sorted-key compact form
+(equal to RFC 8785 for the usual envelope: no floats), and only if that does not verify is true
+JCS tried. The bytes that verified travel on as :attr:`Accepted.signed`, so the ledger does not
+canonicalise the envelope again.
+
+:class:`DecodePool` runs the stateless part of the path (everything but the seen-seq check) in
+worker processes (the GIL serialises threads), chunks of messages at a time; each worker has
+its own registry connection and key cache.
 """
 
 from __future__ import annotations
@@ -11,16 +22,19 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib
-import json
 import logging
+import multiprocessing
 import threading
+import time
 from collections import OrderedDict
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import nacl.bindings as sodium
 import nacl.exceptions
+import orjson
 
 from gateway.errors import Rejected, TransientError
 from gateway.keys import DeviceInfo, KeyCache
@@ -42,6 +56,7 @@ class Accepted:
     events: list[PreparedEvent]
     received_at: datetime
     duplicate: bool = False
+    signed: bytes = b""  # the exact bytes the signature verified over (JCS of the envelope)
 
 
 @dataclass(slots=True)
@@ -77,7 +92,11 @@ class SeenCache:
                     self._d.popitem(last=False)
 
 
-def topic_parts(topic: str) -> tuple[str, str] | None:
+def topic_parts(topic: str, prefix: str = "") -> tuple[str, str] | None:
+    if prefix:
+        if not topic.startswith(prefix):
+            return None
+        topic = topic[len(prefix):]
     parts = topic.split("/")
     if len(parts) != 4 or parts[0] != "trace" or parts[1] != "v1" or not parts[2]:
         return None
@@ -86,16 +105,30 @@ def topic_parts(topic: str) -> tuple[str, str] | None:
     return parts[2], parts[3]
 
 
-def fast_signing_bytes(env: Envelope) -> bytes:
+def fast_signing_bytes(env: Envelope) -> bytes | None:
     """Sorted-key compact JSON: equal to RFC 8785 for the usual envelope (no floats)."""
-    return json.dumps(env.unsigned(), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False, allow_nan=False).encode("utf-8")
+    try:
+        return orjson.dumps(env.unsigned(), option=orjson.OPT_SORT_KEYS)
+    except (orjson.JSONEncodeError, TypeError):
+        return None
+
+
+def parse_envelope(payload: bytes, *, max_bytes: int) -> Envelope:
+    """:meth:`Envelope.from_json`, parsing with orjson when it can (same result, same errors)."""
+    if len(payload) <= max_bytes:
+        try:
+            doc = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            doc = None
+        if isinstance(doc, dict):
+            return Envelope.from_dict(doc, raw=payload)
+    return Envelope.from_json(payload, max_bytes=max_bytes)
 
 
 def verify_envelope(env: Envelope, public_key: bytes) -> bytes | None:
     """The signed bytes if ``sig`` verifies (fast canonical form first, then true JCS)."""
     first = fast_signing_bytes(env)
-    if _verify(public_key, first, env.sig):
+    if first is not None and _verify(public_key, first, env.sig):
         return first
     jcs = canonical(env.unsigned())
     if jcs != first and _verify(public_key, jcs, env.sig):
@@ -115,19 +148,24 @@ def _verify(public_key: bytes, message: bytes, sig: bytes) -> bool:
 
 class Decoder:
     def __init__(self, *, keys: KeyCache, max_payload: int, clock_skew_s: int,
-                 seen: SeenCache | None = None) -> None:
+                 seen: SeenCache | None = None, topic_prefix: str = "") -> None:
         self.keys = keys
         self.max_payload = max_payload
         self.skew = timedelta(seconds=clock_skew_s)
         self.preparer = EventPreparer(clock_skew_s=clock_skew_s)
         self.seen = seen or SeenCache()
+        self.topic_prefix = topic_prefix
 
-    def decode(self, topic: str, payload: bytes, received_at: datetime) -> Outcome:
+    def decode(self, topic: str, payload: bytes, received_at: datetime, *,
+               check_seen: bool = True) -> Outcome:
+        """Decode one message; ``check_seen=False`` leaves the seen-seq check to
+        :meth:`check_seen` (a worker process has no view of what was stored)."""
         device: str | None = None
         try:
-            parts = topic_parts(topic)
+            parts = topic_parts(topic, self.topic_prefix)
             device = parts[0] if parts else None
-            return self._decode(topic, payload, received_at, parts)
+            outcome = self._decode(topic, payload, received_at, parts)
+            return self.check_seen(outcome) if check_seen else outcome
         except Rejected as exc:
             return Refused(topic, payload, exc.code, exc.device or device, exc.field,
                            exc.message[:2000], received_at)
@@ -143,11 +181,27 @@ class Decoder:
             return Refused(topic, payload, reason, device, None,
                            f"{exc.__class__.__name__}: {exc}"[:2000], received_at)
 
+    def check_seen(self, outcome: Outcome) -> Outcome:
+        """Mark a repeat of a stored (device, seq) a duplicate, or refuse other content."""
+        if not isinstance(outcome, Accepted):
+            return outcome
+        env = outcome.envelope
+        known = self.seen.get(env.device, env.seq)
+        if known is None:
+            return outcome
+        if known != outcome.digest:
+            return Refused(outcome.topic, outcome.payload, "replayed_seq", env.device, "seq",
+                           f"seq {env.seq} of {env.device} was already used for other content",
+                           outcome.received_at)
+        outcome.duplicate = True
+        return outcome
+
     def _decode(self, topic: str, payload: bytes, received_at: datetime,
                 parts: tuple[str, str] | None) -> Outcome:
-        env = Envelope.from_json(payload, max_bytes=self.max_payload)
+        env = parse_envelope(payload, max_bytes=self.max_payload)
         if parts is None:
-            raise Rejected(f"topic {topic[:200]!r} is not trace/v1/{{device}}/events|reader",
+            raise Rejected(f"topic {topic[:200]!r} is not "
+                           f"{self.topic_prefix}trace/v1/{{device}}/events|reader",
                            code="topic_mismatch", field="topic", device=env.device)
         if parts[0] != env.device:
             raise Rejected(f"topic device {parts[0]!r} != envelope device {env.device!r}",
@@ -166,16 +220,12 @@ class Decoder:
             raise Rejected(f"sent_at {env.sent_at} is beyond the allowed clock skew",
                            code="clock_skew", field="sent_at", device=env.device)
         digest = hashlib.sha256(signed).hexdigest()
-        known = self.seen.get(env.device, env.seq)
-        if known is not None and known != digest:
-            raise Rejected(f"seq {env.seq} of {env.device} was already used for other content",
-                           code="replayed_seq", field="seq", device=env.device)
         events = env.events
         if parts[1] == "reader":
             events = convert_reader(events, device=info)
         prepared = self.preparer.prepare(events, device=info, received_at=received_at)
         return Accepted(topic, payload, env, info, key.key_id, digest, prepared, received_at,
-                        duplicate=known is not None)
+                        signed=signed)
 
 
 def convert_reader(raw: list[dict[str, Any]], *, device: DeviceInfo) -> list[dict[str, Any]]:
@@ -194,3 +244,67 @@ def convert_reader(raw: list[dict[str, Any]], *, device: DeviceInfo) -> list[dic
             raise Rejected(f"reader JSON events[{i}]: {exc}", code="schema_invalid",
                            field=f"events[{i}]", device=device.device_id) from None
     return out
+
+
+# --- decode in worker processes -------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class WorkerSpec:
+    database_url: str
+    max_payload: int
+    clock_skew_s: int
+    key_ttl_s: float = 5.0
+    topic_prefix: str = ""
+
+
+Item = tuple[str, bytes, datetime]
+# A chunk's answer: the outcomes in order, or ("transient", reason) to retry the chunk later.
+ChunkResult = list[Outcome] | tuple[str, str]
+_WORKER: Decoder | None = None
+
+
+def _init_worker(spec: WorkerSpec) -> None:
+    global _WORKER
+    from gateway.keys import sql_loader
+    from traceability.store.service import create_engine
+
+    pg = not spec.database_url.startswith("sqlite")
+    engine = create_engine(url=spec.database_url, pool_size=1) if pg else \
+        create_engine(url=spec.database_url)
+    _WORKER = Decoder(keys=KeyCache(sql_loader(engine), ttl_s=spec.key_ttl_s),
+                      max_payload=spec.max_payload, clock_skew_s=spec.clock_skew_s,
+                      topic_prefix=spec.topic_prefix)
+
+
+def _decode_chunk(items: list[Item]) -> ChunkResult:
+    assert _WORKER is not None
+    try:
+        return [_WORKER.decode(t, p, r, check_seen=False) for t, p, r in items]
+    except TransientError as exc:  # exceptions with keyword-only args do not unpickle
+        return ("transient", str(exc)[:500])
+
+
+def _ping(delay: float) -> int:
+    time.sleep(delay)
+    return multiprocessing.current_process().pid or 0
+
+
+class DecodePool:
+    """``workers`` spawned processes running :func:`_decode_chunk` (ordered by the caller)."""
+
+    def __init__(self, spec: WorkerSpec, workers: int) -> None:
+        self.workers = workers
+        self._ex = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_init_worker, initargs=(spec,))
+
+    def warm(self, timeout: float = 60.0) -> None:
+        """Start every worker now (imports, schema compilation), not on the first message."""
+        futures = [self._ex.submit(_ping, 0.2) for _ in range(self.workers)]
+        for f in futures:
+            f.result(timeout)
+
+    def submit(self, items: list[Item]) -> Future[ChunkResult]:
+        return self._ex.submit(_decode_chunk, items)
+
+    def shutdown(self) -> None:
+        self._ex.shutdown(wait=True, cancel_futures=False)

@@ -72,7 +72,8 @@ class GatewayClient:
         if getattr(reason, "is_failure", False):
             log.error("connection refused: %s", reason)
             return
-        for topic in subscriptions(mqtt5=self.mqtt5, group=self.config.share_group):
+        for topic in subscriptions(mqtt5=self.mqtt5, group=self.config.share_group,
+                                   prefix=self.config.topic_prefix):
             client.subscribe(topic, qos=1)
         log.info("connected to %s:%d (%s), subscribed", self.config.mqtt_host,
                  self.config.mqtt_port, "MQTT 5 shared" if self.mqtt5 else "MQTT 3.1.1")

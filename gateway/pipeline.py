@@ -5,6 +5,12 @@ Three threads: the MQTT network thread only enqueues; a decode thread runs the d
 into batches (by event count and age), commits each batch in one transaction, and only then
 acks its messages in arrival order, publishes verdicts and updates counters. A failed commit is
 retried with exponential backoff forever: nothing is acked meanwhile, so nothing is lost.
+
+With a :class:`DecodePool` the decode thread hands chunks of whatever has arrived to worker
+processes (at most two chunks per worker in flight, so chunks grow under load), and a collector
+thread takes their results in arrival order, applies the seen-seq check and passes them on.
+``on_commit`` (if given) is called with each batch's result right after its commit, before
+its acks.
 """
 
 from __future__ import annotations
@@ -14,11 +20,12 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from gateway.decode import Accepted, Decoder, Outcome, Refused
+from gateway.decode import Accepted, ChunkResult, DecodePool, Decoder, Outcome, Refused
 from gateway.errors import TransientError
 from gateway.metrics import REGISTRY, GatewayMetrics
 from gateway.store import BatchResult, StoreWriter
@@ -50,13 +57,24 @@ class Decoded:
     outcome: Outcome
 
 
+@dataclass(slots=True)
+class Pending:
+    chunk: list[Inbound]
+    future: Future[ChunkResult] | None  # None: the pool is gone, decode here
+
+
 class Pipeline:
     def __init__(self, *, decoder: Decoder, writer: StoreWriter, ack: Ack,
                  publish: Publish | None = None, verdicts: VerdictSink | None = None,
                  batch_size: int = 1000, batch_ms: int = 50, backoff_max_s: float = 5.0,
-                 metrics: GatewayMetrics = REGISTRY) -> None:
+                 metrics: GatewayMetrics = REGISTRY, pool: DecodePool | None = None,
+                 chunk_max: int = 256,
+                 on_commit: Callable[[BatchResult], None] | None = None) -> None:
         self.decoder, self.writer, self.ack, self.publish = decoder, writer, ack, publish
         self.verdicts = verdicts
+        self.pool, self.chunk_max, self.on_commit = pool, chunk_max, on_commit
+        self.pending: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
+        self._slots = threading.BoundedSemaphore(2 * pool.workers if pool else 1)
         self.batch_size, self.batch_s = batch_size, batch_ms / 1000.0
         self.backoff_max = backoff_max_s
         self.metrics = metrics
@@ -74,7 +92,10 @@ class Pipeline:
 
     # --- lifecycle --------------------------------------------------------------------------
     def start(self) -> Pipeline:
-        for name, target in (("gw-decode", self._decode_loop), ("gw-writer", self._write_loop)):
+        loops: list[tuple[str, Callable[[], None]]] = [("gw-decode", self._decode_loop)]
+        if self.pool is not None:
+            loops = [("gw-decode", self._chunk_loop), ("gw-collect", self._collect_loop)]
+        for name, target in (*loops, ("gw-writer", self._write_loop)):
             t = threading.Thread(target=target, name=name, daemon=True)
             t.start()
             self._threads.append(t)
@@ -94,16 +115,77 @@ class Pipeline:
             if item is None:
                 self.decoded.put(None)
                 return
-            delay = 0.05
-            while True:
+            self.decoded.put(Decoded(item, self._decode_here(item)))
+
+    def _decode_here(self, item: Inbound) -> Outcome:
+        delay = 0.05
+        while True:
+            try:
+                return self.decoder.decode(item.topic, item.payload, item.received_at)
+            except TransientError as exc:
+                log.warning("registry unavailable, retrying in %.2fs: %s", delay, exc)
+                time.sleep(delay)
+                delay = min(delay * 2, self.backoff_max)
+
+    # --- with a decode pool: chunking thread and in-order collector --------------------------
+    def _chunk_loop(self) -> None:
+        assert self.pool is not None
+        while True:
+            self._slots.acquire()  # while the workers are busy, let the next chunk grow
+            item = self.inbox.get()
+            if item is None:
+                self.pending.put(None)
+                return
+            chunk, done = [item], False
+            while len(chunk) < self.chunk_max:
                 try:
-                    outcome = self.decoder.decode(item.topic, item.payload, item.received_at)
+                    nxt = self.inbox.get_nowait()
+                except queue.Empty:
                     break
-                except TransientError as exc:
-                    log.warning("registry unavailable, retrying in %.2fs: %s", delay, exc)
-                    time.sleep(delay)
-                    delay = min(delay * 2, self.backoff_max)
-            self.decoded.put(Decoded(item, outcome))
+                if nxt is None:
+                    done = True
+                    break
+                chunk.append(nxt)
+            self.pending.put(Pending(chunk, self._submit(chunk)))
+            if done:
+                self.pending.put(None)
+                return
+
+    def _submit(self, chunk: list[Inbound]) -> Future[ChunkResult] | None:
+        assert self.pool is not None
+        try:
+            return self.pool.submit([(i.topic, i.payload, i.received_at) for i in chunk])
+        except Exception:  # broken or shut down pool: decode in this process
+            log.exception("decode pool unavailable; decoding in the gateway process")
+            return None
+
+    def _collect_loop(self) -> None:
+        while True:
+            p = self.pending.get()
+            if p is None:
+                self.decoded.put(None)
+                return
+            outcomes = self._resolve(p)
+            self._slots.release()
+            for item, outcome in zip(p.chunk, outcomes, strict=True):
+                self.decoded.put(Decoded(item, self.decoder.check_seen(outcome)))
+
+    def _resolve(self, p: Pending) -> list[Outcome]:
+        delay = 0.05
+        while True:
+            try:
+                res = p.future.result() if p.future is not None else None
+            except Exception:
+                log.exception("decode pool failed on a chunk of %d; decoding here", len(p.chunk))
+                res = None
+            if res is None:
+                return [self._decode_here(i) for i in p.chunk]
+            if isinstance(res, list):
+                return res
+            log.warning("registry unavailable, retrying chunk in %.2fs: %s", delay, res[1])
+            time.sleep(delay)
+            delay = min(delay * 2, self.backoff_max)
+            p.future = self._submit(p.chunk)
 
     # --- writer thread ----------------------------------------------------------------------
     def _write_loop(self) -> None:
@@ -160,6 +242,11 @@ class Pipeline:
                 delay = min(delay * 2, self.backoff_max)
         self.healthy.set()
         self.metrics.batch_latency.observe(time.perf_counter() - started)
+        if self.on_commit is not None:
+            try:
+                self.on_commit(result)
+            except Exception:
+                log.exception("on_commit hook failed")
         for d in batch:
             try:
                 self.ack(d.inbound.mid, d.inbound.qos)
@@ -204,4 +291,4 @@ def _wants_reply(d: Decoded) -> bool:
     return isinstance(d.outcome, Accepted) and d.outcome.envelope.reply_to is not None
 
 
-__all__ = ["Decoded", "Inbound", "Pipeline", "Refused"]
+__all__ = ["Decoded", "Inbound", "Pending", "Pipeline", "Refused"]

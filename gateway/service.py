@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from gateway.config import GatewayConfig
-from gateway.decode import Decoder
+from gateway.decode import DecodePool, Decoder, WorkerSpec
 from gateway.keys import KeyCache, sql_loader
 from gateway.mqtt import GatewayClient
 from gateway.pipeline import Pipeline
-from gateway.store import StoreWriter
+from gateway.store import BatchResult, StoreWriter
 from gateway.verdicts import VerdictService
 from traceability.store.service import create_engine
 
@@ -18,27 +19,37 @@ log = logging.getLogger(__name__)
 
 
 class Gateway:
-    def __init__(self, config: GatewayConfig, *, mqtt5: bool | None = None) -> None:
+    def __init__(self, config: GatewayConfig, *, mqtt5: bool | None = None,
+                 on_commit: Callable[[BatchResult], None] | None = None) -> None:
         self.config = config
         pg = not config.database_url.startswith("sqlite")
         self.engine = create_engine(url=config.database_url, pool_size=4) if pg else \
             create_engine(url=config.database_url)
         self.keys = KeyCache(sql_loader(self.engine), ttl_s=config.key_ttl_s)
         self.decoder = Decoder(keys=self.keys, max_payload=config.max_payload,
-                               clock_skew_s=config.clock_skew_s)
+                               clock_skew_s=config.clock_skew_s,
+                               topic_prefix=config.topic_prefix)
+        self.pool = DecodePool(WorkerSpec(
+            database_url=config.database_url, max_payload=config.max_payload,
+            clock_skew_s=config.clock_skew_s, key_ttl_s=config.key_ttl_s,
+            topic_prefix=config.topic_prefix), config.decode_workers) \
+            if config.decode_workers > 0 else None
         self.verdicts = VerdictService(self.engine)
         self.writer = StoreWriter(self.engine)
         self.client = GatewayClient(config, on_message=self._on_message, mqtt5=mqtt5)
         self.pipeline = Pipeline(decoder=self.decoder, writer=self.writer, ack=self.client.ack,
                                  publish=self.client.publish, verdicts=self.verdicts,
                                  batch_size=config.batch_size, batch_ms=config.batch_ms,
-                                 backoff_max_s=config.backoff_max_s)
+                                 backoff_max_s=config.backoff_max_s, pool=self.pool,
+                                 on_commit=on_commit)
         self._stopped = threading.Event()
 
     def _on_message(self, topic: str, payload: bytes, mid: int, qos: int) -> None:
         self.pipeline.submit(topic, payload, mid, qos)
 
     def start(self) -> Gateway:
+        if self.pool is not None:
+            self.pool.warm()
         self.pipeline.start()
         self.client.start()
         return self
@@ -49,6 +60,8 @@ class Gateway:
         self._stopped.set()
         self.pipeline.stop()
         self.client.stop()
+        if self.pool is not None:
+            self.pool.shutdown()
         self.engine.dispose()
 
     def __enter__(self) -> Gateway:

@@ -199,7 +199,8 @@ def ledger_appender() -> AppendFn | None:
             for j, ev in enumerate(acc.events):
                 subs.append(submission(event=ev.body, event_hash=ev.event_hash,
                                        envelope=acc.envelope, device_id=acc.envelope.device,
-                                       key_id=acc.key_id, position=j))
+                                       key_id=acc.key_id, position=j,
+                                       envelope_bytes=acc.signed or None))
                 owners.append(i)
         results = append_events(session, submissions=subs)
         firsts: list[int | None] = [None] * len(fresh)

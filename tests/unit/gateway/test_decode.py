@@ -127,8 +127,8 @@ def test_fast_canonical_equals_jcs_and_fallback(reg: Registry) -> None:
     payload = envelope(reg, "dev-1", 1, [event(extra_note="汉字 \u2028 \"q\"")])
     env = Envelope.from_json(payload)
     assert fast_signing_bytes(env) == env.signing_bytes()
-    # a float forces the JCS fallback (json.dumps writes 1e-07, JCS 1e-7)
-    payload = envelope(reg, "dev-1", 2, [event(temp=1e-07)])
+    # a float forces the JCS fallback (orjson writes 100.0, JCS 100)
+    payload = envelope(reg, "dev-1", 2, [event(temp=100.0)])
     env = Envelope.from_json(payload)
     assert fast_signing_bytes(env) != env.signing_bytes()
     assert reason(decoder(reg).decode("trace/v1/dev-1/events", payload, NOW)) == "accepted"
