@@ -175,35 +175,45 @@ def _why(
 # ---- from a configured device's reads --------------------------------------------------
 
 
-def event_from_rfid(
-    config: DeviceConfig, *, epc_hexes: Sequence[str], when: datetime, antenna: int | None = None
+def configured_event(
+    config: DeviceConfig,
+    *,
+    when: datetime,
+    epcs: Sequence[str] = (),
+    quantities: Sequence[dict[str, Any]] = (),
+    read_point: str | None = None,
 ) -> Event:
-    """An ObjectEvent for tags read together (SGTIN-96 hex -> EPC URNs)."""
+    """An ObjectEvent carrying what ``config`` adds to every read: action, bizStep,
+    disposition, read point (``read_point``, else the configured one), bizLocation, offset."""
     return object_event(
         when=when,
-        epcs=[epc_urn_from_hex(h) for h in epc_hexes],
+        epcs=epcs,
+        quantities=quantities,
         action=config.action,
         biz_step=config.biz_step,
         disposition=config.disposition,
-        read_point=config.read_point_for(antenna),
+        read_point=read_point or config.read_point,
         biz_location=config.biz_location,
         tz=config.timezone_offset,
     )
 
 
+def event_from_rfid(
+    config: DeviceConfig, *, epc_hexes: Sequence[str], when: datetime, antenna: int | None = None
+) -> Event:
+    """An ObjectEvent for tags read together (EPC binary hex -> EPC URNs)."""
+    epcs = [epc_urn_from_hex(h) for h in epc_hexes]
+    return configured_event(config, when=when, epcs=epcs, read_point=config.read_point_for(antenna))
+
+
 def event_from_scan(config: DeviceConfig, *, data: str, when: datetime) -> Event:
     """An ObjectEvent for a DataMatrix/QR scan: an SGTIN/SSCC, or an LGTIN quantity of 1."""
     scan = parse_scan(data, cp_len=config.company_prefix_len)
-    return object_event(
+    return configured_event(
+        config,
         when=when,
         epcs=[scan.epc] if scan.epc else [],
         quantities=[quantity(scan.epc_class, 1)] if scan.epc_class else [],
-        action=config.action,
-        biz_step=config.biz_step,
-        disposition=config.disposition,
-        read_point=config.read_point,
-        biz_location=config.biz_location,
-        tz=config.timezone_offset,
     )
 
 

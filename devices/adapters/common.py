@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from devices.config import DeviceConfig
-from devices.events import Event, object_event
+from devices.events import Event, configured_event
 from traceability.errors import InvalidInputError
 from traceability.identifiers import epc_urn_from_hex
 
@@ -108,18 +108,8 @@ def observations_to_events(config: DeviceConfig, observations: list[Observation]
     events = []
     for read_point, group in groups.items():
         epcs = list(dict.fromkeys(epc_urn_from_hex(o.epc_hex) for o in group))
-        events.append(
-            object_event(
-                when=min(o.first_seen for o in group),
-                epcs=epcs,
-                action=config.action,
-                biz_step=config.biz_step,
-                disposition=config.disposition,
-                read_point=read_point,
-                biz_location=config.biz_location,
-                tz=config.timezone_offset,
-            )
-        )
+        when = min(o.first_seen for o in group)
+        events.append(configured_event(config, when=when, epcs=epcs, read_point=read_point))
     return sorted(events, key=lambda e: str(e["eventTime"]))
 
 

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from devices.config import DeviceConfig
 from devices.events import aggregation_event, event_from_scan, object_event
+from devices.simulators.shipment import Shipment
 from devices.simulators.world import (
     CP_LEN,
     Batch,
@@ -273,44 +274,9 @@ def _ship(
     *,
     reply: bool = False,
 ) -> list[Batch]:
-    bt = [("desadv", f"urn:epcglobal:cbv:bt:{src.gln(0)}:{rng.randint(100000, 999999)}")]
-    srcs = [("owning_party", src.pgln()), ("location", src.sgln(1))]
-    dsts = [("owning_party", dst.pgln()), ("location", dst.sgln(1))]
+    shipment = Shipment.between(rng, src, dst)
     arrive = at + timedelta(hours=rng.randint(2, 6))
     return [
-        Batch(
-            src_dev,
-            [
-                object_event(
-                    when=at,
-                    epcs=cases,
-                    biz_step="shipping",
-                    disposition="in_transit",
-                    read_point=src.sgln(1, "9"),
-                    biz_location=src.sgln(1),
-                    biz_transactions=bt,
-                    sources=srcs,
-                    destinations=dsts,
-                )
-            ],
-            at,
-        ),
-        Batch(
-            dst_dev,
-            [
-                object_event(
-                    when=arrive,
-                    epcs=cases,
-                    biz_step="receiving",
-                    disposition="in_progress",
-                    read_point=dst.sgln(1, "9"),
-                    biz_location=dst.sgln(1),
-                    biz_transactions=bt,
-                    sources=srcs,
-                    destinations=dsts,
-                )
-            ],
-            arrive,
-            reply=reply,
-        ),
+        shipment.shipped(src_dev, cases, at),
+        shipment.received(dst_dev, cases, arrive, reply=reply),
     ]

@@ -18,6 +18,7 @@ from devices.events import (
     transformation_event,
 )
 from devices.simulators.produce_world import COLD, FARM, PACK, STORE, build_world
+from devices.simulators.shipment import Shipment
 from devices.simulators.world import (
     CP_LEN,
     Batch,
@@ -150,11 +151,8 @@ def build(*, seed: int, end: datetime, scale: int = 1) -> Scenario:
         pallets,
         ship_at,
         PACK,
-        1,
-        "yubei-packhouse",
         "packhouse-line-01",
         COLD,
-        1,
         "dc-dock-01",
         hours=3,
         excursion=False,
@@ -166,11 +164,8 @@ def build(*, seed: int, end: datetime, scale: int = 1) -> Scenario:
         pallets[:1],
         leg2_at,
         COLD,
-        1,
-        "jiangbei-coldchain",
         "dc-dock-01",
         STORE,
-        1,
         "store-01-scanner",
         hours=2,
         excursion=True,
@@ -207,38 +202,15 @@ def _leg(
     pallets: list[str],
     ship_at: datetime,
     src: Company,
-    src_ref: int,
-    src_party: str,
     src_device: str,
     dst: Company,
-    dst_ref: int,
     dst_device: str,
     *,
     hours: int,
     excursion: bool,
 ) -> list[Batch]:
-    bt = [("desadv", f"urn:epcglobal:cbv:bt:{src.gln(0)}:{rng.randint(100000, 999999)}")]
-    srcs = [("owning_party", src.pgln()), ("location", src.sgln(src_ref))]
-    dsts = [("owning_party", dst.pgln()), ("location", dst.sgln(dst_ref))]
-    out = [
-        Batch(
-            src_device,
-            [
-                object_event(
-                    when=ship_at,
-                    epcs=pallets,
-                    biz_step="shipping",
-                    disposition="in_transit",
-                    read_point=src.sgln(src_ref, "9"),
-                    biz_location=src.sgln(src_ref),
-                    biz_transactions=bt,
-                    sources=srcs,
-                    destinations=dsts,
-                )
-            ],
-            ship_at,
-        )
-    ]
+    shipment = Shipment.between(rng, src, dst)
+    out = [shipment.shipped(src_device, pallets, ship_at)]
     for k in range(1, hours * 2 + 1):  # a reading every 30 minutes from the reefer
         when = ship_at + timedelta(minutes=30 * k)
         temp = round(rng.gauss(3.5, 0.4), 1)
@@ -269,23 +241,5 @@ def _leg(
             )
         )
     arrive = ship_at + timedelta(hours=hours, minutes=15)
-    out.append(
-        Batch(
-            dst_device,
-            [
-                object_event(
-                    when=arrive,
-                    epcs=pallets,
-                    biz_step="receiving",
-                    disposition="in_progress",
-                    read_point=dst.sgln(dst_ref, "9"),
-                    biz_location=dst.sgln(dst_ref),
-                    biz_transactions=bt,
-                    sources=srcs,
-                    destinations=dsts,
-                )
-            ],
-            arrive,
-        )
-    )
+    out.append(shipment.received(dst_device, pallets, arrive))
     return out

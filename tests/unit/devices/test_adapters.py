@@ -10,6 +10,7 @@ import pytest
 from devices.adapters import Collapser, RfidEventBuilder, TagRead, parse_impinj, parse_zebra
 from devices.adapters.common import ReaderPayloadError, parse_time
 from devices.config import DeviceConfig
+from devices.events import event_from_rfid, event_from_scan
 from traceability.events import validate_event
 
 EPC_A = "3074257BF7194E4000001A85"  # urn:epc:id:sgtin:0614141.812345.6789
@@ -200,6 +201,29 @@ def test_builder_maps_antennas_to_read_points_and_events_validate() -> None:
     assert first["eventTime"] == "2026-03-01T08:00:00.123Z"
     assert first["bizStep"] == "receiving" and first["action"] == "OBSERVE"
     for i, ev in enumerate(events):
+        assert validate_event(ev, index=i) == []
+
+
+def test_single_read_and_scan_events_carry_the_device_configuration() -> None:
+    by_antenna = event_from_rfid(CONFIG, epc_hexes=[EPC_A, EPC_B], when=T0, antenna=2)
+    unmapped = event_from_rfid(CONFIG, epc_hexes=[EPC_A], when=T0, antenna=9)
+    scan = event_from_scan(CONFIG, data="(01)80614141123458(10)L1", when=T0)
+    assert by_antenna["readPoint"]["id"] == "urn:epc:id:sgln:0614141.00001.2"
+    assert by_antenna["epcList"] == [
+        "urn:epc:id:sgtin:0614141.812345.6789",
+        "urn:epc:id:sgtin:0614141.812345.6790",
+    ]
+    assert unmapped["readPoint"]["id"] == scan["readPoint"]["id"] == CONFIG.read_point
+    assert scan["epcList"] == [] and scan["quantityList"] == [
+        {"epcClass": "urn:epc:class:lgtin:0614141.812345.L1", "quantity": 1}
+    ]
+    for i, ev in enumerate((by_antenna, unmapped, scan)):
+        assert (ev["bizStep"], ev["disposition"], ev["action"]) == (
+            "receiving",
+            "in_progress",
+            "OBSERVE",
+        )
+        assert ev["bizLocation"]["id"] == CONFIG.biz_location
         assert validate_event(ev, index=i) == []
 
 

@@ -67,6 +67,21 @@ def test_all_identifiers_have_valid_check_characters() -> None:
                         validate_sscc(value)
                     elif ai == "01":
                         validate_gtin(value)
+    party_glns = {p.gln for p in s.world.parties}
+    site_sglns = {loc.sgln for loc in s.world.locations}
+    shipments = [e for b in s.batches for e in b.events if "sourceList" in e]
+    assert {e["bizStep"] for e in shipments} == {"shipping", "receiving"}
+    for ev in shipments:
+        ends = [
+            *((x["type"], x["source"]) for x in ev["sourceList"]),
+            *((x["type"], x["destination"]) for x in ev["destinationList"]),
+        ]
+        for kind, urn in ends:
+            parsed = parse_epc_urn(urn)  # owning parties are pgln URNs, sites sgln
+            if kind == "owning_party":
+                assert parsed.scheme == "pgln" and dict(parsed.elements)["417"] in party_glns
+            else:
+                assert urn in site_sglns
     assert sum(p.credit_status == CreditStatus.serious_violation for p in s.world.parties) == 1
     assert {p.id for p in s.world.parties} and all(
         loc.city == "重庆市" for loc in s.world.locations
