@@ -115,6 +115,24 @@ def test_tampering_is_caught(engine: Engine, filled: Settings, name: str) -> Non
     assert report.failures[0].to_dict()["message"]
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["record_modified", "edge_moved", "subtree_deleted", "item_link_deleted", "event_row_body"],
+)
+def test_tampering_is_caught_in_parallel_chunks(
+    engine: Engine, filled: Settings, name: str
+) -> None:
+    key = checkpoint.load_log_signer(filled).verifier
+    with Session(engine) as s:
+        assert audit.audit(s, log_key=key, chunk=4, processes=2).ok
+    _tamper(engine, CASES[name])
+    with Session(engine) as s:
+        serial = audit.audit(s, log_key=key, chunk=1000, processes=1)
+        parallel = audit.audit(s, log_key=key, chunk=4, processes=2)
+    assert not parallel.ok, name
+    assert parallel.to_dict()["first_failure"] == serial.to_dict()["first_failure"]
+
+
 def test_protection_refuses_update_and_delete(engine: Engine, filled: Settings) -> None:
     for stmt in (
         "update ledger_entry set kind = 'x'",

@@ -23,6 +23,12 @@ The audit follows these numbered steps (the code marks each one):
    recomputed root at its size; the latest must not exceed the log. Every ``device_key`` row
    must equal the state the key entries produce.
 
+Steps 2, 4, 5 and 6 only need a chunk's own rows: on PostgreSQL the chunks are read and checked
+by a pool of processes (one per core, each with its own connection), and this process keeps
+what is sequential (index continuity, the Merkle tree, key state, the once-only envelope
+positions, the item chains) and then verifies the signatures, unique ones only, across the
+cores.
+
 The result lists failures (index, step, what was expected and what was found), first first.
 """
 
@@ -34,7 +40,7 @@ import hashlib
 import json
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,10 +88,6 @@ class _StopAuditError(Exception):
 
 def _verify_batch(tasks: list[tuple[bytes, bytes, bytes]]) -> list[bool]:
     return [verify(public_key=k, message=m, signature=s) for k, m, s in tasks]
-
-
-def _rows(session: Session, sql: str, lo: int, hi: int) -> list[Any]:
-    return list(session.connection().execute(sa.text(sql), {"lo": lo, "hi": hi}).all())
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -156,12 +158,200 @@ def _canonical(rec: dict[str, Any]) -> bytes:
     return records.record_bytes(rec)
 
 
+Fail = tuple[int, int | None, str, Any, Any]  # step, index, what, expected, found
+
+
+@dataclass
+class _Chunk:
+    """What one chunk of entries [lo, hi) gives the sequential part of the audit.
+
+    ``recs``: per entry in index order ``(idx, leaf, nodes, key_record, event)`` where ``leaf`` is
+    the recomputed leaf hash, ``key_record`` the parsed record of a non-event entry (else None)
+    and ``event`` is ``(digest, pos, device, key, recorded_at, sig, links)`` for an event record
+    whose envelope and position check out (else None). ``bodies``: envelope bodies by digest.
+    """
+
+    fails: list[Fail] = field(default_factory=list)
+    recs: list[tuple[Any, ...]] = field(default_factory=list)
+    bodies: dict[str, bytes] = field(default_factory=dict)
+
+
+def _check_chunk(conn: sa.Connection, lo: int, hi: int) -> _Chunk:
+    """Steps 2, 4 (but the once-only and key checks), 5 (items touched) and 6 of [lo, hi).
+
+    Everything here depends on the chunk's own rows only, so chunks run in parallel."""
+    out = _Chunk()
+    fail = out.fails.append
+
+    def rows(sql: str, a: int, b: int) -> list[Any]:
+        return list(conn.execute(sa.text(sql), {"lo": a, "hi": b}).all())
+
+    entries = rows(
+        "select idx, kind, leaf_hash, record, recorded_at, event_hash, envelope, nodes "
+        "from ledger_entry where idx >= :lo and idx < :hi order by idx",
+        lo,
+        hi,
+    )
+    digests = sorted({str(e[6]) for e in entries if e[6]})
+    envs = (
+        {
+            str(r[0]): r
+            for r in conn.execute(
+                sa.text(
+                    "select digest, device_id, key_id, sig, body from ledger_envelope "
+                    "where digest in :d"
+                ).bindparams(sa.bindparam("d", expanding=True)),
+                {"d": digests},
+            )
+        }
+        if digests
+        else {}
+    )
+    parsed_env: dict[str, list[Any]] = {}
+    ev_rows = {
+        int(r[9]): r
+        for r in rows(
+            "select event_hash, event_time, event_type, action, biz_step, disposition, "
+            "read_point, biz_location, device_id, ledger_index, recorded_at, body from event "
+            "where ledger_index >= :lo and ledger_index < :hi",
+            lo,
+            hi,
+        )
+    }
+    edges: dict[int, list[tuple[Any, ...]]] = {}
+    for r in rows(
+        "select id, kind, src, dst, item, event_hash, event_time, ledger_index from trace_edge "
+        "where id >= :lo and id < :hi order by id",
+        lo * EDGE_ID_STRIDE,
+        hi * EDGE_ID_STRIDE,
+    ):
+        edges.setdefault(int(r[0]) // EDGE_ID_STRIDE, []).append(
+            (int(r[0]), r[1], r[2], r[3], r[4], r[5], _time(r[6]), int(r[7]))
+        )
+    item_rows: dict[int, set[str]] = {}
+    for it, ix in rows("select item, idx from ledger_item where idx >= :lo and idx < :hi", lo, hi):
+        item_rows.setdefault(int(ix), set()).add(str(it))
+    for idx, kind, leaf, data, rec_at, ev_hash, env, stored_nodes in entries:
+        idx, data, leaf = int(idx), bytes(data), bytes(leaf)
+        # step 2
+        rec = _parse_record(data)
+        if _canonical(rec) != data:
+            fail((2, idx, "record bytes are not canonical", "RFC 8785", "other bytes"))
+        got = merkle.leaf_hash(data)
+        if got != leaf:
+            fail((2, idx, "leaf hash", got, leaf))
+        if rec.get("index") != idx:
+            fail((2, idx, "record index", idx, rec.get("index")))
+        cols = (kind, _time(rec_at), ev_hash, env)
+        want = (rec.get("kind"), rec.get("recorded_at"), rec.get("event_hash"), rec.get("envelope"))
+        if cols != want:
+            fail((2, idx, "entry columns", want, cols))
+        if rec.get("kind") != records.EVENT_KIND:
+            out.recs.append((idx, got, bytes(stored_nodes), rec, None))
+            if item_rows.pop(idx, None) or ev_rows.pop(idx, None) or edges.pop(idx, None):
+                fail((6, idx, "derived rows for a non-event entry", "none", "rows"))
+            continue
+        # step 4
+        digest = str(rec.get("envelope"))
+        row = envs.get(digest)
+        event_info = None
+        if row is None:
+            fail((4, idx, "envelope missing", digest, None))
+        else:
+            body = bytes(row[4])
+            if digest not in parsed_env:
+                actual = hashlib.sha256(body).hexdigest()
+                if actual != digest:
+                    fail((4, idx, "envelope digest", digest, actual))
+                parsed_env[digest] = json.loads(body).get("events", [])
+                out.bodies[digest] = body
+            sig = b64url_decode(str(rec.get("sig")))
+            if (row[1], row[2], bytes(row[3])) != (rec.get("device"), rec.get("key"), sig):
+                fail((4, idx, "envelope device/key/sig", rec.get("key"), row[2]))
+            events = parsed_env[digest]
+            pos = rec.get("pos")
+            if not isinstance(pos, int) or not 0 <= pos < len(events):
+                fail((4, idx, "event position", f"< {len(events)}", pos))
+            else:
+                event = events[pos]
+                links = rec.get("items") or []
+                names = [lk.get("item") for lk in links]
+                event_info = (
+                    digest,
+                    pos,
+                    str(rec.get("device")),
+                    str(rec.get("key")),
+                    str(rec.get("recorded_at")),
+                    sig,
+                    [(lk.get("item"), lk.get("prev"), lk.get("prev_hash")) for lk in links],
+                )
+                # step 5 (the items; the links are checked in order by the caller)
+                touched = items_of(event)
+                if names != touched:
+                    fail((5, idx, "items touched", touched, names))
+                # step 6
+                _check_event_row(fail, idx, rec, event, ev_rows.pop(idx, None))
+                want_edges = [
+                    (
+                        idx * EDGE_ID_STRIDE + j,
+                        e.kind,
+                        e.src,
+                        e.dst,
+                        e.item,
+                        rec.get("event_hash"),
+                        _event_time(event),
+                        idx,
+                    )
+                    for j, e in enumerate(derive_edges(event))
+                ]
+                if edges.pop(idx, []) != want_edges:
+                    fail((6, idx, "trace edges", len(want_edges), "different rows"))
+                if item_rows.pop(idx, set()) != set(names):
+                    fail((6, idx, "ledger_item rows", sorted(names), "different rows"))
+        out.recs.append((idx, got, bytes(stored_nodes), None, event_info))
+    for extra in sorted({*ev_rows, *edges, *item_rows}):
+        fail((6, extra, "derived rows without a record", None, extra))
+    return out
+
+
+_WORKER_ENGINE: list[sa.Engine] = []
+
+
+def _chunk_worker(task: tuple[str, int, int]) -> _Chunk:
+    url, lo, hi = task
+    if not _WORKER_ENGINE:
+        from traceability.store.service import create_engine
+
+        _WORKER_ENGINE.append(create_engine(url=url, poolclass=sa.pool.NullPool))
+    with _WORKER_ENGINE[0].connect() as conn:
+        return _check_chunk(conn, lo, hi)
+
+
+def _chunks(
+    session: Session, top: int, chunk: int, processes: int | None
+) -> Iterator[tuple[int, _Chunk]]:
+    """Each chunk's :func:`_check_chunk` result, in order; across processes on PostgreSQL."""
+    bounds = list(range(0, max(top, 1), chunk))
+    conn = session.connection()
+    procs = min(processes or os.cpu_count() or 1, len(bounds))
+    if procs < 2 or conn.dialect.name != "postgresql":
+        for lo in bounds:
+            yield lo + chunk, _check_chunk(conn, lo, lo + chunk)
+        return
+    url = conn.engine.url.render_as_string(hide_password=False)
+    tasks = [(url, lo, lo + chunk) for lo in bounds]
+    with multiprocessing.get_context("fork").Pool(procs) as pool:
+        for (_, _, hi), res in zip(tasks, pool.imap(_chunk_worker, tasks), strict=True):
+            yield hi, res
+
+
 def audit(
     session: Session,
     *,
     log_key: note.Verifier | None = None,
     progress: Callable[[int, int], None] | None = None,
     processes: int | None = None,
+    chunk: int = CHUNK,
 ) -> AuditReport:
     rep = AuditReport()
     conn = session.connection()
@@ -197,173 +387,45 @@ def audit(
     sig_index: list[int] = []
     try:
         expect = count = 0
-        for lo in range(0, max(top, 1), CHUNK):
-            hi = lo + CHUNK
-            entries = _rows(
-                session,
-                "select idx, kind, leaf_hash, record, recorded_at, "
-                "event_hash, envelope, nodes from ledger_entry where idx >= :lo and "
-                "idx < :hi order by idx",
-                lo,
-                hi,
-            )
-            digests = {str(e[6]) for e in entries if e[6]}
-            envs = (
-                {
-                    str(r[0]): r
-                    for r in conn.execute(
-                        sa.text(
-                            "select digest, device_id, key_id, sig, body from ledger_envelope "
-                            "where digest in :d"
-                        ).bindparams(sa.bindparam("d", expanding=True)),
-                        {"d": sorted(digests)},
-                    )
-                }
-                if digests
-                else {}
-            )
-            parsed_env: dict[str, list[Any]] = {}
-            ev_rows = {
-                int(r[9]): r
-                for r in _rows(
-                    session,
-                    "select event_hash, event_time, "
-                    "event_type, action, biz_step, disposition, read_point, biz_location, "
-                    "device_id, ledger_index, recorded_at, body from event where "
-                    "ledger_index >= :lo and ledger_index < :hi",
-                    lo,
-                    hi,
-                )
-            }
-            edges: dict[int, list[tuple[Any, ...]]] = {}
-            for r in _rows(
-                session,
-                "select id, kind, src, dst, item, event_hash, event_time, "
-                "ledger_index from trace_edge where id >= :lo and "
-                "id < :hi order by id",
-                lo * EDGE_ID_STRIDE,
-                hi * EDGE_ID_STRIDE,
-            ):
-                edges.setdefault(int(r[0]) // EDGE_ID_STRIDE, []).append(
-                    (int(r[0]), r[1], r[2], r[3], r[4], r[5], _time(r[6]), int(r[7]))
-                )
-            item_rows: dict[int, set[str]] = {}
-            for it, ix in _rows(
-                session, "select item, idx from ledger_item where idx >= :lo and idx < :hi", lo, hi
-            ):
-                item_rows.setdefault(int(ix), set()).add(str(it))
-            for idx, kind, leaf, data, rec_at, ev_hash, env, stored_nodes in entries:
-                idx, data, leaf = int(idx), bytes(data), bytes(leaf)
+        for hi, part in _chunks(session, top, chunk, processes):
+            for f in part.fails:
+                fail(*f)
+            for idx, got, stored_nodes, key_rec, ev in part.recs:
                 # step 1
                 if idx != expect:
                     fail(1, expect, "ledger index missing", expect, idx)
                     expect = idx
                 expect += 1
-                # step 2
-                rec = _parse_record(data)
-                if _canonical(rec) != data:
-                    fail(2, idx, "record bytes are not canonical", "RFC 8785", "other bytes")
-                got = merkle.leaf_hash(data)
-                if got != leaf:
-                    fail(2, idx, "leaf hash", got, leaf)
-                if rec.get("index") != idx:
-                    fail(2, idx, "record index", idx, rec.get("index"))
-                cols = (kind, _time(rec_at), ev_hash, env)
-                want = (
-                    rec.get("kind"),
-                    rec.get("recorded_at"),
-                    rec.get("event_hash"),
-                    rec.get("envelope"),
-                )
-                if cols != want:
-                    fail(2, idx, "entry columns", want, cols)
+                # step 7
                 (done,), frontier = merkle.append_leaf_nodes(count, frontier, [got])
                 count += 1
-                if done != bytes(stored_nodes):  # step 7
-                    fail(
-                        7,
-                        idx,
-                        "stored subtree hashes (nodes)",
-                        done.hex(),
-                        bytes(stored_nodes).hex(),
-                    )
+                if done != stored_nodes:
+                    fail(7, idx, "stored subtree hashes (nodes)", done.hex(), stored_nodes.hex())
                 if count in cps:
                     roots[count] = merkle.fold(frontier)
-                if rec.get("kind") != records.EVENT_KIND:
-                    keys.apply(rec)  # step 3
-                    if item_rows.get(idx) or ev_rows.get(idx) or edges.get(idx):
-                        fail(6, idx, "derived rows for a non-event entry", "none", "rows")
+                if key_rec is not None:
+                    keys.apply(key_rec)  # step 3
                     continue
-                # step 4
-                digest = str(rec.get("envelope"))
-                row = envs.get(digest)
-                if row is None:
-                    fail(4, idx, "envelope missing", digest, None)
+                if ev is None:
                     continue
-                body = bytes(row[4])
-                if hashlib.sha256(body).hexdigest() != digest:
-                    fail(4, idx, "envelope digest", digest, hashlib.sha256(body).hexdigest())
-                sig = b64url_decode(str(rec.get("sig")))
-                if (row[1], row[2], bytes(row[3])) != (rec.get("device"), rec.get("key"), sig):
-                    fail(4, idx, "envelope device/key/sig", rec.get("key"), row[2])
-                if digest not in parsed_env:
-                    parsed_env[digest] = json.loads(body).get("events", [])
-                events = parsed_env[digest]
-                pos = rec.get("pos")
-                if not isinstance(pos, int) or not 0 <= pos < len(events):
-                    fail(4, idx, "event position", f"< {len(events)}", pos)
-                    continue
+                # step 4: once only, and the key valid at recording time
+                digest, pos, device, key, recorded_at, sig, links = ev
                 if (digest, pos) in used:
                     fail(4, idx, "event recorded twice", "once", f"{digest}#{pos}")
                 used.add((digest, pos))
-                event = events[pos]
-                pub = keys.valid_key(
-                    str(rec.get("device")),
-                    str(rec.get("key")),
-                    _parse_time(str(rec.get("recorded_at"))),
-                )
+                pub = keys.valid_key(device, key, _parse_time(recorded_at))
                 if pub is None:
-                    fail(4, idx, "no valid device key at recording time", rec.get("key"), None)
+                    fail(4, idx, "no valid device key at recording time", key, None)
                 else:
-                    sig_tasks.append((pub, body, sig))
+                    sig_tasks.append((pub, part.bodies[digest], sig))
                     sig_index.append(idx)
-                # step 5
-                links = rec.get("items") or []
-                names = [lk.get("item") for lk in links]
-                if names != items_of(event):
-                    fail(5, idx, "items touched", items_of(event), names)
-                for lk in links:
-                    want_prev = heads.get(lk.get("item"), (records.NO_PREV, ""))
-                    if (lk.get("prev"), lk.get("prev_hash")) != want_prev:
-                        fail(
-                            5,
-                            idx,
-                            f"chain link of {lk.get('item')}",
-                            want_prev,
-                            (lk.get("prev"), lk.get("prev_hash")),
-                        )
-                    heads[str(lk.get("item"))] = (idx, got.hex())
-                # step 6
-                _check_event_row(fail, idx, rec, event, ev_rows.pop(idx, None))
-                want_edges = [
-                    (
-                        idx * EDGE_ID_STRIDE + j,
-                        e.kind,
-                        e.src,
-                        e.dst,
-                        e.item,
-                        rec.get("event_hash"),
-                        _event_time(event),
-                        idx,
-                    )
-                    for j, e in enumerate(derive_edges(event))
-                ]
-                if edges.pop(idx, []) != want_edges:
-                    fail(6, idx, "trace edges", len(want_edges), "different rows")
-                if item_rows.pop(idx, set()) != set(names):
-                    fail(6, idx, "ledger_item rows", sorted(names), "different rows")
-            for extra in sorted({*ev_rows, *edges, *item_rows}):
-                fail(6, extra, "derived rows without a record", None, extra)
+                # step 5: the item chains
+                hexleaf = got.hex()
+                for item, prev, prev_hash in links:
+                    want_prev = heads.get(item, (records.NO_PREV, ""))
+                    if (prev, prev_hash) != want_prev:
+                        fail(5, idx, f"chain link of {item}", want_prev, (prev, prev_hash))
+                    heads[str(item)] = (idx, hexleaf)
             if progress:
                 progress(min(hi, n), n)
         for bad in _bad_signatures(sig_tasks, sig_index, processes):
@@ -386,7 +448,7 @@ def _check_event_row(
     fail: Any, idx: int, rec: dict[str, Any], event: dict[str, Any], row: Any
 ) -> None:
     if row is None:
-        fail(6, idx, "event row missing", rec.get("event_hash"), None)
+        fail((6, idx, "event row missing", rec.get("event_hash"), None))
         return
     cols = records.event_columns(event)
     want = (
@@ -405,9 +467,9 @@ def _check_event_row(
     body = row[11] if isinstance(row[11], dict) else json.loads(row[11])
     got = (row[0], _time(row[1]), *row[2:9], int(row[9]), _time(row[10]))
     if got != want:
-        fail(6, idx, "event row columns", want, got)
+        fail((6, idx, "event row columns", want, got))
     if body != event:
-        fail(6, idx, "event row body", "the signed event", "a different body")
+        fail((6, idx, "event row body", "the signed event", "a different body"))
 
 
 def _bad_signatures(
