@@ -117,7 +117,7 @@ def verify_receipt_cmd(
         result = receipt.verify_receipt(file.read_text(), log_key=log_key, witness_keys=witness_key)
     except TraceError as exc:
         _fail(exc, as_json)
-    except (ValueError, KeyError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:  # a receipt of the wrong shape
         _fail(TraceError(f"malformed receipt: {exc}", code="bad_receipt"), as_json)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
