@@ -45,7 +45,7 @@ from traceability.signing.service import canonical
 log = logging.getLogger(__name__)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # identity: ``acc in result.stored`` must not compare payloads
 class Accepted:
     topic: str
     payload: bytes
@@ -269,7 +269,7 @@ def _init_worker(spec: WorkerSpec) -> None:
     from traceability.store.service import create_engine
 
     pg = not spec.database_url.startswith("sqlite")
-    engine = create_engine(url=spec.database_url, pool_size=1) if pg else \
+    engine = create_engine(url=spec.database_url, pool_size=1, pool_pre_ping=False) if pg else \
         create_engine(url=spec.database_url)
     _WORKER = Decoder(keys=KeyCache(sql_loader(engine), ttl_s=spec.key_ttl_s),
                       max_payload=spec.max_payload, clock_skew_s=spec.clock_skew_s,

@@ -33,6 +33,7 @@ from gateway.store import BatchResult, StoreWriter
 log = logging.getLogger(__name__)
 
 Ack = Callable[[int, int], None]
+AckMany = Callable[[list[tuple[int, int]]], None]
 Publish = Callable[[str, bytes], None]
 
 
@@ -68,11 +69,15 @@ class Pipeline:
                  publish: Publish | None = None, verdicts: VerdictSink | None = None,
                  batch_size: int = 1000, batch_ms: int = 50, backoff_max_s: float = 5.0,
                  metrics: GatewayMetrics = REGISTRY, pool: DecodePool | None = None,
-                 chunk_max: int = 256,
-                 on_commit: Callable[[BatchResult], None] | None = None) -> None:
+                 chunk_max: int = 256, local_max: int = 4,
+                 on_commit: Callable[[BatchResult], None] | None = None,
+                 ack_many: AckMany | None = None) -> None:
         self.decoder, self.writer, self.ack, self.publish = decoder, writer, ack, publish
         self.verdicts = verdicts
         self.pool, self.chunk_max, self.on_commit = pool, chunk_max, on_commit
+        self.local_max, self.ack_many = local_max, ack_many
+        self._queued = 0  # chunks handed to the collector and not yet passed on
+        self._count_lock = threading.Lock()
         self.pending: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
         self._slots = threading.BoundedSemaphore(2 * pool.workers if pool else 1)
         self.batch_size, self.batch_s = batch_size, batch_ms / 1000.0
@@ -146,12 +151,22 @@ class Pipeline:
                     done = True
                     break
                 chunk.append(nxt)
-            self.pending.put(Pending(chunk, self._submit(chunk)))
+            if len(chunk) <= self.local_max and self._queued == 0:
+                # light load and nothing queued before it: decode here and skip the pool and
+                # the collector (each hand-off is a wake-up; a device may await a verdict)
+                for i in chunk:
+                    self.decoded.put(Decoded(i, self._decode_here(i)))
+                self._slots.release()
+            else:
+                with self._count_lock:
+                    self._queued += 1
+                self.pending.put(Pending(chunk, self._submit(chunk)))
             if done:
                 self.pending.put(None)
                 return
 
     def _submit(self, chunk: list[Inbound]) -> Future[ChunkResult] | None:
+        """Hand a chunk to the pool (None: decode it in the collector instead)."""
         assert self.pool is not None
         try:
             return self.pool.submit([(i.topic, i.payload, i.received_at) for i in chunk])
@@ -166,9 +181,11 @@ class Pipeline:
                 self.decoded.put(None)
                 return
             outcomes = self._resolve(p)
-            self._slots.release()
             for item, outcome in zip(p.chunk, outcomes, strict=True):
                 self.decoded.put(Decoded(item, self.decoder.check_seen(outcome)))
+            with self._count_lock:
+                self._queued -= 1
+            self._slots.release()
 
     def _resolve(self, p: Pending) -> list[Outcome]:
         delay = 0.05
@@ -227,7 +244,8 @@ class Pipeline:
         while True:
             started = time.perf_counter()
             try:
-                if self.verdicts is not None:
+                if self.verdicts is not None and any(a.envelope.reply_to is not None
+                                                     for a in accepted):
                     self.verdicts.prefetch(accepted)
                 result = self.writer.write(outcomes)
                 break
@@ -247,12 +265,21 @@ class Pipeline:
                 self.on_commit(result)
             except Exception:
                 log.exception("on_commit hook failed")
+        try:  # verdicts first: a device is waiting for them
+            self._account(result)
+        except Exception:
+            log.exception("accounting of a committed batch failed")
+        if self.ack_many is not None:
+            try:
+                self.ack_many([(d.inbound.mid, d.inbound.qos) for d in batch])
+                return
+            except Exception:
+                log.exception("batched ack failed; acking one by one")
         for d in batch:
             try:
                 self.ack(d.inbound.mid, d.inbound.qos)
             except Exception:
                 log.exception("ack of mid %d failed", d.inbound.mid)
-        self._account(result)
 
     def _account(self, result: BatchResult) -> None:
         seen = self.decoder.seen

@@ -23,7 +23,10 @@ class Gateway:
                  on_commit: Callable[[BatchResult], None] | None = None) -> None:
         self.config = config
         pg = not config.database_url.startswith("sqlite")
-        self.engine = create_engine(url=config.database_url, pool_size=4) if pg else \
+        # no pre-ping: it is a round trip per batch; a dead connection fails the batch, which
+        # is retried on a fresh one (SQLAlchemy invalidates the pool on disconnect errors)
+        self.engine = create_engine(url=config.database_url, pool_size=4,
+                                    pool_pre_ping=False) if pg else \
             create_engine(url=config.database_url)
         self.keys = KeyCache(sql_loader(self.engine), ttl_s=config.key_ttl_s)
         self.decoder = Decoder(keys=self.keys, max_payload=config.max_payload,
