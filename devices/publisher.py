@@ -4,8 +4,12 @@ Every envelope is first committed to the :class:`~devices.queue.Outbox` (seq all
 signed in the same transaction), then handed to paho in seq order, at most ``window`` at a
 time; it leaves the outbox only when its PUBACK arrives. paho re-sends un-acked messages on
 reconnect; after a process restart everything still queued is handed over again from the
-oldest. The device keeps a retained ``online`` on ``trace/v1/{device}/status`` and leaves a
-retained ``offline`` will. TCP_NODELAY is set on the socket as soon as it opens.
+oldest. A PUBACK that does not say the message was delivered -- MQTT 5 "No matching subscribers"
+(0x10: e.g. right after a broker restart, before the gateways have re-subscribed; Mosquitto 2.0
+does not restore shared subscriptions from its persistence file) or any failure code -- does not
+retire the envelope: it is handed over again after ``retry_s``. The device keeps a retained
+``online`` on ``trace/v1/{device}/status`` and leaves a retained ``offline`` will. TCP_NODELAY
+is set on the socket as soon as it opens.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from devices.keys import DeviceKeyPair
-from devices.queue import Outbox
+from devices.queue import Outbox, Queued
 from traceability.errors import ConfigError
 from traceability.signing.envelope import build
 
@@ -80,6 +84,7 @@ class Publisher:
         data_dir: Path,
         client_id: str | None = None,
         window: int = 20,
+        retry_s: float = 1.0,
         batch_max_events: int = 50,
         batch_max_ms: int = 200,
         keepalive: int = 30,
@@ -94,6 +99,7 @@ class Publisher:
         self.broker = BrokerAddress.parse(broker_url)
         self.outbox = Outbox(data_dir / f"{self.device}.outbox.sqlite3")
         self.window = window
+        self.retry_s = retry_s
         self.batch_max_events = batch_max_events
         self.batch_max_s = batch_max_ms / 1000
         self.clock = clock
@@ -107,7 +113,8 @@ class Publisher:
         self._lock = threading.RLock()
         self._acked = threading.Condition(self._lock)
         self._inflight: dict[int, int] = {}  # paho mid -> seq (worker thread only)
-        self._acks: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._acks: queue.SimpleQueue[tuple[int, bool]] = queue.SimpleQueue()  # (mid, delivered)
+        self._retry: dict[int, float] = {}  # seq -> when to hand it over again (worker thread)
         self._wake = threading.Event()
         self._handed_up_to = 0  # highest seq handed to paho in this process
         self._connected = False
@@ -253,14 +260,16 @@ class Publisher:
             retired = False
             while True:
                 try:
-                    mid = self._acks.get_nowait()
+                    mid, delivered = self._acks.get_nowait()
                 except queue.Empty:
                     break
                 with self._acked:
                     seq = self._inflight.pop(mid, None)
-                    if seq is not None:
+                    if seq is not None and delivered:
                         self.outbox.remove(seq)
                         retired = True
+                    elif seq is not None:
+                        self._retry[seq] = time.monotonic() + self.retry_s
             if retired:
                 with self._acked:
                     self._acked.notify_all()
@@ -272,21 +281,32 @@ class Publisher:
                 self._pump()
 
     def _pump(self) -> None:
-        """Hand queued envelopes to paho, oldest first, keeping at most ``window`` in flight."""
+        """Hand queued envelopes to paho, oldest first, keeping at most ``window`` in flight
+        (envelopes waiting to be retried count against the window)."""
         if not self._connected:
             return
         with self._lock:
-            room = self.window - len(self._inflight)
+            now = time.monotonic()
+            due = sorted(seq for seq, at in self._retry.items() if at <= now)
+            if due:
+                for item in self.outbox.peek(after=due[0] - 1, limit=due[-1] - due[0] + 1):
+                    if item.seq in self._retry and self._retry[item.seq] <= now:
+                        del self._retry[item.seq]
+                        self._hand_over(item)
+            room = self.window - len(self._inflight) - len(self._retry)
             if room <= 0:
                 return
             for item in self.outbox.peek(after=self._handed_up_to, limit=room):
-                props = None
-                if self.protocol == 5:
-                    props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-                    props.CorrelationData = str(item.seq).encode()
-                info = self._client.publish(item.topic, item.payload, qos=1, properties=props)
-                self._inflight[info.mid] = item.seq
+                self._hand_over(item)
                 self._handed_up_to = item.seq
+
+    def _hand_over(self, item: Queued) -> None:
+        props = None
+        if self.protocol == 5:
+            props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+            props.CorrelationData = str(item.seq).encode()
+        info = self._client.publish(item.topic, item.payload, qos=1, properties=props)
+        self._inflight[info.mid] = item.seq
 
     def pending(self) -> int:
         """Envelopes (and batched events, as one) not yet acknowledged by the broker."""
@@ -343,8 +363,12 @@ class Publisher:
         self._connected = False
         log.info("device %s: disconnected (%s); paho reconnects with backoff", self.device, reason)
 
-    def _on_publish(self, _c: mqtt.Client, _u: Any, mid: int, _rc: Any, _p: Any) -> None:
-        self._acks.put(mid)
+    def _on_publish(self, _c: mqtt.Client, _u: Any, mid: int, rc: Any, _p: Any) -> None:
+        # MQTT 5 PUBACK reason: only 0 (Success) means a subscriber's session has the message
+        code = getattr(rc, "value", 0)
+        if code != 0:
+            log.warning("device %s: PUBACK %s for mid %d; will resend", self.device, rc, mid)
+        self._acks.put((mid, code == 0))
         self._wake.set()
 
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
