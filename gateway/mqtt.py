@@ -1,5 +1,13 @@
 """The paho-mqtt 2 client of the gateway: MQTT 5 shared subscription with a persistent session
-(or MQTT 3.1.1 plain subscription on the embedded broker), manual acks, TCP_NODELAY."""
+(or MQTT 3.1.1 plain subscription on the embedded broker), manual acks, TCP_NODELAY.
+
+Acks are per connection. A packet id names a message only on the connection it arrived on: after
+a reconnect the broker resends what is still unacknowledged and hands freed ids to new messages,
+so a PUBACK for an id received on an earlier connection could acknowledge a different message,
+one not yet committed (lost if the gateway then crashes). The message id given to the pipeline
+is therefore a token ``connection << 16 | packet id``; :meth:`GatewayClient.ack` drops acks of an
+earlier connection (the broker redelivers those messages; they are acked as duplicates).
+"""
 
 from __future__ import annotations
 
@@ -26,6 +34,9 @@ class GatewayClient:
         self.mqtt5 = (not config.embedded) if mqtt5 is None else mqtt5
         self.connected = threading.Event()
         self._on_message = on_message
+        self._connection = 0  # bumped when a connection ends (under _ack_lock)
+        self._ack_lock = threading.Lock()
+        self.stale_acks = 0
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=config.client_id,
             protocol=mqtt.MQTTv5 if self.mqtt5 else mqtt.MQTTv311,
@@ -60,9 +71,16 @@ class GatewayClient:
         self.client.disconnect()
         self.client.loop_stop()
 
-    def ack(self, mid: int, qos: int) -> None:
-        if qos > 0:
-            self.client.ack(mid, qos)
+    def ack(self, token: int, qos: int) -> None:
+        """Acknowledge the message ``token`` (from ``on_message``) if its connection is current."""
+        if qos <= 0:
+            return
+        with self._ack_lock:
+            if token >> 16 == self._connection:
+                self.client.ack(token & 0xFFFF, qos)
+                return
+            self.stale_acks += 1
+        log.debug("not acking packet %d of an earlier connection", token & 0xFFFF)
 
     def publish(self, topic: str, payload: bytes) -> None:
         self.client.publish(topic, payload, qos=1)
@@ -82,10 +100,12 @@ class GatewayClient:
     def _disconnected(self, _client: mqtt.Client, _userdata: Any, _flags: Any,
                       reason: Any, _props: Any) -> None:
         self.connected.clear()
+        with self._ack_lock:  # before paho reconnects: later acks of this connection are void
+            self._connection += 1
         log.warning("disconnected: %s", reason)
 
     def _message(self, _client: mqtt.Client, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        self._on_message(msg.topic, msg.payload, msg.mid, msg.qos)
+        self._on_message(msg.topic, msg.payload, self._connection << 16 | msg.mid, msg.qos)
 
 
 def _nodelay(_client: mqtt.Client, _userdata: Any, sock: Any) -> None:
