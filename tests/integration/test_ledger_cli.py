@@ -3,7 +3,7 @@
 Exit codes: 0 success, 1 a ledger/verification error (``error: ...`` on stderr, or
 ``{"valid": false, ...}`` with ``--json``), 2 a usage error. They run in process
 (typer's CliRunner on the whole ``tracectl`` tree): each process start costs seconds of imports.
-The installed console script runs in ``test_ledger_interop`` (exit codes 0 and 1).
+The installed console script runs in ``test_ledger_interop``.
 """
 
 from __future__ import annotations
@@ -248,6 +248,7 @@ def test_receipt_and_verify_receipt(cli: Cli, tmp_path: Path) -> None:
     bad_files = {
         "tampered proof": _flip_first_proof_hash(text),
         "wrong index": text.replace("\nindex 7\n", "\nindex 8\n"),
+        "index with a leading zero": text.replace("\nindex 7\n", "\nindex 07\n"),
         "not a receipt": "hello\n",
         "bad base64 proof line": _replace_first_proof_line(text, "not base64!"),
         "extra is not JSON": _set_extra(text, b"{not json"),
@@ -266,6 +267,12 @@ def test_receipt_and_verify_receipt(cli: Cli, tmp_path: Path) -> None:
     wrong = cli.run("verify-receipt", str(out), "--log-key", impostor, "--json")
     assert wrong.exit_code == 1
     assert json.loads(wrong.stdout)["error"]["code"] == "bad_note"
+    # Key types: the log key signs (0x01), witness keys cosign (0x04); never the other way.
+    wkey = note.Signer("w.example/1", signing.generate_keypair()[0], note.COSIGNATURE_V1)
+    swapped = cli.run("verify-receipt", str(out), "--log-key", wkey.verifier.vkey())
+    assert swapped.exit_code == 1 and "type 0x01" in swapped.stderr
+    as_witness = cli.run("verify-receipt", str(out), "--log-key", vkey, "--witness-key", vkey)
+    assert as_witness.exit_code == 1 and "not a cosignature/v1" in as_witness.stderr
     garbled_key = cli.run("verify-receipt", str(out), "--log-key", "not-a-key")
     assert garbled_key.exit_code == 1 and "name+keyid+key" in garbled_key.stderr
 

@@ -119,12 +119,17 @@ def verify_receipt(
     lines = head.split("\n")
     if not sep or len(lines) < 3 or lines[0] != HEADER or not lines[1].startswith("extra "):
         raise ReceiptError("not a c2sp.org/tlog-proof@v1 receipt with extra data", field="receipt")
-    if not lines[2].startswith("index ") or not lines[2][6:].isdigit():
+    digits = lines[2][6:]  # tlog-proof: an ASCII decimal with no leading zeroes
+    if not lines[2].startswith("index ") or not (digits.isascii() and digits.isdigit()):
         raise ReceiptError("missing index line", field="index")
+    if digits != "0" and digits.startswith("0"):
+        raise ReceiptError("index has leading zeroes", field="index")
     index = int(lines[2][6:])
     proof = [base64.b64decode(x, validate=True) for x in lines[3:]]
     extra = json.loads(base64.b64decode(lines[1][6:], validate=True))
     log = note.Verifier.parse(log_key)
+    if log.alg != note.ED25519:
+        raise ReceiptError("the log key must be an Ed25519 (type 0x01) key", field="log_key")
     note.verified_by(cp_note, log)
     cp = checkpoint.parse(cp_note)
     if cp.origin != log.name:
@@ -137,6 +142,11 @@ def verify_receipt(
     witnesses = []
     for wk in witness_keys:
         w = note.Verifier.parse(wk)
+        if w.alg != note.COSIGNATURE_V1:  # else the log's own signature would count
+            raise ReceiptError(
+                f"witness key {w.name} is not a cosignature/v1 (type 0x04) key",
+                field="witness_key",
+            )
         note.verified_by(cp_note, w)
         witnesses.append(w.name)
     data = base64.b64decode(extra["record"])
