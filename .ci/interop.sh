@@ -42,7 +42,7 @@ stale=0
 if [[ ! -x "$BIN" ]]; then
   stale=1
 else
-  for f in "$SRC_DIR"/*.go "$0"; do
+  for f in "$SRC_DIR"/*.go .ci/interop.sh; do
     [[ "$f" -nt "$BIN" ]] && stale=1
   done
 fi
