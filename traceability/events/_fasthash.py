@@ -22,7 +22,7 @@ __all__ = ["ORDER", "fast_prehash"]
 
 # the top-level names of hashing.PROP_ORDER, in that order (a test checks they are the same)
 ORDER: Final = (
-    "eventTime", "eventTimeZoneOffset", "certificationInfo", "parentID", "epcList",
+    "eventTime", "eventTimeZoneOffset", "certificationInfo", "epcList", "parentID",
     "inputEPCList", "childEPCs", "quantityList", "childQuantityList", "inputQuantityList",
     "outputEPCList", "outputQuantityList", "action", "transformationID", "bizStep", "disposition",
     "persistentDisposition", "readPoint", "bizLocation", "bizTransactionList", "sourceList",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from traceability.events.vocab import Vocab, expand_bare
+from traceability.events.vocab import GS1_VOC, Vocab, expand_bare
 
 Node = list[Any]  # [name: str | None, value: str, children: list[Node]]
 
@@ -49,11 +49,25 @@ def namespaces(context: Any) -> dict[str, str]:
     return ns
 
 
-class Ctx:
-    __slots__ = ("gs1_ns", "ignore", "ns")
+GS1_VOC_REVISED: Final = "https://ref.gs1.org/voc/"
 
-    def __init__(self, ns: dict[str, str], ignore: Iterable[str]) -> None:
+
+class Ctx:
+    """Namespaces, ignored keys and value spelling for one document (and hash profile).
+
+    ``gs1_voc`` is where the GS1 Web Vocabulary (bare sensor types / alert words and the ``gs1:``
+    prefix) is expanded: ``https://gs1.org/voc/`` (CBV 2.0 rule 15, the shared vectors) or, for
+    the revised upstream profile, ``https://ref.gs1.org/voc/`` (which then also overrides a
+    ``gs1`` prefix in the document's context, as the reference code does).
+    """
+
+    __slots__ = ("gs1_ns", "gs1_voc", "ignore", "ns")
+
+    def __init__(self, ns: dict[str, str], ignore: Iterable[str], gs1_voc: str = GS1_VOC) -> None:
+        if gs1_voc != GS1_VOC:
+            ns = {**ns, "gs1": gs1_voc}
         self.ns = ns
+        self.gs1_voc = gs1_voc
         self.gs1_ns = {
             p: u for p, u in ns.items() if u.startswith(("https://ref.gs1.org", "https://gs1.org"))
         }
@@ -76,7 +90,10 @@ class Ctx:
         if sep and prefix in self.gs1_ns:
             return self.gs1_ns[prefix] + local
         if hint is not None:
-            return expand_bare(raw, hint)
+            out = expand_bare(raw, hint)
+            if out is not raw and self.gs1_voc != GS1_VOC and out.startswith(GS1_VOC):
+                return self.gs1_voc + out[len(GS1_VOC) :]
+            return out
         return raw
 
 
@@ -149,18 +166,20 @@ def tree(event: Mapping[str, Any], ctx: Ctx) -> list[Node]:
 _CTX_CACHE: dict[tuple[Any, ...], Ctx] = {}
 
 
-def ctx_for(event: Mapping[str, Any], context: Any, ignore_fields: Iterable[str]) -> Ctx:
+def ctx_for(
+    event: Mapping[str, Any], context: Any, ignore_fields: Iterable[str], gs1_voc: str = GS1_VOC
+) -> Ctx:
     ctx_src = context if context is not None else event.get("@context")
     ignore = tuple(ignore_fields)
     try:
-        key: tuple[Any, ...] = (_freeze(ctx_src), ignore)
+        key: tuple[Any, ...] = (_freeze(ctx_src), ignore, gs1_voc)
     except TypeError:
-        return Ctx(namespaces(ctx_src), ignore)
+        return Ctx(namespaces(ctx_src), ignore, gs1_voc)
     found = _CTX_CACHE.get(key)
     if found is None:
         if len(_CTX_CACHE) > 256:
             _CTX_CACHE.clear()
-        found = _CTX_CACHE[key] = Ctx(namespaces(ctx_src), ignore)
+        found = _CTX_CACHE[key] = Ctx(namespaces(ctx_src), ignore, gs1_voc)
     return found
 
 

@@ -15,10 +15,12 @@ The algorithm, as specified by CBV 2.0 and implemented by the reference generato
    order below, each as ``name=value`` (containers as ``name`` + their children in their own
    fixed order); several elements of the same name are sorted (code-point order) by their
    strings. ``bizTransactionList`` / ``sourceList`` / ``destinationList`` entries are written
-   ``type=…<value name>=…`` and sorted. User extensions inside a standard container follow its
-   standard children. Everything left over (``ilmd``, event-level user extensions) follows,
+   ``type=…<value name>=…`` and sorted. User extensions inside sensor data (``sensorElement``,
+   ``sensorMetadata``, ``sensorReport``) follow that container's standard children. Then come
+   ``ilmd``; the user extensions of ``readPoint`` / ``bizLocation``, each behind its
+   container's name (``readPoint{ns}field=…``); and the event-level user extensions, each part
    generically serialised and sorted; ``eventID``, ``recordTime``,
-   ``errorDeclaration`` and ``type`` are never part of it. The parts are joined with nothing.
+   ``errorDeclaration`` and ``type`` are never part of it.
 3. Values are canonicalised: trimmed; timestamps (names containing ``time``, not ``offset``)
    to UTC ``YYYY-MM-DDThh:mm:ss.mmmZ`` (millisecond rounding half-up); CBV URNs to Web URIs;
    numbers without redundant zeros (``26.0`` → ``26``); EPC URIs / GS1 Digital Links to the
@@ -31,6 +33,33 @@ documents outside the published cases): (type, value) pairs are always serialise
 (the reference follows JSON key order, identical for every published document); an entry without
 a ``type`` is serialised alone (the reference drops the whole event); an event-level
 ``@context`` is ignored; naive timestamps are taken as UTC (the reference uses the host zone).
+
+Which generation of the reference vectors this follows (evidence and vectors:
+tests/vectors/event-hash-upstream-revised/README.md). The binding vectors (shared/, upstream
+@ 5d2f1c3) and the reference implementation's *current* CBV 2.0 output (expected/CBV2.0, commits
+d8d8746 / 084b003 / cf6d2f0) disagree on the same documents. Where a binding vector pins a
+behaviour, the binding vector wins (default profile ``"cbv2.0"``); where none does, this module
+follows the CBV 2.0 text as the reference implementation now reads it:
+
+* ``epcList`` precedes ``parentID`` (canonical property order 4, 5; upstream 084b003 "parentId
+  should be after epcList"; no binding vector has both) — both profiles.
+* ``readPoint`` / ``bizLocation`` user extensions go to the trailing block, prefixed with the
+  container's name (CBV 2.0 rule 20; "append after standard field" is listed by upstream as a
+  CBV 2.1 change; no binding vector has one) — both profiles; ReferenceEventHashAlgorithm3.
+
+Divergent from the revised upstream (binding vectors pin the other behaviour), reproduced only by
+``profile="cbv2.0-2025"``:
+
+1. ``certificationInfo`` (after ``eventTimeZoneOffset``) is hashed; revised: dropped.
+2. ``sensorElementList`` is written before the sensor elements; revised: omitted.
+3. the GS1 Web Vocabulary (bare sensor ``type`` / ``exception`` words, ``gs1:``) expands to
+   ``https://gs1.org/voc/`` (CBV 2.0 rule 15); revised: ``https://ref.gs1.org/voc/``.
+4. user extensions inside sensor data follow their container's standard fields; revised: the
+   trailing block ``sensorElement sensorMetadata{ns}… sensorReport{ns}… {ns}…`` after ``ilmd``.
+5. a document's ``…:ignoreFields`` are left out of the hash; revised: hashed like any extension.
+
+Revised upstream output not reproduced by either profile: ``epclist_normalisation`` (a change
+of upstream's Digital Link normaliser, published without a pre-hash; the binding value is kept).
 """
 
 from __future__ import annotations
@@ -42,6 +71,7 @@ from typing import Any, Final
 from traceability.events._canon import canonical_value, normalise_timestamp
 from traceability.events._fasthash import fast_prehash
 from traceability.events._tree import (
+    GS1_VOC_REVISED,
     IGNORED_TOP,
     PAIR_VALUES,
     Ctx,
@@ -50,8 +80,12 @@ from traceability.events._tree import (
     namespaces,
     tree,
 )
+from traceability.events.vocab import GS1_VOC
 
 __all__ = [
+    "DEFAULT_PROFILE",
+    "PROFILES",
+    "REVISED_PROFILE",
     "canonical_value",
     "document_hashes",
     "document_prehashes",
@@ -83,8 +117,8 @@ PROP_ORDER: Final[_Order] = (
     ("eventTime", None),
     ("eventTimeZoneOffset", None),
     ("certificationInfo", None),
-    ("parentID", None),
     ("epcList", (("epc", None),)),
+    ("parentID", None),
     ("inputEPCList", (("epc", None),)),
     ("childEPCs", (("epc", None),)),
     ("quantityList", (("quantityElement", _Q),)),
@@ -117,8 +151,62 @@ PROP_ORDER: Final[_Order] = (
 )
 
 
-def _child_string(child: Node, sub: Any) -> str:
-    grand = _in_order(child[2], sub) if sub else ""
+_TRAILING_DEFAULT: Final = frozenset(["readPoint", "bizLocation"])
+
+
+class _Profile:
+    """How a pre-hash is written: ``cbv2.0`` (default, the shared vectors) or ``cbv2.0-2025``."""
+
+    __slots__ = ("cert", "gs1_voc", "name", "trailing", "wrapper")
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        cert: bool,
+        wrapper: bool,
+        trailing: frozenset[str] | None,
+        gs1_voc: str,
+    ) -> None:
+        self.name = name
+        self.cert = cert  # certificationInfo is hashed, document ignoreFields are honoured
+        self.wrapper = wrapper  # "sensorElementList" is written before the sensor elements
+        # containers whose user extensions go to the trailing block (None: all; the others
+        # inline theirs after their standard fields)
+        self.trailing = trailing
+        self.gs1_voc = gs1_voc  # expansion of the GS1 Web Vocabulary
+
+
+DEFAULT_PROFILE: Final = "cbv2.0"
+REVISED_PROFILE: Final = "cbv2.0-2025"
+_PROFILES: Final = {
+    DEFAULT_PROFILE: _Profile(
+        DEFAULT_PROFILE,
+        cert=True,
+        wrapper=True,
+        trailing=_TRAILING_DEFAULT,
+        gs1_voc=GS1_VOC,
+    ),
+    REVISED_PROFILE: _Profile(
+        REVISED_PROFILE,
+        cert=False,
+        wrapper=False,
+        trailing=None,
+        gs1_voc=GS1_VOC_REVISED,
+    ),
+}
+PROFILES: Final = tuple(_PROFILES)
+
+
+def _profile(name: str) -> _Profile:
+    try:
+        return _PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown event hash profile {name!r} (one of {PROFILES})") from None
+
+
+def _child_string(child: Node, sub: Any, prof: _Profile) -> str:
+    grand = _in_order(child[2], sub, prof, _inlines(child[0], prof)) if sub else ""
     text = ""
     if child[1]:
         value = child[1].strip()
@@ -130,20 +218,33 @@ def _child_string(child: Node, sub: Any) -> str:
         if value:
             text = "=" + value
     if text or grand:
-        return str(child[0]) + text + grand
+        name = str(child[0])
+        if name == "sensorElementList" and not prof.wrapper:
+            name = ""
+        return name + text + grand
     return ""
+
+
+def _inlines(name: Any, prof: _Profile) -> bool:
+    """Whether the user extensions inside container ``name`` follow its standard fields."""
+    if prof.trailing is None:
+        return False
+    return name not in prof.trailing
 
 
 def _is_ext(name: Any) -> bool:
     return isinstance(name, str) and "{" in name and "/}" in name
 
 
-def _in_order(children: list[Node], order: Any) -> str:
-    """Serialise (and consume) the children named in ``order``; leaves the rest in place."""
+def _in_order(children: list[Node], order: Any, prof: _Profile, inline: bool = False) -> str:
+    """Serialise (and consume) the children named in ``order``; leaves the rest in place.
+
+    With ``inline`` the user extensions among ``children`` are consumed too and follow the
+    standard children (CBV 2.0 rule 21 as the shared vectors apply it); otherwise they stay in
+    the tree for the trailing block (:func:`_field_extensions`).
+    """
     ext: list[Node] = []
-    if len(children) > 1 and not any(
-        isinstance(c[0], str) and ("eventTime" in c[0] or "action" in c[0]) for c in children
-    ):
+    if inline and len(children) > 1:
         ext = [c for c in children if _is_ext(c[0])]
         if ext:
             children[:] = [c for c in children if not _is_ext(c[0])]
@@ -159,7 +260,7 @@ def _in_order(children: list[Node], order: Any) -> str:
                 c[2] = []
         else:
             for child in same:
-                s = _child_string(child, sub)
+                s = _child_string(child, sub, prof)
                 if s:
                     values.append(s)
         done = {id(c) for c in same if not c[2]}
@@ -169,6 +270,33 @@ def _in_order(children: list[Node], order: Any) -> str:
         parts.extend(values)
     if ext:
         parts.append(_generic(ext))
+    return "".join(parts)
+
+
+def _field_extensions(children: list[Node], order: Any, prof: _Profile, direct: bool) -> str:
+    """The trailing block of user extensions left inside standard fields (CBV 2.0 rule 20).
+
+    Each is written behind the path of standard field names that encloses it, fields in
+    property order, then (``direct``) this level's own extensions, sorted. Consumes them.
+    """
+    parts: list[str] = []
+    for name, sub in order:
+        if not sub or sub is _PAIRS:
+            continue
+        emptied = False
+        for child in [c for c in children if c[0] == name]:
+            inner = _field_extensions(child[2], sub, prof, True)
+            if inner:
+                shown = "" if name == "sensorElementList" and not prof.wrapper else name
+                parts.append(shown + inner)
+                emptied = emptied or not child[2]
+        if emptied:
+            children[:] = [c for c in children if c[0] != name or c[2]]
+    if direct:
+        own = [c for c in children if _is_ext(c[0])]
+        if own:
+            parts.append(_generic(own))
+            children[:] = [c for c in children if not _is_ext(c[0])]
     return "".join(parts)
 
 
@@ -188,26 +316,49 @@ def _generic(children: list[Node]) -> str:
 
 
 def prehash_string(
-    event: Mapping[str, Any], *, context: Any = None, ignore_fields: Iterable[str] = ()
+    event: Mapping[str, Any],
+    *,
+    context: Any = None,
+    ignore_fields: Iterable[str] = (),
+    profile: str = DEFAULT_PROFILE,
 ) -> str:
     """The canonical CBV 2.0 pre-hash string of one EPCIS 2.0 JSON(-LD) event.
 
     ``context`` is the enclosing document's ``@context`` (for extension namespaces); without
     it the event's own ``@context`` and the standard prefixes (cbv, gs1, epcis) are used.
     ``ignore_fields`` are keys (as written, e.g. ``"example:captureID"``) left out of the hash.
+    ``profile`` is ``"cbv2.0"`` (default: the project's binding vectors) or ``"cbv2.0-2025"``
+    (the reference implementation's revised CBV 2.0 output; see the module docstring).
     """
-    ctx = ctx_for(event, context, ignore_fields)
-    fast = fast_prehash(event, ctx)  # the usual shapes; same string as tree_prehash
-    return fast if fast is not None else tree_prehash(event, ctx)
+    if profile == DEFAULT_PROFILE:
+        ctx = ctx_for(event, context, ignore_fields)
+        fast = fast_prehash(event, ctx)  # the usual shapes; same string as tree_prehash
+        return fast if fast is not None else tree_prehash(event, ctx)
+    prof = _profile(profile)
+    return tree_prehash(event, ctx_for(event, context, ignore_fields, prof.gs1_voc), profile)
 
 
-def tree_prehash(event: Mapping[str, Any], ctx: Ctx) -> str:
+def tree_prehash(event: Mapping[str, Any], ctx: Ctx, profile: str = DEFAULT_PROFILE) -> str:
     """The pre-hash string by the generic tree walk (steps 1-3 of the module docstring)."""
+    prof = _profile(profile)
     children = tree(event, ctx)
+    if not prof.cert:
+        children = [c for c in children if c[0] != "certificationInfo"]
     event_type = event.get("type", "")
-    standard = _in_order(children, PROP_ORDER)
+    standard = _in_order(children, PROP_ORDER, prof)
+    ilmd = [c for c in children if c[0] == "ilmd"]
+    if ilmd:
+        children = [c for c in children if c[0] != "ilmd"]
+    fields = _field_extensions(children, PROP_ORDER, prof, False)
     rest = [c for c in children if c[0] not in IGNORED_TOP]
-    return "eventType=" + str(event_type) + standard + (_generic(rest) if rest else "")
+    return (
+        "eventType="
+        + str(event_type)
+        + standard
+        + (_generic(ilmd) if ilmd else "")
+        + fields
+        + (_generic(rest) if rest else "")
+    )
 
 
 def event_hash(
@@ -216,9 +367,15 @@ def event_hash(
     context: Any = None,
     ignore_fields: Iterable[str] = (),
     algorithm: str = "sha-256",
+    profile: str = DEFAULT_PROFILE,
 ) -> str:
-    """CBV 2.0 Event Hash ID: ``ni:///sha-256;<hex>?ver=CBV2.0`` (also sha-384, sha-512)."""
-    pre = prehash_string(event, context=context, ignore_fields=ignore_fields).encode("utf-8")
+    """CBV 2.0 Event Hash ID: ``ni:///sha-256;<hex>?ver=CBV2.0`` (also sha-384, sha-512).
+
+    ``profile``: see :func:`prehash_string`; both profiles are labelled ``?ver=CBV2.0``.
+    """
+    pre = prehash_string(
+        event, context=context, ignore_fields=ignore_fields, profile=profile
+    ).encode("utf-8")
     if algorithm == "sha-256":
         digest = hashlib.sha256(pre).hexdigest()
     elif algorithm in ("sha-384", "sha-512"):
@@ -248,16 +405,26 @@ def _doc_events(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return document_events(doc)
 
 
-def document_prehashes(doc: Mapping[str, Any]) -> list[str]:
+def _doc_ignore(doc: Mapping[str, Any], profile: str) -> list[str]:
+    """The document's ``…:ignoreFields`` (the revised upstream profile no longer honours them)."""
+    return _ignore_fields(doc) if _profile(profile).cert else []
+
+
+def document_prehashes(doc: Mapping[str, Any], *, profile: str = DEFAULT_PROFILE) -> list[str]:
     """Pre-hash strings of every event of an EPCISDocument / EPCISQueryDocument, in order."""
-    context, ignore = doc.get("@context"), _ignore_fields(doc)
-    return [prehash_string(e, context=context, ignore_fields=ignore) for e in _doc_events(doc)]
-
-
-def document_hashes(doc: Mapping[str, Any], *, algorithm: str = "sha-256") -> list[str]:
-    """Event Hash IDs of every event of a document, in document order."""
-    context, ignore = doc.get("@context"), _ignore_fields(doc)
+    context, ignore = doc.get("@context"), _doc_ignore(doc, profile)
     return [
-        event_hash(e, context=context, ignore_fields=ignore, algorithm=algorithm)
+        prehash_string(e, context=context, ignore_fields=ignore, profile=profile)
+        for e in _doc_events(doc)
+    ]
+
+
+def document_hashes(
+    doc: Mapping[str, Any], *, algorithm: str = "sha-256", profile: str = DEFAULT_PROFILE
+) -> list[str]:
+    """Event Hash IDs of every event of a document, in document order."""
+    context, ignore = doc.get("@context"), _doc_ignore(doc, profile)
+    return [
+        event_hash(e, context=context, ignore_fields=ignore, algorithm=algorithm, profile=profile)
         for e in _doc_events(doc)
     ]
