@@ -27,6 +27,7 @@ demo: install
 
 services:
 	bash .ci/services.sh
+	bash .ci/interop.sh
 
 test: install services
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
