@@ -3,9 +3,9 @@
 End to end: ``tracectl demo --once`` makes a store, ``tracectl ledger key`` prints the log key,
 ``tracectl witness keygen|serve`` runs a real witness (separate processes), ``ledger checkpoint``
 collects its cosignature (``TRACE_WITNESS_URLS``) and ``ledger receipt`` writes
-c2sp.org/tlog-proof files (those two in process: each process start costs seconds of imports). The Go verifier
-(``tests/interop/go/verify_receipt.go``, built by ``.ci/interop.sh``) opens the checkpoint with
-``sumdb/note``, checks inclusion with ``sumdb/tlog`` and cosignature/v1 lines with
+c2sp.org/tlog-proof files (those two in process: each process start costs seconds of imports).
+The Go verifier (``tests/interop/go/verify_receipt.go``, built by ``.ci/interop.sh``) opens the
+checkpoint with ``sumdb/note``, checks inclusion with ``sumdb/tlog`` and cosignature/v1 lines with
 ``crypto/ed25519`` from the spec text: it shares no code with ``traceability.ledger``.
 """
 
@@ -197,6 +197,15 @@ def _post(url: str, body: bytes) -> tuple[int, str, str]:
             return resp.status, resp.headers.get_content_type(), resp.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers.get_content_type(), exc.read().decode()
+
+
+def _raw_status(url: str, head: bytes) -> int:
+    """The status line's code for a hand-written request (headers the client would not send)."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(head)
+        reply = conn.makefile("rb").readline().decode()
+    return int(reply.split(" ")[1]) if reply.startswith("HTTP/") else 0
 
 
 def _signed(signer: note.Signer, origin: str, size: int, root: bytes) -> str:
@@ -503,6 +512,11 @@ def test_witness_refuses_inconsistent_checkpoints_and_survives_restart(
         )[0]
         == 403
     )
+    post = b"POST /add-checkpoint HTTP/1.1\r\nHost: w\r\nConnection: close\r\n"
+    assert _raw_status(url, post + b"Content-Length: abc\r\n\r\n") == 400
+    assert _raw_status(url, post + b"Content-Length: -5\r\n\r\n") == 400
+    assert _raw_status(url, post + b"Content-Length: 999999\r\n\r\n") == 413
+    assert _raw_status(url, post.replace(b"/add-checkpoint", b"/other") + b"\r\n") == 404
     # None of that moved its state.
     assert json.loads(world.witness_state.read_text())[origin]["size"] == n
 

@@ -110,8 +110,11 @@ def serve(witness: Witness, *, host: str = "127.0.0.1", port: int = 0) -> Thread
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if self.path.rstrip("/") != "/add-checkpoint" or length > MAX_BODY:
+            text = self.headers.get("Content-Length") or "0"
+            length = int(text) if text.isascii() and text.isdigit() else -1
+            if length < 0:
+                resp = Response(400, "text/plain", "bad Content-Length\n")
+            elif self.path.rstrip("/") != "/add-checkpoint" or length > MAX_BODY:
                 resp = Response(404 if length <= MAX_BODY else 413, "text/plain", "no\n")
             else:
                 resp = witness.add_checkpoint(self.rfile.read(length))
