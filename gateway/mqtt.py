@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import struct
 import threading
 from typing import Any
 
@@ -25,6 +26,7 @@ from paho.mqtt.properties import Properties
 from gateway.config import GatewayConfig, subscriptions
 
 log = logging.getLogger(__name__)
+_PUBACK = struct.Struct("!BBH")  # fixed header, remaining length 2, packet id (reason: success)
 
 
 class GatewayClient:
@@ -81,6 +83,21 @@ class GatewayClient:
                 return
             self.stale_acks += 1
         log.debug("not acking packet %d of an earlier connection", token & 0xFFFF)
+
+    def ack_many(self, items: list[tuple[int, int]]) -> None:
+        """:meth:`ack` for a committed batch: the QoS 1 PUBACKs of the current connection go out
+        as one write (paho's own per-ack path costs a wake-up and a send per message)."""
+        queue = getattr(self.client, "_packet_queue", None)
+        with self._ack_lock:
+            current = [(t & 0xFFFF, q) for t, q in items if q > 0 and t >> 16 == self._connection]
+            self.stale_acks += sum(1 for t, q in items if q > 0 and t >> 16 != self._connection)
+            pubacks = [m for m, q in current if q == 1]
+            if queue is not None and pubacks:
+                queue(mqtt.PUBACK, b"".join([_PUBACK.pack(mqtt.PUBACK, 2, m) for m in pubacks]),
+                      0, 1)
+            for mid, qos in current:
+                if queue is None or qos != 1:
+                    self.client.ack(mid, qos)
 
     def publish(self, topic: str, payload: bytes) -> None:
         self.client.publish(topic, payload, qos=1)

@@ -44,7 +44,7 @@ class Gateway:
                                  publish=self.client.publish, verdicts=self.verdicts,
                                  batch_size=config.batch_size, batch_ms=config.batch_ms,
                                  backoff_max_s=config.backoff_max_s, pool=self.pool,
-                                 on_commit=on_commit)
+                                 on_commit=on_commit, ack_many=self.client.ack_many)
         self._stopped = threading.Event()
 
     def _on_message(self, topic: str, payload: bytes, mid: int, qos: int) -> None:
