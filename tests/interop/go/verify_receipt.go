@@ -10,6 +10,11 @@
 // Usage:
 //
 //	verify_receipt -log-key VKEY [-witness-key VKEY]... FILE
+//	verify_receipt -log-key VKEY -consistency OLD_CHECKPOINT NEW_CHECKPOINT PROOF
+//
+// The second form checks two signed checkpoints and an RFC 9162 consistency proof between
+// them (base64 hashes, one a line, as `tracectl ledger prove --old --new` prints) with
+// tlog.CheckTree.
 //
 // Exit status: 0 valid (a JSON summary on stdout), 1 invalid (the reason on
 // stderr), 2 usage error.
@@ -319,30 +324,99 @@ func verify(data []byte, logKey string, witnessKeys []string) (*summary, error) 
 	}, nil
 }
 
+// openCheckpoint verifies a checkpoint note with the log key and returns its size and root.
+func openCheckpoint(data []byte, logV note.Verifier) (int64, tlog.Hash, error) {
+	n, err := note.Open(data, note.VerifierList(logV))
+	if err != nil {
+		return 0, tlog.Hash{}, fmt.Errorf("checkpoint note: %v", err)
+	}
+	body := strings.Split(strings.TrimSuffix(n.Text, "\n"), "\n")
+	if len(body) < 3 || body[0] != logV.Name() {
+		return 0, tlog.Hash{}, errors.New("not a checkpoint of this log")
+	}
+	size, err := decimal(body[1])
+	if err != nil {
+		return 0, tlog.Hash{}, fmt.Errorf("checkpoint size: %v", err)
+	}
+	roots, err := decodeHashes(body[2:3])
+	if err != nil {
+		return 0, tlog.Hash{}, fmt.Errorf("checkpoint root: %v", err)
+	}
+	return size, roots[0], nil
+}
+
+func consistency(oldNote, newNote, proofText []byte, logKey string) (map[string]int64, error) {
+	logV, err := note.NewVerifier(logKey)
+	if err != nil {
+		return nil, fmt.Errorf("log key: %v", err)
+	}
+	oldSize, oldRoot, err := openCheckpoint(oldNote, logV)
+	if err != nil {
+		return nil, fmt.Errorf("old %v", err)
+	}
+	newSize, newRoot, err := openCheckpoint(newNote, logV)
+	if err != nil {
+		return nil, fmt.Errorf("new %v", err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(proofText), "\n") {
+		if l != "" {
+			lines = append(lines, l)
+		}
+	}
+	proof, err := decodeHashes(lines)
+	if err != nil {
+		return nil, err
+	}
+	if oldSize < 1 || oldSize > newSize {
+		return nil, fmt.Errorf("no consistency proof from %d to %d", oldSize, newSize)
+	}
+	if err := tlog.CheckTree(proof, newSize, newRoot, oldSize, oldRoot); err != nil {
+		return nil, fmt.Errorf("consistency %d -> %d: %v", oldSize, newSize, err)
+	}
+	return map[string]int64{"old": oldSize, "new": newSize}, nil
+}
+
 func main() {
 	var logKey string
 	var witnessKeys multiFlag
 	flag.StringVar(&logKey, "log-key", "", "the log's verifier key (name+keyid+base64(0x01||pubkey))")
 	flag.Var(&witnessKeys, "witness-key", "a required witness cosignature/v1 key (repeatable)")
+	consistencyMode := flag.Bool("consistency", false, "check OLD NEW PROOF (see above)")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: verify_receipt -log-key VKEY [-witness-key VKEY]... FILE")
+		fmt.Fprintln(os.Stderr, "       verify_receipt -log-key VKEY -consistency OLD NEW PROOF")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if logKey == "" || flag.NArg() != 1 {
+	want := 1
+	if *consistencyMode {
+		want = 3
+	}
+	if logKey == "" || flag.NArg() != want {
 		flag.Usage()
 		os.Exit(2)
 	}
-	data, err := os.ReadFile(flag.Arg(0))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(2)
+	var files [][]byte
+	for _, name := range flag.Args() {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+			os.Exit(2)
+		}
+		files = append(files, data)
 	}
-	s, err := verify(data, logKey, witnessKeys)
+	var result interface{}
+	var err error
+	if *consistencyMode {
+		result, err = consistency(files[0], files[1], files[2], logKey)
+	} else {
+		result, err = verify(files[0], logKey, witnessKeys)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "invalid:", err)
 		os.Exit(1)
 	}
-	out, _ := json.Marshal(s)
+	out, _ := json.Marshal(result)
 	fmt.Println(string(out))
 }
