@@ -1,48 +1,83 @@
-"""Root of the ``tracectl`` command tree: registers each group's module."""
+"""Root of the ``tracectl`` command tree.
+
+Start-up matters (people and scripts call ``tracectl id check`` many times), so the console
+script imports only the module of the command being run; the others are listed with their
+help text alone. ``app`` (for tests and ``CliRunner``) is the full tree with everything loaded.
+"""
 
 from __future__ import annotations
 
+import importlib
+import sys
+from typing import Any
+
 import typer
 
-from traceability.cli import (
-    broker_cmd,
-    db_cmd,
-    deadletter_cmd,
-    demo_cmd,
-    device_cmd,
-    epcis_cmd,
-    gateway_cmd,
-    id_cmd,
-    ledger_cmd,
-    serve_cmd,
-    simulate_cmd,
-    verify_cmd,
-    witness_cmd,
-)
+# group name -> (module, help); the module has ``app = typer.Typer(...)``
+GROUPS: dict[str, tuple[str, str]] = {
+    "id": ("traceability.cli.id_cmd", "Identify and validate any code."),
+    "epcis": ("traceability.cli.epcis_cmd", "EPCIS 2.0 documents: hash, validate."),
+    "db": ("traceability.cli.db_cmd", "The store: upgrade, status."),
+    "ledger": ("traceability.cli.ledger_cmd", "The custody ledger: checkpoints, proofs, receipts."),
+    "witness": ("traceability.cli.witness_cmd", "Run a witness that cosigns checkpoints."),
+    "device": ("traceability.cli.device_cmd", "Device keys and enrolment."),
+    "simulate": ("traceability.cli.simulate_cmd", "Site simulators and scenarios."),
+    "deadletter": ("traceability.cli.deadletter_cmd", "Rejected messages."),
+    "broker": ("traceability.cli.broker_cmd", "Mosquitto password/ACL files."),
+}
+# command name -> (module, help); the module has ``register(app)`` adding that command
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("traceability.cli.demo_cmd", "The main job on the embedded default."),
+    "serve": ("traceability.cli.serve_cmd", "Run the HTTP API."),
+    "verify": ("traceability.cli.verify_cmd", "Audit the whole ledger and every item chain."),
+    "gateway": ("traceability.cli.gateway_cmd", "Run an ingest worker."),
+}
 
-app = typer.Typer(
-    name="tracectl",
-    help="Suyuan (溯源) traceability platform: ingest, ledger, trace, labels.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
 
-app.add_typer(id_cmd.app, name="id", help="Identify and validate any code.")
-app.add_typer(epcis_cmd.app, name="epcis", help="EPCIS 2.0 documents: hash, validate.")
-app.add_typer(db_cmd.app, name="db", help="The store: upgrade, status.")
-app.add_typer(ledger_cmd.app, name="ledger", help="The custody ledger: checkpoints, proofs.")
-app.add_typer(witness_cmd.app, name="witness", help="Run a witness that cosigns checkpoints.")
-app.add_typer(device_cmd.app, name="device", help="Device keys and enrolment.")
-app.add_typer(simulate_cmd.app, name="simulate", help="Site simulators and scenarios.")
-app.add_typer(deadletter_cmd.app, name="deadletter", help="Rejected messages.")
-app.add_typer(broker_cmd.app, name="broker", help="Mosquitto password/ACL files.")
-demo_cmd.register(app)
-serve_cmd.register(app)
-verify_cmd.register(app)
-gateway_cmd.register(app)
+def build_app(only: str | None = None) -> typer.Typer:
+    """The command tree; with ``only``, just that command's module is imported."""
+    root = typer.Typer(
+        name="tracectl",
+        help="Suyuan (溯源) traceability platform: ingest, ledger, trace, labels.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    for name, (module, text) in COMMANDS.items():
+        if only is None or only == name:
+            importlib.import_module(module).register(root)
+        else:
+            root.command(name, help=text)(_unloaded)
+    for name, (module, text) in GROUPS.items():
+        if only is None or only == name:
+            root.add_typer(importlib.import_module(module).app, name=name, help=text)
+        else:
+            stub = typer.Typer(help=text)
+            stub.command("…", hidden=True)(_unloaded)
+            root.add_typer(stub, name=name, help=text)
+    return root
+
+
+def _unloaded() -> None:  # pragma: no cover - never selected: the real module is loaded then
+    raise typer.Exit(2)
+
+
+def _selected(argv: list[str]) -> str | None:
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in GROUPS or first in COMMANDS else None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return build_app()
+    raise AttributeError(name)
 
 
 def app_main() -> None:
     """Console-script entry point (typer maps usage errors to exit status 2)."""
-    app()
+    only = _selected(sys.argv[1:])
+    build_app(only if only is not None else "")()
+
+
+if __name__ == "__main__":
+    app_main()
