@@ -69,6 +69,7 @@ CASES: dict[str, dict[str, str]] = {
         "update ledger_entry set idx = 3 where idx = -1"
     },
     "item_link_deleted": {"sql": "delete from ledger_item where idx = 4"},
+    "item_link_inserted": {"sql": "insert into ledger_item (item, idx) values ('urn:x', 5)"},
     "envelope_signature_modified": {
         "sql": "update ledger_envelope set sig = (select leaf_hash from ledger_entry where idx = 0)"
     },
@@ -117,7 +118,7 @@ def test_tampering_is_caught(engine: Engine, filled: Settings, name: str) -> Non
 
 @pytest.mark.parametrize(
     "name",
-    ["record_modified", "edge_moved", "subtree_deleted", "item_link_deleted", "event_row_body"],
+    ["record_modified", "edge_moved", "subtree_deleted", "item_link_deleted", "item_link_inserted"],
 )
 def test_tampering_is_caught_in_parallel_chunks(
     engine: Engine, filled: Settings, name: str

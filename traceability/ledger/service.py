@@ -10,13 +10,18 @@ Appending events::
 1. takes the single-writer lock (``pg_advisory_xact_lock`` on PostgreSQL; on SQLite a write to
    ``ledger_lock`` first thing, which takes the database write lock), so that several gateway
    processes still build one log;
-2. skips events whose hash is already in the ledger (status ``duplicate`` with the existing
-   index; a repeat inside the batch is a duplicate of its first occurrence);
+2. reads, in one round trip on PostgreSQL, the log size and last leaf, which event hashes are
+   already in the ledger, the chain head of every touched item and which envelopes are stored;
+   skips events already recorded (status ``duplicate`` with the existing index; a repeat inside
+   the batch is a duplicate of its first occurrence);
 3. stores each envelope once (``ledger_envelope``, keyed by the digest of its unsigned
    canonical bytes);
 4. builds every custody record in Python (previous record of each touched item, canonical bytes,
-   leaf hash), the completed Merkle subtrees, the ``event`` rows and the ``trace_edge`` rows;
-5. bulk-inserts them (COPY on PostgreSQL) and returns one :class:`AppendResult` per submission.
+   leaf hash), the Merkle subtrees each leaf completes (kept on the leaf's own row, ``nodes``;
+   the frontier is cached per database while the log's size and last leaf are unchanged), the
+   ``event`` rows and the ``trace_edge`` rows;
+5. bulk-inserts them (one binary COPY per table on PostgreSQL) and returns one
+   :class:`AppendResult` per submission.
 
 :func:`append_entry` appends a non-event entry (device key lifecycle). Reads:
 :func:`inclusion_proof`, :func:`consistency_proof`, :func:`get_record`, :func:`entry_for_event`,
