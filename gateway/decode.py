@@ -24,6 +24,7 @@ import hashlib
 import importlib
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -266,6 +267,8 @@ _WORKER: Decoder | None = None
 def _init_worker(spec: WorkerSpec) -> None:
     global _WORKER
     from gateway.keys import sql_loader
+
+    _exit_with_parent()
     from traceability.store.service import create_engine
 
     pg = not spec.database_url.startswith("sqlite")
@@ -274,6 +277,19 @@ def _init_worker(spec: WorkerSpec) -> None:
     _WORKER = Decoder(keys=KeyCache(sql_loader(engine), ttl_s=spec.key_ttl_s),
                       max_payload=spec.max_payload, clock_skew_s=spec.clock_skew_s,
                       topic_prefix=spec.topic_prefix)
+
+
+def _exit_with_parent(interval: float = 0.5) -> None:
+    """A worker outlives a gateway killed with SIGKILL (it holds its own queue's write end, so
+    it never sees EOF): leave as soon as the parent is gone."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="gw-parent-watch", daemon=True).start()
 
 
 def _decode_chunk(items: list[Item]) -> ChunkResult:
