@@ -1,14 +1,11 @@
 """One batch, one transaction: dedupe under the lock, dead letters, events, edges, seen seqs.
 
-Events go through the ledger's ``append_events`` (single-writer lock, custody records, COPY)
-when :mod:`traceability.ledger.service` provides it; until then a built-in appender writes
-``event`` and ``trace_edge`` rows with sequential indices under an advisory lock.
+Events go through the ledger's :func:`traceability.ledger.service.append_events` (single-writer
+lock, custody records, ``event`` and ``trace_edge`` rows, COPY) in the batch's transaction.
 """
 
 from __future__ import annotations
 
-import importlib
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,11 +16,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from gateway.decode import Accepted, Refused
+from traceability.ledger.service import EventSubmission, append_events
 
 GATEWAY_LOCK = 0x5359_4741_5445  # "SYGATE": serialises gateway batches across processes
-EVENT_COLS = ("event_hash", "event_time", "event_type", "action", "biz_step", "disposition",
-              "read_point", "biz_location", "device_id", "ledger_index", "recorded_at", "body")
-EDGE_COLS = ("kind", "src", "dst", "item", "event_hash", "event_time", "ledger_index")
 DL_COLS = ("received_at", "reason", "topic", "device_id", "field", "detail", "payload")
 
 
@@ -43,7 +38,7 @@ class StoreWriter:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.pg = engine.dialect.name == "postgresql"
-        self._append: AppendFn = ledger_appender() or self._builtin_append
+        self._append: AppendFn = ledger_append
 
     def write(self, batch: Sequence[Accepted | Refused]) -> BatchResult:
         result = BatchResult()
@@ -118,55 +113,6 @@ class StoreWriter:
         conn.execute(sa.text(f"insert into {table} ({names}) values ({params})"),
                      [dict(zip(cols, _sqlite_row(r), strict=True)) for r in rows])
 
-    def _builtin_append(self, session: Session, fresh: Sequence[Accepted],
-                        now: datetime) -> list[tuple[int | None, bool]]:
-        conn = session.connection()
-        hashes = sorted({e.event_hash for a in fresh for e in a.events})
-        existing = set(conn.execute(sa.text(
-            "select event_hash from event where event_hash in :h").bindparams(
-            sa.bindparam("h", expanding=True)), {"h": hashes}).scalars())
-        nxt = conn.execute(sa.text("select coalesce(max(ledger_index), -1) + 1 from event")
-                           ).scalar_one()
-        events: list[tuple[Any, ...]] = []
-        edges: list[tuple[Any, ...]] = []
-        out: list[tuple[int | None, bool]] = []
-        for acc in fresh:
-            first: int | None = None
-            for ev in acc.events:
-                if ev.event_hash in existing:
-                    continue
-                existing.add(ev.event_hash)
-                idx = int(nxt)
-                nxt += 1
-                first = idx if first is None else first
-                events.append((ev.event_hash, ev.event_time, ev.event_type, ev.action,
-                               ev.biz_step, ev.disposition, ev.read_point, ev.biz_location,
-                               acc.envelope.device, idx, now, json.dumps(ev.body)))
-                edges.extend(edge_rows(ev.body, ev.event_hash, ev.event_time, idx,
-                                       ev.read_point or ev.biz_location))
-            out.append((first, first is not None))
-        self._insert(conn, "event", EVENT_COLS, events)
-        self._insert(conn, "trace_edge", EDGE_COLS, edges)
-        return out
-
-
-def edge_rows(body: dict[str, Any], event_hash: str, when: datetime, idx: int,
-              where: str | None) -> list[tuple[Any, ...]]:
-    """Observation and containment edges (the ledger's appender derives the full set)."""
-    rows: list[tuple[Any, ...]] = []
-    for name in ("epcList", "childEPCs", "outputEPCList"):
-        for item in body.get(name) or ():
-            if isinstance(item, str) and where:
-                rows.append(("observed", item[:200], where[:200], item[:200], event_hash,
-                             when, idx))
-    parent = body.get("parentID")
-    if isinstance(parent, str):
-        for child in body.get("childEPCs") or ():
-            if isinstance(child, str):
-                rows.append(("contains", parent[:200], child[:200], child[:200], event_hash,
-                             when, idx))
-    return rows
-
 
 def copy_rows(conn: Connection, table: str, cols: Sequence[str],
               rows: Sequence[Sequence[Any]]) -> None:
@@ -182,32 +128,21 @@ def _sqlite_row(row: Sequence[Any]) -> list[Any]:
             for v in row]
 
 
-def ledger_appender() -> AppendFn | None:
-    """Adapter to ``traceability.ledger.service.append_events`` once that module exists."""
-    try:
-        mod = importlib.import_module("traceability.ledger.service")
-        append_events = mod.append_events
-        submission = mod.EventSubmission
-    except (ImportError, AttributeError):
-        return None
-
-    def append(session: Session, fresh: Sequence[Accepted],
-               now: datetime) -> list[tuple[int | None, bool]]:
-        subs = []
-        owners: list[int] = []
-        for i, acc in enumerate(fresh):
-            for j, ev in enumerate(acc.events):
-                subs.append(submission(event=ev.body, event_hash=ev.event_hash,
-                                       envelope=acc.envelope, device_id=acc.envelope.device,
-                                       key_id=acc.key_id, position=j,
-                                       envelope_bytes=acc.signed or None))
-                owners.append(i)
-        results = append_events(session, submissions=subs)
-        firsts: list[int | None] = [None] * len(fresh)
-        for owner, res in zip(owners, results, strict=True):
-            idx = getattr(res, "index", None)
-            if firsts[owner] is None and isinstance(idx, int):
-                firsts[owner] = idx
-        return [(f, f is not None) for f in firsts]
-
-    return append
+def ledger_append(session: Session, fresh: Sequence[Accepted],
+                  now: datetime) -> list[tuple[int | None, bool]]:
+    """Append the events of ``fresh`` envelopes to the ledger; (first index, stored) each."""
+    subs: list[EventSubmission] = []
+    owners: list[int] = []
+    for i, acc in enumerate(fresh):
+        for j, ev in enumerate(acc.events):
+            subs.append(EventSubmission(event=ev.body, event_hash=ev.event_hash,
+                                        envelope=acc.envelope, device_id=acc.envelope.device,
+                                        key_id=acc.key_id, position=j,
+                                        envelope_bytes=acc.signed or None))
+            owners.append(i)
+    results = append_events(session, submissions=subs)
+    firsts: list[int | None] = [None] * len(fresh)
+    for owner, res in zip(owners, results, strict=True):
+        if firsts[owner] is None:
+            firsts[owner] = res.index
+    return [(f, f is not None) for f in firsts]

@@ -1,29 +1,21 @@
 """Event validation for the gateway: schema/vocabulary/identifiers, bound location, clock skew.
 
 Schema, vocabulary and identifier checks and the CBV 2.0 event hash come from
-:mod:`traceability.events` (``validate_event`` / ``event_hash``); until that module provides
-them, a minimal built-in check and a placeholder hash are used (see :func:`_resolve`).
+:mod:`traceability.events` (``validate_event`` / ``event_hash``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gateway.errors import Rejected
 from gateway.keys import DeviceInfo
-from traceability.signing.service import canonical
+from traceability.events import event_hash, validate_event
 
 EVENT_TYPES = frozenset({"ObjectEvent", "AggregationEvent", "TransactionEvent",
                          "TransformationEvent", "AssociationEvent"})
-_OFFSET = re.compile(r"^[+-]\d\d:\d\d$")
-_SGTIN = re.compile(r"^urn:epc:id:sgtin:\d{6,12}\.\d{1,7}\.[\x21-\x7e]{1,20}$")
-_DL_GTIN = re.compile(r"^https?://[^/]+(?:/[^/]+)*?/01/(\d+)(?:/|$|\?)")
 _IDENT_WORDS = ("check_digit", "identifier", "epc", "gtin", "gln", "sscc", "uri", "sgtin")
 REASON_CODES = frozenset({"schema_invalid", "invalid_identifier", "clock_skew",
                           "location_not_allowed"})
@@ -40,101 +32,6 @@ class PreparedEvent:
     disposition: str | None
     read_point: str | None
     biz_location: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Issue:
-    index: int
-    path: str
-    code: str
-    message: str
-
-
-Validator = Callable[..., list[Any]]
-Hasher = Callable[[dict[str, Any]], str]
-
-
-def _resolve() -> tuple[Validator, Hasher]:
-    validator: Validator = basic_validate
-    hasher: Hasher = placeholder_hash
-    for module, name in (("traceability.events", "validate_event"),
-                         ("traceability.events.validate", "validate_event")):
-        found = _lookup(module, name)
-        if found is not None:
-            validator = found
-            break
-    for module, name in (("traceability.events", "event_hash"),
-                         ("traceability.events.hashing", "event_hash")):
-        found = _lookup(module, name)
-        if found is not None:
-            hasher = found
-            break
-    return validator, hasher
-
-
-def _lookup(module: str, name: str) -> Any:
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-
-
-def placeholder_hash(event: dict[str, Any]) -> str:
-    return "ni:///sha-256;" + hashlib.sha256(canonical(event)).hexdigest() + "?ver=CBV2.0"
-
-
-def basic_validate(event: dict[str, Any], *, index: int = 0) -> list[Issue]:
-    """Minimal structural and identifier checks (fallback for ``validate_event``)."""
-    issues: list[Issue] = []
-
-    def bad(path: str, code: str, message: str) -> None:
-        issues.append(Issue(index, path, code, message))
-
-    etype = event.get("type")
-    if etype not in EVENT_TYPES:
-        bad("type", "schema", f"unknown event type {etype!r}")
-        return issues
-    if not isinstance(event.get("eventTime"), str) or parse_time(event["eventTime"]) is None:
-        bad("eventTime", "schema", "eventTime must be an RFC 3339 timestamp")
-    tz = event.get("eventTimeZoneOffset")
-    if not isinstance(tz, str) or not _OFFSET.match(tz):
-        bad("eventTimeZoneOffset", "schema", "eventTimeZoneOffset must be ±hh:mm")
-    if etype != "TransformationEvent" and event.get("action") not in ("ADD", "OBSERVE", "DELETE"):
-        bad("action", "schema", "action must be ADD, OBSERVE or DELETE")
-    for name in ("epcList", "childEPCs", "inputEPCList", "outputEPCList"):
-        items = event.get(name)
-        if items is None:
-            continue
-        if not isinstance(items, list):
-            bad(name, "schema", f"{name} must be a list")
-            continue
-        for j, item in enumerate(items):
-            if not isinstance(item, str):
-                bad(f"{name}[{j}]", "schema", "an EPC must be a string")
-            elif not identifier_ok(item):
-                bad(f"{name}[{j}]", "invalid_identifier", f"invalid identifier {item[:80]!r}")
-    for name in ("readPoint", "bizLocation"):
-        loc = event.get(name)
-        if loc is not None and (not isinstance(loc, dict) or not isinstance(loc.get("id"), str)):
-            bad(f"{name}.id", "schema", f"{name} must be an object with an id")
-    return issues
-
-
-def identifier_ok(item: str) -> bool:
-    if item.startswith("urn:epc:id:sgtin:"):
-        return bool(_SGTIN.match(item))
-    m = _DL_GTIN.match(item)
-    if m:
-        return gtin_ok(m.group(1))
-    return ":" in item
-
-
-def gtin_ok(digits: str) -> bool:
-    if len(digits) not in (8, 12, 13, 14) or not digits.isdigit():
-        return False
-    body = digits[:-1].rjust(17, "0")
-    total = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(body))
-    return (10 - total % 10) % 10 == int(digits[-1])
 
 
 def parse_time(text: str) -> datetime | None:
@@ -172,15 +69,16 @@ class EventPreparer:
 
     def __init__(self, *, clock_skew_s: int) -> None:
         self.skew = timedelta(seconds=clock_skew_s)
-        self.validate, self.hash = _resolve()
+        self.validate, self.hash = validate_event, event_hash
 
     def prepare(self, events: list[dict[str, Any]], *, device: DeviceInfo,
                 received_at: datetime) -> list[PreparedEvent]:
         limit = received_at + self.skew
         out: list[PreparedEvent] = []
         for i, ev in enumerate(events):
-            if ev.get("type") not in EVENT_TYPES:
-                raise Rejected(f"unknown event type {str(ev.get('type'))[:60]!r}",
+            etype = ev.get("type") if isinstance(ev, dict) else None
+            if not isinstance(etype, str) or etype not in EVENT_TYPES:
+                raise Rejected(f"unknown event type {str(etype)[:60]!r}",
                                code="schema_invalid", field=f"events[{i}].type",
                                device=device.device_id)
             issues = self.validate(ev, index=i)
