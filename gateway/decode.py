@@ -36,6 +36,7 @@ from typing import Any
 import nacl.bindings as sodium
 import nacl.exceptions
 import orjson
+import rfc8785
 
 from gateway.errors import Rejected, TransientError
 from gateway.keys import DeviceInfo, KeyCache
@@ -208,7 +209,11 @@ class Decoder:
             raise Rejected(f"topic device {parts[0]!r} != envelope device {env.device!r}",
                            code="topic_mismatch", field="device", device=env.device)
         info, key = self.keys.key_for(device_id=env.device, key_id=env.key, at=received_at)
-        signed = verify_envelope(env, key.public_key)
+        try:
+            signed = verify_envelope(env, key.public_key)
+        except rfc8785.CanonicalizationError as exc:  # NaN, Infinity, integers beyond 2^53
+            raise Rejected(f"envelope has no RFC 8785 form, so no signature can cover it: {exc}",
+                           code="malformed", field="payload", device=env.device) from None
         if signed is None:
             raise Rejected(f"signature of {env.device}/{env.seq} does not verify",
                            code="bad_signature", field="sig", device=env.device)
