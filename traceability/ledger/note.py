@@ -3,8 +3,11 @@
 - key id = SHA-256(name || 0x0A || type || public key)[:4]; type 0x01 = Ed25519 note signature,
   0x04 = Ed25519 cosignature/v1 (c2sp.org/tlog-cosignature).
 - verifier key = ``<name>+<hex key id>+<base64(type || public key)>``.
-- a note is its text (non-empty lines, each ending in "\\n"), a blank line, then signature lines
-  ``— <name> <base64(key id || signature)>``; a signature covers the text.
+- a note is its text (lines, each ending in "\\n"), a blank line, then signature lines
+  ``— <name> <base64(key id || signature)>``; a signature covers the text. The signature block
+  starts after the LAST blank line (``\\n\\n``), as in the spec and Go's ``sumdb/note``.
+- a note is accepted for a key when a line by that key (name and key id) verifies, and rejected
+  when ANY line by that key does not verify (a known key's bad signature is never outvoted).
 - a cosignature's payload is key id || timestamp (u64, big-endian) || signature over
   ``cosignature/v1\\ntime <timestamp>\\n`` + the checkpoint text.
 """
@@ -129,22 +132,31 @@ class Signature:
     line: str
 
 
+def parse_line(line: str) -> Signature:
+    """One signature line ``— <name> <base64(key id || signature)>\\n``; NoteError if malformed."""
+    parts = line.rstrip("\n").split(" ")
+    if len(parts) != 3 or parts[0] != DASH or not line.endswith("\n") or "\n" in line[:-1]:
+        raise NoteError("malformed signature line", field="note", computed=line)
+    _check_name(parts[1])
+    try:
+        payload = base64.b64decode(parts[2], validate=True)
+    except ValueError:
+        raise NoteError("signature is not base64", field="note", computed=line) from None
+    if len(payload) < 5:
+        raise NoteError("signature too short for a key id", field="note", computed=line)
+    return Signature(parts[1], payload, line)
+
+
 def split(note: str) -> tuple[str, list[Signature]]:
-    """The note text (with its final newline) and its parsed signature lines."""
-    cut = note.find("\n\n")
+    """The note text (with its final newline) and its parsed signature lines.
+
+    The signatures follow the last blank line; the text before it may itself hold blank lines.
+    """
+    cut = note.rfind("\n\n")
     if cut < 0 or not note.endswith("\n"):
         raise NoteError("a signed note is text, a blank line and signature lines", field="note")
     text, rest = note[: cut + 1], note[cut + 2 :]
-    sigs: list[Signature] = []
-    for line in rest.splitlines(keepends=True):
-        parts = line.rstrip("\n").split(" ")
-        if len(parts) != 3 or parts[0] != DASH or not line.endswith("\n"):
-            raise NoteError("malformed signature line", field="note", computed=line)
-        try:
-            payload = base64.b64decode(parts[2], validate=True)
-        except ValueError:
-            raise NoteError("signature is not base64", field="note", computed=line) from None
-        sigs.append(Signature(parts[1], payload, line))
+    sigs = [parse_line(line) for line in rest.splitlines(keepends=True)]
     if not sigs:
         raise NoteError("note has no signatures", field="note")
     return text, sigs
@@ -169,12 +181,28 @@ def verify(text: str, sig: Signature, v: Verifier) -> int | None:
 
 
 def verified_by(note: str, v: Verifier) -> int:
-    """Raise unless ``note`` carries a valid signature by ``v``; returns its time (0 for 0x01)."""
+    """Raise unless ``note`` carries a valid signature by ``v``; returns its time (0 for 0x01).
+
+    Every line by ``v`` (its name and key id) must verify: one that does not rejects the note
+    even when another line by ``v`` verifies (c2sp.org/signed-note).
+    """
     text, sigs = split(note)
+    found: int | None = None
     for s in sigs:
+        if s.name != v.name or s.payload[:4] != v.key_id:
+            continue
         ts = verify(text, s, v)
-        if ts is not None:
-            return ts
+        if ts is None:
+            raise NoteError(
+                f"invalid signature by known key {v.name} ({v.key_id.hex()})",
+                field="signature",
+                expected=v.vkey(),
+                computed=s.line,
+            )
+        if found is None:
+            found = ts
+    if found is not None:
+        return found
     raise NoteError(
         f"no valid signature by {v.name} ({v.key_id.hex()})",
         field="signature",
