@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -12,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from traceability.errors import ConfigError
 
 DEFAULT_SECRET = "change-me-dev-only"  # refused in production mode
+log = logging.getLogger(__name__)
 
 
 class Settings(BaseSettings):
@@ -43,11 +45,42 @@ class Settings(BaseSettings):
         default=None, description="the ledger's Ed25519 signing key; default: data_dir/log.key"
     )
     witness_urls: str = Field(default="", description="comma-separated witness endpoints")
+    witness_keys: str = Field(
+        default="",
+        description="comma-separated cosignature/v1 verifier keys of the witnesses "
+        "(name+keyid+base64, type 0x04, e.g. from `tracectl witness keygen`). A cosignature "
+        "line any witness URL returns is stored only when it verifies against one of these "
+        "keys (any configured key is accepted from any URL); other lines are dropped. "
+        "Required with TRACE_WITNESS_URLS in production mode; in development, without keys, "
+        "no cosignatures are collected (a warning is logged).",
+    )
     gateway_client_id: str = "suyuan-gateway-1"
     gateway_batch_size: int = 1000
     gateway_batch_ms: int = 50
     gateway_max_payload: int = 256 * 1024
     clock_skew_s: int = 300
+
+    @model_validator(mode="after")
+    def _witness_keys(self) -> Settings:
+        if not self.witness_urls.strip():
+            return self
+        if not self.witness_keys.strip():
+            if self.mode == "production":
+                raise ConfigError(
+                    "TRACE_WITNESS_URLS needs TRACE_WITNESS_KEYS (the witnesses' cosignature/v1 "
+                    "verifier keys) in production mode",
+                    code="witness_keys",
+                    field="witness_keys",
+                )
+            log.warning(
+                "TRACE_WITNESS_URLS is set without TRACE_WITNESS_KEYS: cosignatures cannot be "
+                "verified, so none are collected"
+            )
+            return self
+        from traceability.ledger.note import witness_verifiers  # no import cycle
+
+        witness_verifiers(self.witness_keys, log_origin=self.log_origin)  # ConfigError if bad
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

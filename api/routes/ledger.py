@@ -29,10 +29,13 @@ def _b64(items: list[bytes]) -> list[str]:
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse)
-def get_checkpoint(s: Session = Depends(_session)) -> PlainTextResponse:
-    """The latest signed checkpoint with its witness cosignatures (a C2SP signed note)."""
+def get_checkpoint(request: Request, s: Session = Depends(_session)) -> PlainTextResponse:
+    """The latest signed checkpoint with its witness cosignatures (a C2SP signed note): only
+    cosignature lines that verify against ``TRACE_WITNESS_KEYS`` when those are configured."""
+    witnesses = checkpoint.configured_witnesses(request.app.state.settings)
     return PlainTextResponse(
-        checkpoint.latest_checkpoint(s).note, headers={"Cache-Control": "no-cache"}
+        checkpoint.latest_checkpoint(s, witnesses=witnesses).note,
+        headers={"Cache-Control": "no-cache"},
     )
 
 
@@ -67,6 +70,9 @@ def get_entry(index: int, s: Session = Depends(_session)) -> dict[str, Any]:
 
 
 @router.get("/receipt/{event_id:path}", response_class=PlainTextResponse)
-def get_receipt(event_id: str, s: Session = Depends(_session)) -> PlainTextResponse:
+def get_receipt(
+    event_id: str, request: Request, s: Session = Depends(_session)
+) -> PlainTextResponse:
     """A c2sp.org/tlog-proof@v1 receipt for the event against the latest checkpoint."""
-    return PlainTextResponse(receipt.build_receipt(s, event_hash=event_id))
+    witnesses = checkpoint.configured_witnesses(request.app.state.settings)
+    return PlainTextResponse(receipt.build_receipt(s, event_hash=event_id, witnesses=witnesses))

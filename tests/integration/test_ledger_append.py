@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import base64
+import logging
 import threading
+import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from tests.unit.ledger.helpers import T0, event, fill, setup_device, submissions
 from traceability.config import Settings
-from traceability.ledger import audit, checkpoint, merkle, note, receipt, service, store
+from traceability.ledger import audit, bulk, checkpoint, merkle, note, receipt, service, store
 from traceability.ledger.errors import InconsistentCheckpointError, ReceiptError
-from traceability.ledger.witness import Witness, serve
+from traceability.ledger.witness import Response, Witness, serve
 from traceability.registry.keys import KeyLookupError, key_for, revoke_key, rotate_key
 from traceability.signing import service as signing
 from traceability.signing.errors import WeakKeyError
@@ -56,7 +62,8 @@ def test_checkpoint_witness_receipt(engine: Engine, tmp_path: Path) -> None:
         server = serve(w)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{server.server_port}"
-        settings = Settings(data_dir=tmp_path, witness_urls=url)
+        wkey = w.signer.verifier.vkey()
+        settings = Settings(data_dir=tmp_path, witness_urls=url, witness_keys=wkey)
         cp = checkpoint.sign_checkpoint(s, settings=settings)
         s.commit()
         assert cp.size == 7 and cp.note.count(note.DASH) == 2
@@ -67,7 +74,6 @@ def test_checkpoint_witness_receipt(engine: Engine, tmp_path: Path) -> None:
         s.commit()
         server.shutdown()
         assert cp2.size == 10 and cp2.note.count(note.DASH) == 2
-        wkey = w.signer.verifier.vkey()
         ev = service.get_record(s, index=3)
         text = receipt.build_receipt(s, event_hash=str(ev.event_hash))
         res = receipt.verify_receipt(text, log_key=log.verifier.vkey(), witness_keys=[wkey])
@@ -81,6 +87,122 @@ def test_checkpoint_witness_receipt(engine: Engine, tmp_path: Path) -> None:
                 text, log_key=log.verifier.vkey(), witness_keys=[other.verifier.vkey()]
             )
         assert audit.audit(s, log_key=log.verifier).ok
+
+
+class _MixedWitness(Witness):
+    """A real witness whose answer also carries lines that are not its valid cosignature."""
+
+    def __init__(self, *, junk: list[str], **kw: Any) -> None:
+        super().__init__(**kw)
+        self.junk = junk
+
+    def add_checkpoint(self, body: bytes) -> Response:
+        resp = super().add_checkpoint(body)
+        if resp.status != 200:
+            return resp
+        return Response(200, resp.content_type, "".join(self.junk) + resp.body)
+
+
+def _bad_lines(w: note.Signer, log: note.Signer, text: str) -> list[str]:
+    good = w.cosign(text, int(time.time()))
+    raw = bytearray(base64.b64decode(good.split(" ")[2]))
+    raw[-1] ^= 1
+    stranger = note.Signer("stranger.example/w", signing.generate_keypair()[0], 4)
+    return [
+        "— not a signature line\n",
+        f"{note.DASH} {w.name} !!!notbase64\n",
+        f"{note.DASH} {w.name} {base64.b64encode(bytes(raw)).decode()}\n",  # bad signature
+        w.cosign(text, int(time.time()) + 86_400),  # dated tomorrow
+        w.cosign(text.replace("\n", "x\n", 1), int(time.time())),  # another checkpoint
+        stranger.cosign(text, int(time.time())),  # an unknown key
+        log.sign(text),  # the log's own name
+        note.Signer(log.name, w.seed, 4).cosign(text, int(time.time())),  # the log's name again
+    ]
+
+
+def test_only_verified_cosignatures_are_stored(engine: Engine, tmp_path: Path) -> None:
+    """A witness answering with malformed, foreign or forged lines next to its cosignature:
+    only the cosignature is stored and served; the checkpoint and receipts still verify."""
+    settings = Settings(data_dir=tmp_path)
+    with Session(engine) as s:
+        fill(s, n=4)
+        log = checkpoint.load_log_signer(settings)
+        wsigner = note.Signer("regulator.example/w1", signing.generate_keypair()[0], 4)
+        size = service.log_size(s)
+        text = checkpoint.body(log.name, size, service.root_at(s, size))
+        w = _MixedWitness(
+            junk=_bad_lines(wsigner, log, text),
+            signer=wsigner,
+            logs=[log.verifier],
+            state_file=tmp_path / "w.json",
+        )
+        server = serve(w)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_port}"
+        wkey = w.signer.verifier.vkey()
+        settings = Settings(data_dir=tmp_path, witness_urls=url, witness_keys=wkey)
+        try:
+            cp = checkpoint.sign_checkpoint(s, settings=settings)
+            s.commit()
+        finally:
+            server.shutdown()
+        _, sigs = note.split(cp.note)
+        assert [x.name for x in sigs] == [log.name, w.signer.name]
+        assert note.verified_by(cp.note, w.signer.verifier) > 0
+        stored = s.connection().execute(sa.text("select line from ledger_cosignature")).all()
+        assert [r[0] for r in stored] == [sigs[1].line]
+        ev = service.get_record(s, index=2)
+        rtext = receipt.build_receipt(s, event_hash=str(ev.event_hash))
+        res = receipt.verify_receipt(rtext, log_key=log.verifier.vkey(), witness_keys=[wkey])
+        assert res.witnesses == [w.signer.name]
+
+
+def test_unverified_cosignature_rows_are_not_served(engine: Engine, tmp_path: Path) -> None:
+    """Rows stored before cosignatures were verified cannot break the served note."""
+    settings = Settings(data_dir=tmp_path)
+    wsigner = note.Signer("regulator.example/w1", signing.generate_keypair()[0], 4)
+    with Session(engine) as s:
+        fill(s, n=3)
+        log = checkpoint.load_log_signer(settings)
+        cp = checkpoint.sign_checkpoint(s, settings=settings)
+        good = wsigner.cosign(cp.text, int(time.time()))
+        lines = [*_bad_lines(wsigner, log, cp.text), good]
+        now = datetime.now(UTC)
+        rows = [(cp.size, ln.split(" ")[1], ln, now) for ln in lines]
+        bulk.insert(s, "ledger_cosignature", ("size", "witness", "line", "received_at"), rows)
+        s.commit()
+        plain = checkpoint.latest_checkpoint(s)  # structurally sound lines only
+        note.split(plain.note)
+        assert note.verified_by(plain.note, log.verifier) == 0
+        assert all(x.name != log.name for x in note.split(plain.note)[1][1:])
+        checked = checkpoint.latest_checkpoint(s, witnesses=[wsigner.verifier])
+        assert checked.note == cp.note + good
+        assert note.verified_by(checked.note, wsigner.verifier) > 0
+
+
+def test_witness_urls_without_keys_collect_nothing(
+    engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    with Session(engine) as s:
+        fill(s, n=3)
+        log = checkpoint.load_log_signer(settings)
+        w = Witness(
+            signer=note.Signer("regulator.example/w1", signing.generate_keypair()[0]),
+            logs=[log.verifier],
+            state_file=tmp_path / "w.json",
+        )
+        server = serve(w)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_port}"
+        try:
+            with caplog.at_level(logging.WARNING):
+                settings = Settings(data_dir=tmp_path, witness_urls=url)
+                cp = checkpoint.sign_checkpoint(s, settings=settings)
+        finally:
+            server.shutdown()
+        assert cp.note.count(note.DASH) == 1
+        assert "TRACE_WITNESS_KEYS" in caplog.text
 
 
 def _device2(s: Session) -> tuple[bytes, str]:

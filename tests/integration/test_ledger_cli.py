@@ -123,7 +123,8 @@ def test_checkpoint(cli: Cli) -> None:
     assert (cp.origin, cp.size, cp.root) == (ORIGIN, n, _root(cli, n))
     assert cli.run("checkpoint", "--no-witness").stdout == res.stdout  # same tree, same note
     # A witness that is down does not stop the log: the checkpoint, without cosignatures.
-    down = cli.run("checkpoint", TRACE_WITNESS_URLS="http://127.0.0.1:9")
+    wkey = note.Signer("w.example", signing.generate_keypair()[0], 4).verifier.vkey()
+    down = cli.run("checkpoint", TRACE_WITNESS_URLS="http://127.0.0.1:9", TRACE_WITNESS_KEYS=wkey)
     assert down.exit_code == 0, down.output
     assert down.stdout == res.stdout
 

@@ -265,8 +265,8 @@ def world(tmp_path_factory: pytest.TempPathFactory, go_verifier: Path) -> Iterat
     w = _start_witness(env, base, wkey_file, state, log_key)
     try:
         demo = json.loads(_ok(demo_p))
-        wenv = _env(data_dir, TRACE_WITNESS_URLS=w.url)
-        # `tracectl ledger checkpoint` with TRACE_WITNESS_URLS, in process too.
+        wenv = _env(data_dir, TRACE_WITNESS_URLS=w.url, TRACE_WITNESS_KEYS=witness_key)
+        # `tracectl ledger checkpoint` with TRACE_WITNESS_URLS/KEYS, in process too.
         signed = _invoke(["checkpoint"], wenv)
         assert signed.exit_code == 0, signed.output
         cp_note = signed.stdout
@@ -547,7 +547,9 @@ def test_witness_refuses_inconsistent_checkpoints_and_survives_restart(
     eng.dispose()
     eng = create_engine(url=world.db_url)
     with Session(eng) as s:
-        settings = Settings(data_dir=world.data_dir, witness_urls=url)
+        settings = Settings(
+            data_dir=world.data_dir, witness_urls=url, witness_keys=world.witness_key
+        )
         cp2_note = checkpoint.sign_checkpoint(s, settings=settings).note
         s.commit()
     eng.dispose()

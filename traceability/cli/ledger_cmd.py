@@ -89,7 +89,8 @@ def receipt_cmd(
         try:
             entry = store.entry_for_event(s, event_hash=event_id)
             try:
-                cp = checkpoint.latest_checkpoint(s)
+                witnesses = checkpoint.configured_witnesses(get_settings())
+                cp = checkpoint.latest_checkpoint(s, witnesses=witnesses)
             except TraceError:
                 cp = None
             if cp is None or cp.size <= entry.idx:

@@ -5,12 +5,19 @@ signer key, name = origin) lives in ``Settings.effective_log_key_file``, created
 with mode 0600. The signer refuses a checkpoint inconsistent with the last one it signed: the
 last signed one is read both from ``ledger_checkpoint`` and from a state file beside the key
 (``<key file>.last``).
+
+Cosignatures: :func:`collect_cosignatures` asks each ``TRACE_WITNESS_URLS`` endpoint and stores
+a returned line only when it verifies (cosignature/v1 over this checkpoint, its time, the key
+id) against one of ``TRACE_WITNESS_KEYS`` (any configured key from any URL); everything else is
+logged and dropped, and a line carrying the log's own name is never stored or served.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 import os
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -26,6 +33,7 @@ from traceability.ledger.errors import InconsistentCheckpointError, NoteError, P
 from traceability.ledger.models import LedgerCheckpoint, LedgerCosignature
 from traceability.signing.service import generate_keypair
 
+log = logging.getLogger(__name__)
 _C = LedgerCheckpoint.__table__  # type: ignore[attr-defined]
 _W = LedgerCosignature.__table__  # type: ignore[attr-defined]
 
@@ -140,17 +148,46 @@ def sign_checkpoint(
         tmp = state.with_suffix(".tmp")
         tmp.write_text(f"{size} {base64.b64encode(root).decode()}\n")
         tmp.replace(state)
+    witnesses = configured_witnesses(settings)
     if collect and settings.witness_urls.strip():
-        collect_cosignatures(session, size=size, urls=_urls(settings.witness_urls))
-    return latest_checkpoint(session, size=size)
+        if witnesses:
+            collect_cosignatures(
+                session,
+                size=size,
+                urls=_urls(settings.witness_urls),
+                witnesses=witnesses,
+                max_skew=settings.clock_skew_s,
+            )
+        else:
+            log.warning("witness URLs without TRACE_WITNESS_KEYS: no cosignatures collected")
+    return latest_checkpoint(
+        session, size=size, witnesses=witnesses, max_skew=settings.clock_skew_s
+    )
+
+
+def configured_witnesses(settings: Settings) -> list[note.Verifier] | None:
+    """``TRACE_WITNESS_KEYS`` parsed, or None when none are configured."""
+    keys = note.witness_verifiers(settings.witness_keys, log_origin=settings.log_origin)
+    return keys or None
 
 
 def _urls(text: str) -> list[str]:
     return [u.strip().rstrip("/") for u in text.split(",") if u.strip()]
 
 
-def latest_checkpoint(session: Session, *, size: int | None = None) -> Checkpoint:
-    """The latest signed checkpoint (or the one at ``size``) with its cosignature lines."""
+def latest_checkpoint(
+    session: Session,
+    *,
+    size: int | None = None,
+    witnesses: list[note.Verifier] | None = None,
+    max_skew: int = 300,
+) -> Checkpoint:
+    """The latest signed checkpoint (or the one at ``size``) with its cosignature lines.
+
+    Stored lines are served only when well formed and not carrying the log's name (so a bad
+    row cannot break the note); with ``witnesses``, only those that verify by one of them (and
+    are dated at most ``max_skew`` seconds ahead); one line per key.
+    """
     q = sa.select(_C.c.note, _C.c.size)
     q = q.where(_C.c.size == size) if size is not None else q.order_by(_C.c.size.desc()).limit(1)
     row = session.connection().execute(q).first()
@@ -166,8 +203,21 @@ def latest_checkpoint(session: Session, *, size: int | None = None) -> Checkpoin
     )
     cp = parse(row[0])
     have = {s.line for s in note.split(row[0])[1]}
-    extra = "".join(dict.fromkeys(x for x in lines if x not in have))
-    return Checkpoint(cp.origin, cp.size, cp.root, row[0] + extra)
+    keys = {s.payload[:4] for s in note.split(row[0])[1]}
+    extra: list[str] = []
+    for line in lines:
+        try:
+            sig = note.parse_line(line)
+            if witnesses is not None:
+                limit = int(time.time()) + max_skew
+                cosignature_time(cp.text, line, witnesses, origin=cp.origin, max_time=limit)
+        except NoteError:
+            continue
+        if line in have or sig.name == cp.origin or sig.payload[:4] in keys:
+            continue
+        keys.add(sig.payload[:4])
+        extra.append(line)
+    return Checkpoint(cp.origin, cp.size, cp.root, row[0] + "".join(extra))
 
 
 def add_checkpoint_request(old: int, proof: list[bytes], signed_note: str) -> bytes:
@@ -175,17 +225,55 @@ def add_checkpoint_request(old: int, proof: list[bytes], signed_note: str) -> by
     return ("".join(lines) + signed_note).encode()
 
 
+def cosignature_time(
+    cp_text: str, line: str, witnesses: list[note.Verifier], *, origin: str, max_time: int
+) -> int:
+    """The time of ``line`` if it is a valid cosignature/v1 of checkpoint ``cp_text`` by one of
+    ``witnesses`` (name, key id, signature over ``cosignature/v1``, ``time``, the text), dated
+    no later than ``max_time``; else NoteError. A line with the log's own name never is."""
+    sig = note.parse_line(line)
+    if sig.name == origin:
+        raise NoteError("a cosignature line carries the log's own name", field="cosignature")
+    for w in witnesses:
+        if w.alg == note.COSIGNATURE_V1 and (w.name, w.key_id) == (sig.name, sig.payload[:4]):
+            ts = note.verify(cp_text, sig, w)
+            if ts is None:
+                raise NoteError(
+                    f"cosignature by {w.name} does not verify", field="cosignature", computed=line
+                )
+            if ts > max_time:
+                raise NoteError(
+                    f"cosignature by {w.name} is dated in the future",
+                    field="cosignature",
+                    expected=max_time,
+                    computed=ts,
+                )
+            return ts
+    raise NoteError(f"cosignature by an unknown key ({sig.name})", field="cosignature")
+
+
 def collect_cosignatures(
-    session: Session, *, size: int, urls: list[str], timeout: float = 10.0
+    session: Session,
+    *,
+    size: int,
+    urls: list[str],
+    witnesses: list[note.Verifier],
+    timeout: float = 10.0,
+    max_skew: int = 300,
 ) -> list[str]:
     """Ask each witness (c2sp.org/tlog-witness add-checkpoint) to cosign checkpoint ``size``.
 
     Starts from ``old 0``; on 409 retries once from the size the witness reports. Failures
-    are skipped (a witness being down must not stop the log); returns the lines received.
+    are skipped (a witness being down must not stop the log). Only lines that verify as
+    cosignature/v1 of this checkpoint by one of ``witnesses`` (any key from any URL) are stored;
+    malformed lines, unknown keys, bad signatures, future times (beyond ``max_skew`` seconds)
+    and lines carrying the log's name are logged and dropped. Returns the lines stored.
     """
     signed = latest_checkpoint(session, size=size)
-    base_note = signed.note[: signed.note.index("\n\n") + 2] + note.split(signed.note)[1][0].line
+    text, sigs = note.split(signed.note)
+    base_note = text + "\n" + sigs[0].line
     got: list[str] = []
+    have: set[bytes] = set()  # one cosignature per witness key
     for url in urls:
         old = 0
         for _ in range(2):
@@ -197,16 +285,28 @@ def collect_cosignatures(
             )
             try:
                 with urllib.request.urlopen(req, timeout=timeout) as resp:
-                    text = resp.read().decode()
+                    reply = resp.read().decode()
             except urllib.error.HTTPError as exc:
                 if exc.code == 409 and exc.headers.get_content_type() == "text/x.tlog.size":
                     old = int(exc.read().decode().strip())
                     if old <= size:
                         continue
                 break
-            except OSError:
+            except (OSError, UnicodeDecodeError, ValueError):
                 break
-            lines = [ln + "\n" for ln in text.splitlines() if ln.startswith(note.DASH)]
+            lines: list[str] = []
+            max_time = int(time.time()) + max_skew
+            for ln in reply.splitlines():
+                line = ln + "\n"
+                try:
+                    cosignature_time(text, line, witnesses, origin=signed.origin, max_time=max_time)
+                except NoteError as exc:
+                    log.warning("witness %s: dropped %r: %s", url, ln[:200], exc.message)
+                    continue
+                kid = note.parse_line(line).payload[:4]
+                if kid not in have:
+                    have.add(kid)
+                    lines.append(line)
             now = datetime.now(UTC)
             bulk.insert(
                 session,

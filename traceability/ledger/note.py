@@ -19,6 +19,7 @@ import hashlib
 import struct
 from dataclasses import dataclass
 
+from traceability.errors import ConfigError
 from traceability.ledger.errors import NoteError
 from traceability.signing import service as signing
 
@@ -209,3 +210,29 @@ def verified_by(note: str, v: Verifier) -> int:
         expected=v.vkey(),
         computed="none",
     )
+
+
+def witness_verifiers(text: str, *, log_origin: str) -> list[Verifier]:
+    """The witness keys of ``TRACE_WITNESS_KEYS`` (comma-separated cosignature/v1 verifier keys).
+
+    ConfigError when one is malformed, not a type 0x04 key, or named like the log itself (a
+    line with the log's name is never taken as a cosignature).
+    """
+    out: list[Verifier] = []
+    for item in (x.strip() for x in text.split(",")):
+        if not item:
+            continue
+        try:
+            v = Verifier.parse(item)
+        except NoteError as exc:
+            raise ConfigError(
+                f"TRACE_WITNESS_KEYS: {exc.message}", code="witness_keys", field="witness_keys"
+            ) from None
+        if v.alg != COSIGNATURE_V1 or v.name == log_origin:
+            raise ConfigError(
+                f"TRACE_WITNESS_KEYS: {v.name} is not a witness's cosignature/v1 (type 0x04) key",
+                code="witness_keys",
+                field="witness_keys",
+            )
+        out.append(v)
+    return out

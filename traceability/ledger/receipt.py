@@ -34,11 +34,16 @@ def _b64(b: bytes) -> str:
 
 
 def build_receipt(
-    session: Session, *, event_hash: str, cp: checkpoint.Checkpoint | None = None
+    session: Session,
+    *,
+    event_hash: str,
+    cp: checkpoint.Checkpoint | None = None,
+    witnesses: list[note.Verifier] | None = None,
 ) -> str:
-    """The receipt of event ``event_hash`` against ``cp`` (default: the latest checkpoint)."""
+    """The receipt of event ``event_hash`` against ``cp`` (default: the latest checkpoint, with
+    the cosignatures that verify by ``witnesses`` when given)."""
     entry = store.entry_for_event(session, event_hash=event_hash)
-    cp = cp or checkpoint.latest_checkpoint(session)
+    cp = cp or checkpoint.latest_checkpoint(session, witnesses=witnesses)
     if entry.idx >= cp.size:
         raise ReceiptError(
             f"entry {entry.idx} is not yet in a checkpoint (size {cp.size})",
