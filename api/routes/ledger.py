@@ -1,5 +1,10 @@
 """Ledger endpoints: checkpoint (text note), proofs, entries, receipts. Thin: logic is in
-``traceability.ledger``."""
+``traceability.ledger``.
+
+Receipts: ``GET /ledger/receipt?event_id=<event hash>`` or ``GET /ledger/receipt/<event hash>``
+with the ``?`` of ``?ver=CBV2.0`` percent-encoded (``%3F``); unencoded, it starts the query
+string, the path holds a truncated id and the answer is 404.
+"""
 
 from __future__ import annotations
 
@@ -69,10 +74,33 @@ def get_entry(index: int, s: Session = Depends(_session)) -> dict[str, Any]:
     }
 
 
+@router.get("/receipt", response_class=PlainTextResponse)
+def get_receipt_query(
+    request: Request,
+    event_id: str = Query(min_length=1, description="the event hash, ni:///sha-256;…?ver=CBV2.0"),
+    s: Session = Depends(_session),
+) -> PlainTextResponse:
+    """A c2sp.org/tlog-proof@v1 receipt for the event against the latest checkpoint.
+
+    ``GET /ledger/receipt?event_id=<event hash>`` (query-encoded, e.g. ``?`` as ``%3F``); the
+    same as ``GET /ledger/receipt/<event hash>``, where the ``?`` of ``?ver=CBV2.0`` must be
+    percent-encoded (``%3F``) or it starts the query string and the id is not found.
+    """
+    return _receipt(request, s, event_id)
+
+
 @router.get("/receipt/{event_id:path}", response_class=PlainTextResponse)
 def get_receipt(
     event_id: str, request: Request, s: Session = Depends(_session)
 ) -> PlainTextResponse:
-    """A c2sp.org/tlog-proof@v1 receipt for the event against the latest checkpoint."""
+    """A c2sp.org/tlog-proof@v1 receipt for the event against the latest checkpoint.
+
+    The event hash is the path, its ``?`` percent-encoded (``ni:///sha-256;<hex>%3Fver=CBV2.0``);
+    ``GET /ledger/receipt?event_id=…`` takes it as a query parameter instead.
+    """
+    return _receipt(request, s, event_id)
+
+
+def _receipt(request: Request, s: Session, event_id: str) -> PlainTextResponse:
     witnesses = checkpoint.configured_witnesses(request.app.state.settings)
     return PlainTextResponse(receipt.build_receipt(s, event_hash=event_id, witnesses=witnesses))

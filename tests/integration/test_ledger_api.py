@@ -229,6 +229,9 @@ def test_receipt_route(api: Api) -> None:
         assert r.status_code == 200, r.text
         assert r.headers["content-type"].startswith("text/plain")
         assert api.client.get(f"/ledger/receipt/{h.replace('?', '%3F')}").text == r.text
+        # The event id as a query parameter (httpx encodes it).
+        q = api.client.get("/ledger/receipt", params={"event_id": h})
+        assert q.status_code == 200 and q.text == r.text
         assert r.text.startswith(f"{receipt.HEADER}\nextra ")
         assert r.text.endswith(cp.note)
         res = receipt.verify_receipt(r.text, log_key=vkey)
@@ -240,6 +243,10 @@ def test_receipt_route(api: Api) -> None:
     r = api.client.get(f"/ledger/receipt/{quote(unknown, safe='')}")
     assert r.status_code == 404 and r.json()["error"]["code"] == "entry_not_found"
     assert api.client.get("/ledger/receipt/not-an-event").status_code == 404
+    r = api.client.get("/ledger/receipt", params={"event_id": unknown})
+    assert r.status_code == 404 and r.json()["error"]["code"] == "entry_not_found"
+    assert api.client.get("/ledger/receipt").status_code == 422  # no event id
+    assert api.client.get("/ledger/receipt?event_id=").status_code == 422
 
 
 def test_receipt_waits_for_the_next_checkpoint(api: Api) -> None:
