@@ -6,7 +6,10 @@ they differ). The store holds 13 records plus the key entry, with a signed check
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -14,9 +17,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from tests.unit.ledger.helpers import fill
+from tests.unit.ledger.helpers import T0, event, fill, setup_device, submissions
+from traceability import events
 from traceability.config import Settings
-from traceability.ledger import audit, checkpoint
+from traceability.ledger import audit, checkpoint, service
 from traceability.signing import service as signing
 
 CASES: dict[str, dict[str, str]] = {
@@ -74,6 +78,15 @@ CASES: dict[str, dict[str, str]] = {
         "sql": "update ledger_envelope set sig = (select leaf_hash from ledger_entry where idx = 0)"
     },
     "device_key_substituted": {"sql": "update device_key set public_key = :other_key"},
+    # The event body inside the stored envelope (records, edges and event rows left alone).
+    "envelope_event_body": {
+        "sqlite": "update ledger_envelope set body = cast(replace(cast(body as text), "
+        "'\"OBSERVE\"', '\"DELETE\"') as blob) "
+        "where digest = (select envelope from ledger_entry where idx = 1)",
+        "postgresql": "update ledger_envelope set body = convert_to(replace(convert_from(body, "
+        "'UTF8'), '\"OBSERVE\"', '\"DELETE\"'), 'UTF8') "
+        "where digest = (select envelope from ledger_entry where idx = 1)",
+    },
     "checkpoint_modified": {
         "sql": "update ledger_checkpoint set note = replace(note, '\n14\n', '\n13\n')"
     },
@@ -118,7 +131,14 @@ def test_tampering_is_caught(engine: Engine, filled: Settings, name: str) -> Non
 
 @pytest.mark.parametrize(
     "name",
-    ["record_modified", "edge_moved", "subtree_deleted", "item_link_deleted", "item_link_inserted"],
+    [
+        "record_modified",
+        "edge_moved",
+        "subtree_deleted",
+        "item_link_deleted",
+        "item_link_inserted",
+        "envelope_event_body",
+    ],
 )
 def test_tampering_is_caught_in_parallel_chunks(
     engine: Engine, filled: Settings, name: str
@@ -132,6 +152,50 @@ def test_tampering_is_caught_in_parallel_chunks(
         parallel = audit.audit(s, log_key=key, chunk=4, processes=2)
     assert not parallel.ok, name
     assert parallel.to_dict()["first_failure"] == serial.to_dict()["first_failure"]
+
+
+def _event_hash_failures(report: audit.AuditReport) -> list[dict[str, Any]]:
+    return [f.to_dict() for f in report.failures if "event hash" in f.message]
+
+
+def test_envelope_event_body_altered_is_an_event_hash_mismatch(
+    engine: Engine, filled: Settings
+) -> None:
+    """The audit recomputes the CBV 2.0 hash of the event in the envelope: an altered body is
+    named at its index with the committed hash (expected) and the recomputed one."""
+    with Session(engine) as s:
+        committed = str(service.get_record(s, index=1).event_hash)
+        body = s.connection().execute(sa.text("select body from event where ledger_index = 1"))
+        stored = body.scalar()
+    original = stored if isinstance(stored, dict) else json.loads(str(stored))
+    assert events.event_hash(original) == committed
+    _tamper(engine, CASES["envelope_event_body"])
+    altered = {**original, "action": "DELETE"}
+    key = checkpoint.load_log_signer(filled).verifier
+    for procs, chunk in ((1, 1000), (2, 4)):
+        with Session(engine) as s:
+            report = audit.audit(s, log_key=key, processes=procs, chunk=chunk)
+        got = _event_hash_failures(report)
+        assert got, report.to_dict()
+        assert got[0]["index"] == 1
+        assert got[0]["expected"] == committed
+        assert got[0]["computed"] == events.event_hash(altered)
+
+
+def test_event_recorded_under_another_hash(engine: Engine, tmp_path: Path) -> None:
+    """A record whose event hash is not its event's (nothing else inconsistent): step 4."""
+    with Session(engine) as s:
+        seed, kid = setup_device(s)
+        subs = submissions(seed, kid, [event(0), event(1)])
+        wrong = dataclasses.replace(subs[1], event_hash=events.event_hash(event(7)))
+        service.append_events(s, submissions=[subs[0], wrong], recorded_at=T0)
+        s.commit()
+        report = audit.audit(s)
+    assert not report.ok
+    first = report.to_dict()["first_failure"]
+    assert first["index"] == 2 and "event hash" in first["message"]
+    assert first["expected"] == events.event_hash(event(7))
+    assert first["computed"] == events.event_hash(event(1))
 
 
 def test_protection_refuses_update_and_delete(engine: Engine, filled: Settings) -> None:

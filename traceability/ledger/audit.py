@@ -8,7 +8,9 @@ The audit follows these numbered steps (the code marks each one):
    (kind, recorded_at, event_hash, envelope) must equal the record's values.
 3. Key entries are replayed in log order into the key state each later record is judged by.
 4. For event records: the envelope (stored once) must hash to the committed digest, its
-   ``device``/``key``/``sig`` columns must equal the record's; the event is ``events[pos]``; an
+   ``device``/``key``/``sig`` columns must equal the record's; the event is ``events[pos]``; its
+   CBV 2.0 event hash (``traceability.events.event_hash`` of the event as stored in the
+   envelope) must equal the record's ``event_hash`` (and the ``event`` row's key, step 6); an
    (envelope, pos) pair may be recorded once; the device signature must verify over the
    envelope with the key valid (per the key entries before the record) at ``recorded_at``.
    Signatures are checked in parallel across the cores.
@@ -48,6 +50,7 @@ import orjson
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from traceability.events import event_hash
 from traceability.ledger import merkle, note, records
 from traceability.ledger.audit_keys import KeyState, check_device_keys
 from traceability.ledger.checkpoint import parse as parse_checkpoint
@@ -273,6 +276,9 @@ def _check_chunk(conn: sa.Connection, lo: int, hi: int) -> _Chunk:
                 fail((4, idx, "event position", f"< {len(events)}", pos))
             else:
                 event = events[pos]
+                computed, committed = _event_hash(event), rec.get("event_hash")
+                if computed != committed:
+                    fail((4, idx, "event hash of the envelope's event", committed, computed))
                 links = rec.get("items") or []
                 names = [lk.get("item") for lk in links]
                 event_info = (
@@ -289,7 +295,7 @@ def _check_chunk(conn: sa.Connection, lo: int, hi: int) -> _Chunk:
                 if names != touched:
                     fail((5, idx, "items touched", touched, names))
                 # step 6
-                _check_event_row(fail, idx, rec, event, ev_rows.pop(idx, None))
+                _check_event_row(fail, idx, rec, event, ev_rows.pop(idx, None), computed)
                 want_edges = [
                     (
                         idx * EDGE_ID_STRIDE + j,
@@ -476,12 +482,22 @@ def _event_time(event: dict[str, Any]) -> str:
     return _time(records.event_time(event))
 
 
+def _event_hash(event: Any) -> str:
+    """The CBV 2.0 event hash of ``event`` (about 16-30 µs), or why there is none."""
+    try:
+        return event_hash(event)
+    except Exception as exc:  # a body the hash cannot be computed from is a failure, not a crash
+        return f"no event hash: {type(exc).__name__}: {exc}"
+
+
 def _check_event_row(
-    fail: Any, idx: int, rec: dict[str, Any], event: dict[str, Any], row: Any
+    fail: Any, idx: int, rec: dict[str, Any], event: dict[str, Any], row: Any, computed: str
 ) -> None:
     if row is None:
         fail((6, idx, "event row missing", rec.get("event_hash"), None))
         return
+    if row[0] != computed:
+        fail((6, idx, "event row key (the event's hash)", computed, row[0]))
     cols = records.event_columns(event)
     want = (
         rec.get("event_hash"),

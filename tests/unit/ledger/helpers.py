@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
+from traceability import events
 from traceability.ledger.service import AppendResult, EventSubmission, append_events
 from traceability.registry.keys import register_key
 from traceability.registry.models import Device, Location, Party
@@ -66,7 +66,8 @@ def event(i: int, *, items: int = 3) -> dict[str, Any]:
 
 
 def event_hash(ev: dict[str, Any]) -> str:
-    return "ni:///sha-256;" + hashlib.sha256(signing.canonical(ev)).hexdigest() + "?ver=CBV2.0"
+    """The CBV 2.0 event hash (the audit recomputes it from the envelope)."""
+    return events.event_hash(ev)
 
 
 def submissions(
