@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from rich.progress import Progress
 from sqlmodel import Session
 
+from traceability.events import event_hash
 from traceability.ledger import bulk, merkle, store
 from traceability.ledger.audit import audit
 from traceability.ledger.service import EventSubmission, append_events
@@ -77,7 +78,7 @@ def _batch(seed: bytes, kid: str, start: int) -> list[EventSubmission]:
         subs += [
             EventSubmission(
                 event=x,
-                event_hash=f"ni:///sha-256;{k + j:064x}?ver=CBV2.0",
+                event_hash=event_hash(x),
                 envelope=e,
                 device_id="bench-1",
                 key_id=kid,
