@@ -6,6 +6,12 @@ into batches (by event count and age), commits each batch in one transaction, an
 acks its messages in arrival order, publishes verdicts and updates counters. A failed commit is
 retried with exponential backoff forever: nothing is acked meanwhile, so nothing is lost.
 
+Verdicts: every accepted outcome is shown to the :class:`VerdictSink` as it is passed on to the
+writer, in arrival order (:meth:`Pipeline._pass_on`); the sink decides the verdicts of an
+envelope that asks for a reply right there, and the writer publishes them right after the batch
+holding that envelope commits (before the acks). A batch holding a reply envelope is committed as
+soon as that envelope arrives, with only what was already waiting.
+
 With a :class:`DecodePool` the decode thread hands chunks of whatever has arrived to worker
 processes (at most two chunks per worker in flight, so chunks grow under load), and a collector
 thread takes their results in arrival order, applies the seen-seq check and passes them on.
@@ -19,11 +25,13 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
+
+from sqlalchemy.exc import DBAPIError
 
 from gateway.decode import Accepted, ChunkResult, DecodePool, Decoder, Outcome, Refused
 from gateway.errors import TransientError
@@ -37,9 +45,12 @@ AckMany = Callable[[list[tuple[int, int]]], None]
 Publish = Callable[[str, bytes], None]
 
 
+Reply = tuple[str, bytes, dict[str, int]]  # topic, payload, count per verdict
+
+
 class VerdictSink(Protocol):
-    def prefetch(self, batch: list[Accepted]) -> None: ...
-    def judge_and_apply(self, result: BatchResult) -> list[tuple[str, bytes, dict[str, int]]]: ...
+    def observe(self, acc: Accepted) -> Reply | None: ...
+    def committed(self, accepted: Sequence[Accepted], result: BatchResult) -> None: ...
     def reset(self) -> None: ...
 
 
@@ -56,6 +67,7 @@ class Inbound:
 class Decoded:
     inbound: Inbound
     outcome: Outcome
+    reply: Reply | None = None  # verdicts to publish once the outcome is committed
 
 
 @dataclass(slots=True)
@@ -120,7 +132,31 @@ class Pipeline:
             if item is None:
                 self.decoded.put(None)
                 return
-            self.decoded.put(Decoded(item, self._decode_here(item)))
+            self._pass_on(item, self._decode_here(item))
+
+    def _pass_on(self, item: Inbound, outcome: Outcome) -> None:
+        """Hand a decoded message to the writer (in arrival order), with its verdicts."""
+        reply = None
+        if self.verdicts is not None and isinstance(outcome, Accepted):
+            reply = self._observe(outcome)
+        self.decoded.put(Decoded(item, outcome, reply))
+
+    def _observe(self, acc: Accepted) -> Reply | None:
+        assert self.verdicts is not None
+        delay = 0.05
+        while True:
+            try:
+                return self.verdicts.observe(acc)
+            except (TransientError, DBAPIError) as exc:  # store down: the writer waits too
+                log.warning("verdict state unavailable, retrying in %.2fs: %s", delay,
+                            str(exc)[:200])
+                time.sleep(delay)
+                delay = min(delay * 2, self.backoff_max)
+            except Exception:
+                log.exception("verdicts failed for %s/%s; state reset", acc.envelope.device,
+                              acc.envelope.seq)
+                self.verdicts.reset()
+                return None
 
     def _decode_here(self, item: Inbound) -> Outcome:
         delay = 0.05
@@ -155,7 +191,7 @@ class Pipeline:
                 # light load and nothing queued before it: decode here and skip the pool and
                 # the collector (each hand-off is a wake-up; a device may await a verdict)
                 for i in chunk:
-                    self.decoded.put(Decoded(i, self._decode_here(i)))
+                    self._pass_on(i, self._decode_here(i))
                 self._slots.release()
             else:
                 with self._count_lock:
@@ -182,7 +218,7 @@ class Pipeline:
                 return
             outcomes = self._resolve(p)
             for item, outcome in zip(p.chunk, outcomes, strict=True):
-                self.decoded.put(Decoded(item, self.decoder.check_seen(outcome)))
+                self._pass_on(item, self.decoder.check_seen(outcome))
             with self._count_lock:
                 self._queued -= 1
             self._slots.release()
@@ -214,8 +250,9 @@ class Pipeline:
             events = _events(first)
             deadline = time.monotonic() + self.batch_s
             done = False
+            urgent = _wants_reply(first)
             while events < self.batch_size:
-                if _wants_reply(batch[-1]):
+                if urgent:
                     try:  # a reply is awaited: take only what is already here
                         nxt = self.decoded.get_nowait()
                     except queue.Empty:
@@ -233,6 +270,7 @@ class Pipeline:
                     break
                 batch.append(nxt)
                 events += _events(nxt)
+                urgent = urgent or _wants_reply(nxt)
             self._commit(batch)
             if done:
                 return
@@ -244,16 +282,11 @@ class Pipeline:
         while True:
             started = time.perf_counter()
             try:
-                if self.verdicts is not None and any(a.envelope.reply_to is not None
-                                                     for a in accepted):
-                    self.verdicts.prefetch(accepted)
                 result = self.writer.write(outcomes)
                 break
             except Exception as exc:  # store down, lock timeout, ...: stop acking, retry
                 self.healthy.clear()
                 self.metrics.db_retries.inc()
-                if self.verdicts is not None:
-                    self.verdicts.reset()
                 log.warning("batch of %d not committed (%s: %s); retrying in %.1fs",
                             len(batch), exc.__class__.__name__, str(exc)[:200], delay)
                 time.sleep(delay)
@@ -265,7 +298,14 @@ class Pipeline:
                 self.on_commit(result)
             except Exception:
                 log.exception("on_commit hook failed")
-        try:  # verdicts first: a device is waiting for them
+        self._publish_verdicts(batch, result)  # first: a device is waiting for them
+        if self.verdicts is not None:
+            try:
+                self.verdicts.committed(accepted, result)
+            except Exception:
+                log.exception("verdict state update failed; state reset")
+                self.verdicts.reset()
+        try:
             self._account(result)
         except Exception:
             log.exception("accounting of a committed batch failed")
@@ -294,20 +334,24 @@ class Pipeline:
             log.info("dead letter", extra={"reason": r.reason, "topic": r.topic,
                                            "device": r.device, "field": r.field,
                                            "detail": r.detail[:300]})
-        if self.verdicts is not None and self.publish is not None:
+
+
+    def _publish_verdicts(self, batch: list[Decoded], result: BatchResult) -> None:
+        """The replies of the batch's envelopes that were stored (or were already), in order;
+        one the store refused after all (``replayed_seq``) gets none."""
+        if self.publish is None:
+            return
+        kept = {id(a) for a in result.stored} | {id(a) for a in result.duplicates}
+        for d in batch:
+            if d.reply is None or id(d.outcome) not in kept:
+                continue
+            topic, payload, counts = d.reply
             try:
-                replies = self.verdicts.judge_and_apply(result)
+                self.publish(topic, payload)
             except Exception:
-                log.exception("verdicts failed; state reset")
-                self.verdicts.reset()
-                return
-            for topic, payload, counts in replies:
-                try:
-                    self.publish(topic, payload)
-                except Exception:
-                    log.exception("publishing verdict to %s failed", topic)
-                for verdict, n in counts.items():
-                    m.verdicts.inc(n, label=verdict)
+                log.exception("publishing verdict to %s failed", topic)
+            for verdict, n in counts.items():
+                self.metrics.verdicts.inc(n, label=verdict)
 
 
 def _events(d: Decoded) -> int:

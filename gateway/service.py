@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 
@@ -16,6 +17,7 @@ from gateway.verdicts import VerdictService
 from traceability.store.service import create_engine
 
 log = logging.getLogger(__name__)
+SWITCH_INTERVAL_S = 0.0005
 
 
 class Gateway:
@@ -51,6 +53,10 @@ class Gateway:
         self.pipeline.submit(topic, payload, mid, qos)
 
     def start(self) -> Gateway:
+        # every message crosses threads (MQTT -> decode -> writer -> MQTT): a woken thread waits
+        # for the GIL up to the switch interval (5 ms by default) while another computes
+        if sys.getswitchinterval() > SWITCH_INTERVAL_S:
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
         if self.pool is not None:
             self.pool.warm()
         self.pipeline.start()
@@ -65,6 +71,7 @@ class Gateway:
         self.client.stop()
         if self.pool is not None:
             self.pool.shutdown()
+        self.verdicts.close()
         self.engine.dispose()
 
     def __enter__(self) -> Gateway:

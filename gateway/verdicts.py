@@ -3,19 +3,40 @@
 Per item: ``ok``, ``unknown_serial`` (never commissioned), ``already_dispensed`` (dispensed or
 destroyed before), ``recalled`` (Lot.recalled), ``expired`` (Lot.expires_on or the scanned
 expiry (17) before the scan), ``lot_mismatch`` (scanned lot != commissioned lot), ``suspect``
-(the same serial seen at another place within ``suspect_window``). State is kept in memory:
-an item's history is loaded from the store the first time it is asked about (before the batch
-commits, so the load never sees the batch), and then kept current from every stored event.
+(the same serial seen at another place within ``suspect_window``).
+
+State is kept in memory, per item (commissioned, lot, dispensed/destroyed, last place and time
+seen) and per lot (recalled, expiry). It is decided in arrival order, on the thread that passes
+decoded messages on to the writer (:meth:`VerdictService.observe`), so a verdict is ready when
+its envelope reaches the writer and is published right after that batch commits (never before:
+it may rest on events of the same or earlier batches, which are committed by then).
+
+* An item is loaded the first time a reply envelope names it: ONE query through the ledger's
+  item index (``ledger_item`` (item, idx) -> ``event`` by ``ledger_index``), for every spelling
+  of the item (the scanned one, its SGTIN URNs, its plain Digital Link), then the envelopes that
+  were accepted but are not committed yet (:attr:`VerdictService.inflight`) are replayed on top.
+  Each event is applied once (by event hash), so an event both committed and still in flight
+  counts once.
+* Every accepted envelope then updates the cached items it names (a cheap serial pre-check
+  keeps bulk ingest from parsing every EPC).
+* An envelope that the store refuses after all (a ``replayed_seq`` found under the lock) drops
+  the items it named from the cache; they are loaded again when next asked about.
+* Lots: loaded when first needed; kept fresh (``lot_ttl_s``) from the writer thread after
+  commits, so a recall shows within about that time without a query on the verdict path.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import quote, unquote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -25,9 +46,36 @@ from gateway.items import Item, parse_item
 from gateway.store import BatchResult
 from gateway.validation import parse_time
 
+log = logging.getLogger(__name__)
+
+Reply = tuple[str, bytes, dict[str, int]]  # topic, payload, count per verdict
 ITEM_FIELDS = ("epcList", "childEPCs", "outputEPCList")
 INACTIVE_STEPS = frozenset({"dispensing", "destroying", "decommissioning"})
 INACTIVE_DISPS = frozenset({"dispensed", "destroyed", "inactive"})
+SGTIN = "urn:epc:id:sgtin:"
+# every event touching any spelling of the items, in log order (ledger_item's key is
+# (item, idx); event.ledger_index is indexed)
+LOAD_ITEMS = sa.text(
+    "select li.idx, e.event_hash, e.body from ledger_item li "
+    "join event e on e.ledger_index = li.idx where li.item in :f order by li.idx"
+).bindparams(sa.bindparam("f", expanding=True))
+# PostgreSQL: the same in ONE prepared statement (planning a hypertable join costs ~1.4 ms, more
+# than running it), with the lots the events name (ilmd) or the scan names
+PG_LOAD = """
+with ev as materialized (
+  select li.idx, e.event_hash, e.body from ledger_item li join event e on e.ledger_index = li.idx
+  where li.item = any(%(f)s::varchar[]))
+select idx, event_hash, body, null::varchar, null::boolean, null::date from ev
+union all
+select null, l.gtin, null, l.lot, l.recalled, l.expires_on from lot l
+where l.gtin = any(%(g)s::varchar[]) and (l.lot = any(%(l)s::varchar[]) or l.lot in (
+  select coalesce(body->'ilmd'->>'lotNumber', body->'ilmd'->>'cbvmda:lotNumber') from ev))
+"""
+PG_LOTS = """select gtin, lot, recalled, expires_on from lot
+where gtin = any(%(g)s::varchar[]) and lot = any(%(l)s::varchar[])"""
+LOAD_LOTS = sa.text(
+    "select gtin, lot, recalled, expires_on from lot where gtin in :g and lot in :l"
+).bindparams(sa.bindparam("g", expanding=True), sa.bindparam("l", expanding=True))
 
 
 @dataclass(slots=True)
@@ -37,6 +85,7 @@ class ItemState:
     inactive: bool = False
     where: str | None = None
     when: datetime | None = None
+    applied: set[str] = field(default_factory=set)  # event hashes already taken into account
 
 
 @dataclass(slots=True)
@@ -44,6 +93,7 @@ class LotState:
     recalled: bool
     expires_on: date | None
     loaded: float
+    used: float = 0.0
 
 
 def word(value: Any) -> str:
@@ -59,12 +109,38 @@ def word(value: Any) -> str:
 def event_items(body: dict[str, Any]) -> list[tuple[str, Item]]:
     out: list[tuple[str, Item]] = []
     for name in ITEM_FIELDS:
-        for raw in body.get(name) or ():
+        raws = body.get(name)
+        if not isinstance(raws, list):
+            continue
+        for raw in raws:
             if isinstance(raw, str):
                 item = parse_item(raw)
                 if item is not None:
                     out.append((raw, item))
     return out
+
+
+def serial_hint(raw: str) -> str | None:
+    """The serial of an SGTIN URN without parsing it (None: parse to know)."""
+    if raw.startswith(SGTIN):
+        s = raw[len(SGTIN):].split(".", 2)[-1]
+        return unquote(s) if "%" in s else s
+    return None
+
+
+def spellings(item: Item, raws: Iterable[str]) -> set[str]:
+    """The strings an event may have named ``item`` by: as scanned, its SGTIN URN for every
+    company prefix length, its plain Digital Link."""
+    out = set(raws)
+    if item.urn:
+        out.add(item.urn)
+    if len(item.gtin) == 14 and item.gtin.isdigit():
+        ind, rest = item.gtin[0], item.gtin[1:13]
+        for serial in {item.serial, quote(item.serial, safe="!'()*+,-.:;=_")}:
+            for cpl in range(6, 13):
+                out.add(f"{SGTIN}{rest[:cpl]}.{ind}{rest[cpl:]}.{serial}")
+        out.add(f"https://id.gs1.org/01/{item.gtin}/21/{quote(item.serial, safe='')}")
+    return {s for s in out if len(s) <= 200}
 
 
 def _lot_of(body: dict[str, Any], item: Item) -> str | None:
@@ -76,86 +152,101 @@ def _lot_of(body: dict[str, Any], item: Item) -> str | None:
     return item.lot
 
 
+def _loc(value: Any) -> str | None:
+    return value["id"] if isinstance(value, dict) and isinstance(value.get("id"), str) else None
+
+
+def apply_event(st: ItemState, item: Item, body: dict[str, Any], event_hash: str,
+                when: datetime | None) -> None:
+    """What one event says about one item (once per event)."""
+    if event_hash in st.applied:
+        return
+    st.applied.add(event_hash)
+    step, disp = word(body.get("bizStep")), word(body.get("disposition"))
+    if step == "commissioning":
+        st.commissioned = True
+        st.lot = _lot_of(body, item) or st.lot
+        st.inactive = False
+    if step in INACTIVE_STEPS or disp in INACTIVE_DISPS:
+        st.inactive = True
+    where = _loc(body.get("readPoint")) or _loc(body.get("bizLocation"))
+    if where and when and (st.when is None or when >= st.when):
+        st.where, st.when = where, when
+
+
 class VerdictService:
     def __init__(self, engine: Engine, *, suspect_window: timedelta = timedelta(minutes=5),
-                 lot_ttl_s: float = 2.0) -> None:
+                 lot_ttl_s: float = 2.0, max_items: int = 200_000) -> None:
         self.engine = engine
+        # reads only: no BEGIN / ROLLBACK round trips around each query
+        self.pg = engine.dialect.name == "postgresql"
+        self.reader: Engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.window = suspect_window
         self.lot_ttl = lot_ttl_s
-        self.items: dict[str, ItemState] = {}
+        self.max_items = max_items
+        self.items: OrderedDict[str, ItemState] = OrderedDict()  # LRU
         self.lots: dict[tuple[str, str], LotState] = {}
+        self.inflight: OrderedDict[int, Accepted] = OrderedDict()  # accepted, not committed
+        self._serials: set[str] = set()  # serials of cached items (a superset)
         self._lock = threading.Lock()
 
+    def close(self) -> None:
+        """Nothing to release (reads go through the gateway's engine); for symmetry."""
+
     def reset(self) -> None:
+        """Forget cached state (in-flight envelopes are kept: they are still to be stored)."""
         with self._lock:
             self.items.clear()
             self.lots.clear()
+            self._serials.clear()
 
-    # --- before the batch commits -----------------------------------------------------------
-    def prefetch(self, batch: list[Accepted]) -> None:
-        wanted: dict[str, list[str]] = {}
-        lots: set[tuple[str, str]] = set()
-        for acc in batch:
-            if acc.envelope.reply_to is None:
-                continue
-            for ev in acc.events:
-                for raw, item in event_items(ev.body):
+    # --- the pass-on thread, in arrival order -----------------------------------------------
+    def observe(self, acc: Accepted) -> Reply | None:
+        """Take an accepted envelope into account; its verdicts if it asks for a reply."""
+        fresh = not acc.duplicate
+        if acc.envelope.reply_to is None:
+            if fresh:
+                with self._lock:
+                    self.inflight[id(acc)] = acc
+                    self._apply_cached(acc)
+            return None
+        named: list[list[tuple[str, Item]]] = [event_items(ev.body) for ev in acc.events]
+        with self._lock:
+            missing: dict[str, tuple[Item, set[str]]] = {}
+            for pairs in named:
+                for raw, item in pairs:
                     if item.key not in self.items:
-                        wanted.setdefault(item.key, []).append(raw)
-                    if item.lot:
-                        lots.add((item.gtin, item.lot))
+                        missing.setdefault(item.key, (item, set()))[1].add(raw)
+            pending = list(self.inflight.values()) if missing else []
+        loaded = self._load_items(missing, pending) if missing else {}
         now = time.monotonic()
-        with self.engine.connect() as conn:
-            for key, forms in wanted.items():
-                self.items[key] = self._load_item(conn, key, forms)
-            for key, st in self.items.items():
-                if st.lot and key in wanted:
-                    lots.add((key.split("/", 1)[0], st.lot))
-            for gtin, lot in lots:
-                cached = self.lots.get((gtin, lot))
-                if cached is None or now - cached.loaded > self.lot_ttl:
-                    row = conn.execute(sa.text(
-                        "select recalled, expires_on from lot where gtin = :g and lot = :l"),
-                        {"g": gtin, "l": lot}).first()
-                    exp = row[1] if row else None
-                    if isinstance(exp, str):
-                        exp = date.fromisoformat(exp[:10])
-                    self.lots[(gtin, lot)] = LotState(bool(row and row[0]), exp, now)
+        with self._lock:
+            for key, st in loaded.items():
+                self._install(key, st)
+            wanted = {(item.gtin, lot) for pairs in named for _raw, item in pairs
+                      for lot in (item.lot, self._lot_name(item)) if lot}
+            stale = [k for k in wanted
+                     if k not in self.lots or now - self.lots[k].loaded > self.lot_ttl]
+        if stale:
+            self._load_lots(stale)
+        with self._lock:
+            if fresh:
+                self.inflight[id(acc)] = acc
+            return self._reply(acc, named, apply=fresh)
 
-    def _load_item(self, conn: sa.Connection, key: str, forms: list[str]) -> ItemState:
-        state = ItemState()
-        rows = conn.execute(sa.text(
-            "select e.body, e.event_time from event e where e.event_hash in "
-            "(select t.event_hash from trace_edge t where t.src in :f or t.item in :f) "
-            "order by e.ledger_index").bindparams(sa.bindparam("f", expanding=True)),
-            {"f": sorted(set(forms))}).all()
-        for body, _when in rows:
-            doc = json.loads(body) if isinstance(body, str) else body
-            self._apply_event(doc, only={key: state})
-        return state
-
-    # --- after the batch committed ----------------------------------------------------------
-    def judge_and_apply(self, result: BatchResult) -> list[tuple[str, bytes, dict[str, int]]]:
-        replies: list[tuple[str, bytes, dict[str, int]]] = []
-        for acc in result.stored + result.duplicates:
-            if acc.envelope.reply_to is not None:
-                replies.append(self._reply(acc))
-            if acc in result.stored:
-                for ev in acc.events:
-                    self._apply_event(ev.body, only=self.items)
-        return replies
-
-    def _reply(self, acc: Accepted) -> tuple[str, bytes, dict[str, int]]:
+    def _reply(self, acc: Accepted, named: list[list[tuple[str, Item]]], *,
+               apply: bool) -> Reply:
         out: list[dict[str, Any]] = []
         counts: dict[str, int] = {}
-        for i, ev in enumerate(acc.events):
+        for i, (ev, pairs) in enumerate(zip(acc.events, named, strict=True)):
             where = ev.read_point or ev.biz_location
-            for raw, item in event_items(ev.body):
+            for raw, item in pairs:
                 verdict, detail = self.judge(item, where=where, when=ev.event_time)
                 counts[verdict] = counts.get(verdict, 0) + 1
                 out.append({"event": i, "item": raw, "verdict": verdict, "detail": detail})
-                self._apply_event(ev.body, only={item.key: self.items[item.key]}
-                                  if item.key in self.items else {})
+                st = self.items.get(item.key)
+                if apply and st is not None:
+                    apply_event(st, item, ev.body, ev.event_hash, ev.event_time)
         env = acc.envelope
         doc = {"v": 1, "device": env.device, "seq": env.seq, "digest": acc.digest,
                "issued_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
@@ -170,6 +261,8 @@ class VerdictService:
             return "already_dispensed", f"{item.key} was already dispensed or destroyed"
         lot_name = st.lot or item.lot
         lot = self.lots.get((item.gtin, lot_name)) if lot_name else None
+        if lot is not None:
+            lot.used = time.monotonic()
         if lot is not None and lot.recalled:
             return "recalled", f"lot {lot_name} is recalled"
         day = when.date()
@@ -183,31 +276,130 @@ class VerdictService:
             return "suspect", f"seen at {st.where} {abs(when - st.when).total_seconds():.0f}s ago"
         return "ok", ""
 
-    def _apply_event(self, body: dict[str, Any], *, only: dict[str, ItemState]) -> None:
-        if not only:
+    def _lot_name(self, item: Item) -> str | None:
+        st = self.items.get(item.key)
+        return st.lot if st is not None and st.lot else None
+
+    def _apply_cached(self, acc: Accepted) -> None:
+        if not self.items:
             return
-        step, disp = word(body.get("bizStep")), word(body.get("disposition"))
-        when = parse_time(str(body.get("eventTime", "")))
-        where = _loc(body.get("readPoint")) or _loc(body.get("bizLocation"))
-        for _raw, item in event_items(body):
-            st = only.get(item.key)
-            if st is None:
-                continue
-            if step == "commissioning":
-                st.commissioned = True
-                st.lot = _lot_of(body, item) or st.lot
-                st.inactive = False
-            if step in INACTIVE_STEPS or disp in INACTIVE_DISPS:
-                st.inactive = True
-            if where and when and (st.when is None or when >= st.when):
-                st.where, st.when = where, when
+        serials = self._serials
+        for ev in acc.events:
+            body = ev.body
+            for name in ITEM_FIELDS:
+                raws = body.get(name)
+                if not isinstance(raws, list):
+                    continue
+                for raw in raws:
+                    if not isinstance(raw, str):
+                        continue
+                    hint = serial_hint(raw)
+                    if hint is not None and hint not in serials:
+                        continue
+                    item = parse_item(raw)
+                    st = self.items.get(item.key) if item is not None else None
+                    if st is not None and item is not None:
+                        apply_event(st, item, body, ev.event_hash, ev.event_time)
+
+    def _install(self, key: str, st: ItemState) -> None:
+        self.items[key] = st
+        self.items.move_to_end(key)
+        self._serials.add(key.split("/", 1)[1])
+        while len(self.items) > self.max_items:
+            self.items.popitem(last=False)
+
+    def _load_items(self, missing: dict[str, tuple[Item, set[str]]],
+                    pending: Sequence[Accepted]) -> dict[str, ItemState]:
+        forms: set[str] = set()
+        for item, raws in missing.values():
+            forms |= spellings(item, raws)
+        gtins = sorted({item.gtin for item, _ in missing.values()})
+        scanned = sorted({item.lot for item, _ in missing.values() if item.lot})
+        lots: list[tuple[str, str, bool, date | None]] = []
+        with self.reader.connect() as conn:
+            if self.pg:
+                raw: Any = conn.connection.dbapi_connection
+                with raw.cursor() as cur:
+                    cur.execute(PG_LOAD, {"f": sorted(forms), "g": gtins, "l": scanned},
+                                prepare=True)
+                    found = cur.fetchall()
+                rows = sorted(((r[0], r[1], r[2]) for r in found if r[0] is not None),
+                              key=lambda r: int(r[0]))
+                lots = [(r[1], r[3], r[4], r[5]) for r in found if r[0] is None]
+            else:
+                rows = [tuple(r) for r in conn.execute(LOAD_ITEMS, {"f": sorted(forms)})]
+        if self.pg:  # the scanned lots were looked up too (a missing row: an unknown lot)
+            self._set_lots(lots, {(g, lot) for g, lot, _r, _e in lots} |
+                           {(item.gtin, item.lot) for item, _ in missing.values() if item.lot})
+        states = {key: ItemState() for key in missing}
+        for _idx, event_hash, body in rows:
+            doc = json.loads(body) if isinstance(body, str | bytes) else body
+            if isinstance(doc, dict):
+                when = parse_time(str(doc.get("eventTime", "")))
+                for _raw, item in event_items(doc):
+                    st = states.get(item.key)
+                    if st is not None:
+                        apply_event(st, item, doc, str(event_hash), when)
+        for acc in pending:  # accepted before, not committed yet (or committed meanwhile)
+            for ev in acc.events:
+                for _raw, item in event_items(ev.body):
+                    st = states.get(item.key)
+                    if st is not None:
+                        apply_event(st, item, ev.body, ev.event_hash, ev.event_time)
+        return states
+
+    def _load_lots(self, keys: Iterable[tuple[str, str]]) -> None:
+        keys = sorted(set(keys))
+        if not keys:
+            return
+        params = {"g": sorted({g for g, _ in keys}), "l": sorted({lot for _, lot in keys})}
+        with self.reader.connect() as conn:
+            if self.pg:
+                raw: Any = conn.connection.dbapi_connection
+                with raw.cursor() as cur:
+                    cur.execute(PG_LOTS, params, prepare=True)
+                    rows = [tuple(r) for r in cur.fetchall()]
+            else:
+                rows = [tuple(r) for r in conn.execute(LOAD_LOTS, params)]
+        self._set_lots(rows, keys)
+
+    def _set_lots(self, rows: Sequence[Sequence[Any]], keys: Iterable[tuple[str, str]]) -> None:
+        """Lot states from (gtin, lot, recalled, expires_on) rows; ``keys`` without a row are
+        lots the registry does not know (neither recalled nor with an expiry)."""
+        now = time.monotonic()
+        found: dict[tuple[str, str], tuple[bool, date | None]] = {}
+        for gtin, lot, recalled, exp in rows:
+            if isinstance(exp, str):
+                exp = date.fromisoformat(exp[:10])
+            found[(str(gtin), str(lot))] = (bool(recalled), exp)
+        with self._lock:
+            for k in keys:
+                recalled, exp = found.get(k, (False, None))
+                old = self.lots.get(k)
+                self.lots[k] = LotState(recalled, exp, now, old.used if old else now)
+
+    # --- the writer thread, after a commit --------------------------------------------------
+    def committed(self, accepted: Sequence[Accepted], result: BatchResult) -> None:
+        """``accepted`` (a batch's accepted outcomes) are settled: drop them from the in-flight
+        list; forget the items of any the store refused after all; refresh stale lots."""
+        kept = {id(a) for a in result.stored} | {id(a) for a in result.duplicates}
+        with self._lock:
+            for acc in accepted:
+                self.inflight.pop(id(acc), None)
+                if id(acc) not in kept:
+                    for ev in acc.events:
+                        for _raw, item in event_items(ev.body):
+                            self.items.pop(item.key, None)
+            now = time.monotonic()
+            stale = [k for k, lot in self.lots.items()
+                     if now - lot.loaded > self.lot_ttl and now - lot.used < 60.0]
+            for k in [k for k, lot in self.lots.items() if now - lot.used >= 60.0]:
+                del self.lots[k]
+        if stale:
+            self._load_lots(stale)
 
 
 def reply_topic(device: str, asked: str | None) -> str:
     """A device gets verdicts only under its own topics, whatever it asked for."""
     own = f"trace/v1/{device}/"
     return asked if asked and asked.startswith(own) else own + "verdicts"
-
-
-def _loc(value: Any) -> str | None:
-    return value["id"] if isinstance(value, dict) and isinstance(value.get("id"), str) else None

@@ -1,0 +1,172 @@
+"""Verdict semantics through the pipeline (decoder -> verdicts -> store) on both backends.
+
+No broker: messages are submitted to the :class:`Pipeline` directly and replies are captured;
+each reply is checked to be published only after its envelope's events are committed.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from gateway.decode import Decoder
+from gateway.keys import KeyCache, sql_loader
+from gateway.pipeline import Pipeline
+from gateway.store import StoreWriter
+from gateway.testing import SGLN, event, provision, wait_for
+from gateway.verdicts import VerdictService
+from traceability.registry.models import Lot, Product, ProductCategory
+from traceability.store.service import create_engine
+
+GTIN = "80614141123458"  # urn:epc:id:sgtin:0614141.812345.*
+OTHER_PLACE = "urn:epc:id:sgln:0614141.00001.7"  # under the device's location, not equal
+
+
+class Harness:
+    def __init__(self, url: str, dev: str, *, lot_ttl_s: float = 2.0) -> None:
+        self.engine = create_engine(url=url)
+        self.dev = dev
+        self.replies: list[dict[str, Any]] = []
+        self.unstored_at_publish: list[str] = []
+        self.cond = threading.Condition()
+        self.verdicts = VerdictService(self.engine, lot_ttl_s=lot_ttl_s)
+        self.pipeline = Pipeline(
+            decoder=Decoder(keys=KeyCache(sql_loader(self.engine)), max_payload=256 * 1024,
+                            clock_skew_s=300),
+            writer=StoreWriter(self.engine), ack=lambda _m, _q: None, publish=self._publish,
+            verdicts=self.verdicts, batch_ms=200).start()
+        self.mid = 0
+
+    def _publish(self, topic: str, payload: bytes) -> None:
+        doc = json.loads(payload)
+        assert topic == f"trace/v1/{self.dev}/verdicts"
+        with self.engine.connect() as c:  # committed before the verdict goes out
+            stored = c.execute(sa.text(
+                "select count(*) from envelope_seen where device_id = :d and seq = :s"),
+                {"d": doc["device"], "s": doc["seq"]}).scalar_one()
+        if not stored:
+            self.unstored_at_publish.append(doc["seq"])
+        with self.cond:
+            self.replies.append(doc)
+            self.cond.notify_all()
+
+    def submit(self, payload: bytes) -> None:
+        self.mid += 1
+        self.pipeline.submit(f"trace/v1/{self.dev}/events", payload, self.mid, 1)
+
+    def reply(self, seq: int, timeout: float = 15.0) -> list[str]:
+        with self.cond:
+            assert self.cond.wait_for(
+                lambda: any(r["seq"] == str(seq) for r in self.replies), timeout)
+            doc = next(r for r in self.replies if r["seq"] == str(seq))
+        return [v["verdict"] for v in doc["verdicts"]]
+
+    def close(self) -> None:
+        self.pipeline.stop()
+        self.verdicts.close()
+        self.engine.dispose()
+
+
+def urn(serial: str) -> str:
+    return f"urn:epc:id:sgtin:0614141.812345.{serial}"
+
+
+def commission(serial: str, lot: str, **kw: Any) -> dict[str, Any]:
+    return event(serial, ilmd={"lotNumber": lot}, **kw)
+
+
+def test_every_verdict(store_url: str) -> None:
+    t = uuid.uuid4().hex[:4]
+    dev = f"pharm-{t}"
+    engine = create_engine(url=store_url)
+    prov = provision(engine, [dev])
+    with Session(engine) as s:
+        s.add(Product(gtin=GTIN, name="Test drug", category=ProductCategory.drug,
+                      party_id="p-test"))
+        s.flush()
+        s.add(Lot(gtin=GTIN, lot=f"L1{t}", expires_on=date.today() + timedelta(days=300)))
+        s.add(Lot(gtin=GTIN, lot=f"L2{t}", recalled=True))
+        s.add(Lot(gtin=GTIN, lot=f"L3{t}", expires_on=date.today() - timedelta(days=3)))
+        s.commit()
+    reply = f"trace/v1/{dev}/verdicts"
+    h = Harness(store_url, dev, lot_ttl_s=0.0)
+    try:
+        early = datetime.now(UTC) - timedelta(seconds=30)
+        # commissioning, not waited for: the reply envelope right after it must see it
+        h.submit(prov.envelope(dev, 1, [
+            commission(f"A{t}", f"L1{t}"), commission(f"B{t}", f"L1{t}"),
+            commission(f"C{t}", f"L2{t}"), commission(f"D{t}", f"L3{t}"),
+            commission(f"E{t}", f"L1{t}"), commission(f"F{t}", f"L1{t}", when=early)]))
+        h.submit(prov.envelope(dev, 2, [
+            event(f"A{t}", step="dispensing"),
+            event(f"A{t}", step="dispensing", disposition="dispensed", action="OBSERVE"),
+            event(f"C{t}", step="dispensing"),
+            event(f"D{t}", step="dispensing"),
+            event(f"G{t}", step="dispensing"),
+            {**event("x", step="receiving"),
+             "epcList": [f"https://id.gs1.org/01/{GTIN}/10/L9{t}/21/B{t}"]},
+            {**event("x", step="receiving"),
+             "epcList": [f"https://id.gs1.org/01/{GTIN}/21/E{t}?17=200101"]},
+            event(f"F{t}", step="receiving", read_point=OTHER_PLACE),
+        ], reply_to=reply))
+        assert h.reply(2) == ["ok", "already_dispensed", "recalled", "expired",
+                              "unknown_serial", "lot_mismatch", "expired", "suspect"]
+        # from memory: A is dispensed; B (Digital Link) is the same item as its URN
+        h.submit(prov.envelope(dev, 3, [event(f"A{t}", step="dispensing"),
+                                        event(f"B{t}", step="dispensing")], reply_to=reply))
+        assert h.reply(3) == ["already_dispensed", "ok"]
+        # a recall after the lot was cached shows (lot_ttl_s=0)
+        with engine.begin() as c:
+            c.execute(sa.text("update lot set recalled = :r where lot = :l"),
+                      {"r": True, "l": f"L1{t}"})
+        h.submit(prov.envelope(dev, 4, [event(f"E{t}", step="dispensing")], reply_to=reply))
+        assert h.reply(4) == ["recalled"]
+        h.submit(prov.envelope(dev, 5, [event(f"F{t}", step="dispensing")], reply_to=reply))
+        assert h.reply(5) == ["recalled"]  # F is of lot L1 too
+        assert not h.unstored_at_publish
+    finally:
+        h.close()
+    # a new gateway loads the same state from the store (ledger_item -> event)
+    h = Harness(store_url, dev)
+    try:
+        h.submit(prov.envelope(dev, 6, [
+            event(f"A{t}", step="dispensing"), event(f"B{t}", step="dispensing"),
+            event(f"E{t}", step="dispensing"), event(f"F{t}", step="dispensing"),
+            event(f"G{t}", step="dispensing"),
+            {**event("x", step="receiving"),
+             "epcList": [f"https://id.gs1.org/01/{GTIN}/10/L1{t}/21/A{t}"]},
+        ], reply_to=reply))
+        assert h.reply(6) == ["already_dispensed", "already_dispensed", "already_dispensed",
+                              "already_dispensed", "unknown_serial", "already_dispensed"]
+        assert not h.unstored_at_publish
+    finally:
+        h.close()
+    engine.dispose()
+
+
+def test_reply_batch_is_not_held_for_batch_ms(sqlite_url: str) -> None:
+    dev = f"pharm-{uuid.uuid4().hex[:4]}"
+    engine = create_engine(url=sqlite_url)
+    prov = provision(engine, [dev])
+    h = Harness(sqlite_url, dev)
+    h.pipeline.batch_s = 5.0
+    try:
+        h.submit(prov.envelope(dev, 1, [event("s1")]))  # opens a batch that would wait 5 s
+        h.submit(prov.envelope(dev, 2, [event("s1", step="dispensing")],
+                               reply_to=f"trace/v1/{dev}/verdicts"))
+        h.submit(prov.envelope(dev, 3, [event("s2")]))
+        assert wait_for(lambda: any(r["seq"] == "2" for r in h.replies), 2.0)
+        assert h.reply(2) == ["ok"]
+    finally:
+        h.close()
+    engine.dispose()
+
+
+def test_sgln_constant_is_the_provisioned_location() -> None:
+    assert OTHER_PLACE.rsplit(".", 1)[0] == SGLN.rsplit(".", 1)[0] and OTHER_PLACE != SGLN
