@@ -60,16 +60,23 @@ LOAD_ITEMS = sa.text(
     "join event e on e.ledger_index = li.idx where li.item in :f order by li.idx"
 ).bindparams(sa.bindparam("f", expanding=True))
 # PostgreSQL: the same in ONE prepared statement (planning a hypertable join costs ~1.4 ms, more
-# than running it), with the lots the events name (ilmd) or the scan names
+# than running it), with the lots the events name (ilmd) or the scan names; the laterals (``offset
+# 0`` keeps them from being flattened) make every plan, generic or not, look items and lots up
+# by key (a fresh ledger_item without statistics was otherwise seq-scanned in a hash join)
 PG_LOAD = """
 with ev as materialized (
-  select li.idx, e.event_hash, e.body from ledger_item li join event e on e.ledger_index = li.idx
-  where li.item = any(%(f)s::varchar[]))
+  select li.idx, e.event_hash, e.body
+  from unnest(%(f)s::varchar[]) as q(item)
+  cross join lateral (select idx from ledger_item where item = q.item offset 0) li
+  cross join lateral (
+    select event_hash, body from event where ledger_index = li.idx offset 0) e)
 select idx, event_hash, body, null::varchar, null::boolean, null::date from ev
 union all
-select null, l.gtin, null, l.lot, l.recalled, l.expires_on from lot l
-where l.gtin = any(%(g)s::varchar[]) and (l.lot = any(%(l)s::varchar[]) or l.lot in (
-  select coalesce(body->'ilmd'->>'lotNumber', body->'ilmd'->>'cbvmda:lotNumber') from ev))
+select null, l.gtin, null, l.lot, l.recalled, l.expires_on
+from unnest(%(g)s::varchar[]) as g(gtin)
+cross join lateral (select * from lot where lot.gtin = g.gtin offset 0) l
+where l.lot = any(%(l)s::varchar[]) or l.lot in (
+  select coalesce(body->'ilmd'->>'lotNumber', body->'ilmd'->>'cbvmda:lotNumber') from ev)
 """
 PG_LOTS = """select gtin, lot, recalled, expires_on from lot
 where gtin = any(%(g)s::varchar[]) and lot = any(%(l)s::varchar[])"""
