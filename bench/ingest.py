@@ -29,6 +29,10 @@ into a fresh TimescaleDB database created here from scratch (``upgrade``) and dr
   publishes ``--bg-rate`` single-event envelopes/s; latency = publish -> verdict receipt on the
   device side (same process, same clock).
 
+  The broker matters here: Mosquitto's default (``set_tcp_nodelay false``) lets Nagle hold the
+  small packets of a verdict round trip, ~20 ms each way here; the project's broker configs
+  set it (``TRACE_BENCH_MQTT_URL`` may point at such a broker).
+
 Progress goes to stderr; the last stdout line is one JSON object.
 """
 

@@ -99,6 +99,7 @@ def mosquitto_conf(*, port: int, config_dir: Path, data_dir: Path) -> str:
         f"persistence_location {data_dir}/",
         "max_inflight_messages 1000",
         "max_queued_messages 1000000",
+        "set_tcp_nodelay true",  # verdicts and PUBACKs are not held back by Nagle
         "",
     ])
 

@@ -159,7 +159,7 @@ class PrivateBroker:
             f"user {os.environ.get('USER', 'root')}", f"listener {self.port} 127.0.0.1",
             "allow_anonymous true", "persistence true", f"persistence_location {self.data}/",
             f"autosave_interval {autosave_interval}", "max_inflight_messages 1000",
-            "max_queued_messages 1000000", "log_dest stderr",
+            "max_queued_messages 1000000", "set_tcp_nodelay true", "log_dest stderr",
             "log_type error", "log_type warning", "log_type notice", "log_type subscribe",
             ""]))
         self.proc: subprocess.Popen[bytes] | None = None
