@@ -31,7 +31,8 @@ into a fresh TimescaleDB database created here from scratch (``upgrade``) and dr
 
   The broker matters here: Mosquitto's default (``set_tcp_nodelay false``) lets Nagle hold the
   small packets of a verdict round trip, ~20 ms each way here; the project's broker configs
-  set it (``TRACE_BENCH_MQTT_URL`` may point at such a broker).
+  set it. Unless ``TRACE_BENCH_MQTT_URL`` is given (or ``--shared-broker``), the bench starts
+  its own Mosquitto with those settings on a spare loopback port.
 
 Progress goes to stderr; the last stdout line is one JSON object.
 """
@@ -46,6 +47,7 @@ import os
 import socket
 import statistics
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -54,6 +56,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -557,6 +560,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small run (smoke test)")
     ap.add_argument("--keep-db", action="store_true", help="do not drop the database")
     ap.add_argument("--json", action="store_true", help="only the JSON line on stdout")
+    ap.add_argument("--shared-broker", action="store_true",
+                    help="use mqtt://127.0.0.1:1883 instead of a private Mosquitto")
     args = ap.parse_args()
     if args.quick:
         args.events, args.verdicts = min(args.events, 20_000), min(args.verdicts, 60)
@@ -571,9 +576,22 @@ def main() -> None:
     admin = create_engine(url=f"{base}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(sa.text(f"create database {name}"))
+    broker = None
+    if "TRACE_BENCH_MQTT_URL" not in os.environ and not args.shared_broker:
+        # a real Mosquitto with the project's broker settings (set_tcp_nodelay, persistence,
+        # big queues), on a spare loopback port, so other clients of the shared broker
+        # neither slow the run nor receive its load
+        from gateway.testing import PrivateBroker
+
+        broker = PrivateBroker(Path(tempfile.mkdtemp(prefix="suyuan-bench-"))).start()
+        os.environ["TRACE_BENCH_MQTT_URL"] = broker.url
+        console.log(f"broker: private Mosquitto at {broker.url}")
     try:
         result = run(f"{base}/{name}", args)
+        result["broker"] = "private mosquitto (project config)" if broker else "given"
     finally:
+        if broker is not None:
+            broker.stop()
         if args.keep_db:
             console.log(f"kept database {name}")
         else:
