@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
 import logging
 import multiprocessing
 import os
@@ -31,7 +30,6 @@ from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import nacl.bindings as sodium
 import nacl.exceptions
@@ -228,28 +226,18 @@ class Decoder:
         digest = hashlib.sha256(signed).hexdigest()
         events = env.events
         if parts[1] == "reader":
-            events = convert_reader(events, device=info)
+            # The ledger commits each record to an event inside its signed envelope; events
+            # derived from raw reads would need the derivation committed and re-run by the
+            # audit. Until then edge agents convert reads (devices.adapters) and publish EPCIS
+            # events on .../events; raw reads are refused with a reason of their own.
+            raise Rejected(
+                "raw reader JSON is not ingested yet: convert reads at the edge "
+                "(devices.adapters) and publish the EPCIS events on trace/v1/{device}/events",
+                code="unsupported_topic", field="topic", device=env.device,
+            )
         prepared = self.preparer.prepare(events, device=info, received_at=received_at)
         return Accepted(topic, payload, env, info, key.key_id, digest, prepared, received_at,
                         signed=signed)
-
-
-def convert_reader(raw: list[dict[str, Any]], *, device: DeviceInfo) -> list[dict[str, Any]]:
-    """Raw Impinj/Zebra reader JSON -> EPCIS events, via ``traceability.readers.to_events``."""
-    try:
-        fn = importlib.import_module("traceability.readers").to_events
-    except (ImportError, AttributeError):
-        raise Rejected("reader JSON conversion is not available in this build",
-                       code="schema_invalid", field="events", device=device.device_id) from None
-    read_point = device.location_sgln or device.location_id
-    out: list[dict[str, Any]] = []
-    for i, doc in enumerate(raw):
-        try:
-            out.extend(fn(doc, device_id=device.device_id, read_point=read_point))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise Rejected(f"reader JSON events[{i}]: {exc}", code="schema_invalid",
-                           field=f"events[{i}]", device=device.device_id) from None
-    return out
 
 
 # --- decode in worker processes -------------------------------------------------------------

@@ -43,6 +43,7 @@ def test_good_envelope_is_accepted_with_hashes(reg: Registry) -> None:
     ("trace/v1/dev-gone/events", lambda r: envelope(r, "dev-gone", 1), "device_revoked"),
     ("trace/v1/dev-key-revoked/events", lambda r: envelope(r, "dev-key-revoked", 1),
      "device_revoked"),
+    ("trace/v1/dev-1/reader", lambda r: envelope(r, "dev-1", 1), "unsupported_topic"),
 ])
 def test_rejections(reg: Registry, topic: str, payload_fn: object, expected: str) -> None:
     payload = payload_fn(reg)  # type: ignore[operator]
