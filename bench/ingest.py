@@ -90,6 +90,7 @@ class GenSpec:
 
 # --- the load generator (its own process) ------------------------------------------------------
 
+
 def _event(serial: str, step: str = "commissioning") -> dict[str, Any]:
     from gateway.testing import event
 
@@ -100,8 +101,9 @@ def _client(host: str, port: int, on_message: Callable[..., None] | None = None)
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
 
-    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-{uuid.uuid4().hex[:8]}",
-                    protocol=mqtt.MQTTv5)
+    c = mqtt.Client(
+        CallbackAPIVersion.VERSION2, client_id=f"bench-{uuid.uuid4().hex[:8]}", protocol=mqtt.MQTTv5
+    )
     c.max_inflight_messages_set(65535)
     c.max_queued_messages_set(0)
     c.on_socket_open = _nodelay
@@ -130,8 +132,9 @@ def _build(spec: GenSpec) -> list[tuple[str, bytes]]:
         dev = devs[k % len(devs)]
         kid, seed = spec.keys[dev]
         evs = [_event(f"{spec.tag}{k * spec.per_envelope + j}") for j in range(spec.per_envelope)]
-        payload = env_mod.build(device=dev, key_id=kid, seed=seed,
-                                seq=spec.seq0 + k // len(devs), events=evs)
+        payload = env_mod.build(
+            device=dev, key_id=kid, seed=seed, seq=spec.seq0 + k // len(devs), events=evs
+        )
         out.append((f"{spec.prefix}trace/v1/{dev}/events", payload))
     return out
 
@@ -202,7 +205,7 @@ class RawPublisher:
                         break
                     if buf[0] & 0xF0 == 0x40:
                         self.acked += 1
-                    buf = buf[i + length:]
+                    buf = buf[i + length :]
 
     @staticmethod
     def packet(topic: str, payload: bytes, pid: int) -> bytes:
@@ -220,8 +223,10 @@ def generator(spec: GenSpec, conn: Connection, committed: Synchronized) -> None:
         _verdict_generator(spec, conn)
         return
     assert spec.window < 65535  # packet ids are reused only long after their PUBACK
-    packets = [RawPublisher.packet(topic, payload, i % 65535 + 1)
-               for i, (topic, payload) in enumerate(_build(spec))]
+    packets = [
+        RawPublisher.packet(topic, payload, i % 65535 + 1)
+        for i, (topic, payload) in enumerate(_build(spec))
+    ]
     client = RawPublisher(spec.host, spec.port)
     conn.send(("ready", len(packets)))
     conn.recv()  # go
@@ -236,7 +241,7 @@ def generator(spec: GenSpec, conn: Connection, committed: Synchronized) -> None:
             continue
         now = mono()
         sent.extend([now] * room)
-        sendall(b"".join(packets[i:i + room]))
+        sendall(b"".join(packets[i : i + room]))
         i += room
     end = time.monotonic() + 30
     while client.acked < n and time.monotonic() < end:
@@ -262,17 +267,34 @@ def _verdict_generator(spec: GenSpec, conn: Connection) -> None:
     pharm = spec.pharmacy
     kid, seed = spec.keys[pharm]
     reply = f"trace/v1/{pharm}/verdicts"
-    asks = [env_mod.build(device=pharm, key_id=kid, seed=seed, seq=spec.seq0 + i,
-                          events=[_event(serial, step="dispensing")], reply_to=reply)
-            for i, serial in enumerate(spec.dispense[:spec.verdicts])]
+    asks = [
+        env_mod.build(
+            device=pharm,
+            key_id=kid,
+            seed=seed,
+            seq=spec.seq0 + i,
+            events=[_event(serial, step="dispensing")],
+            reply_to=reply,
+        )
+        for i, serial in enumerate(spec.dispense[: spec.verdicts])
+    ]
     bg_devs = sorted(d for d in spec.keys if d != pharm)
     bg: list[tuple[str, bytes]] = []
     for k in range(int(spec.bg_rate * (spec.verdicts * 0.03 + 5))):
         dev = bg_devs[k % len(bg_devs)]
         dkid, dseed = spec.keys[dev]
-        bg.append((f"{spec.prefix}trace/v1/{dev}/events", env_mod.build(
-            device=dev, key_id=dkid, seed=dseed, seq=spec.seq0 + k // len(bg_devs),
-            events=[_event(f"{spec.tag}bg{k}")])))
+        bg.append(
+            (
+                f"{spec.prefix}trace/v1/{dev}/events",
+                env_mod.build(
+                    device=dev,
+                    key_id=dkid,
+                    seed=dseed,
+                    seq=spec.seq0 + k // len(bg_devs),
+                    events=[_event(f"{spec.tag}bg{k}")],
+                ),
+            )
+        )
     sub = _client(spec.host, spec.port, on_message)
     sub.subscribe(reply, qos=1)
     pub = _client(spec.host, spec.port)
@@ -322,6 +344,7 @@ def _verdict_generator(spec: GenSpec, conn: Connection) -> None:
 
 # --- the gateway side --------------------------------------------------------------------------
 
+
 class Recorder:
     """``on_commit`` hook: commit time per (device, seq), and a shared count of acked messages."""
 
@@ -347,8 +370,9 @@ def verify_rate(seconds: float = 0.4, rounds: int = 5) -> float:
     from traceability.signing import service as signing
 
     seed, pub = signing.generate_keypair()
-    payload = env_mod.build(device="bench-v", key_id=signing.key_id(pub), seed=seed, seq=1,
-                            events=[_event("v1")])
+    payload = env_mod.build(
+        device="bench-v", key_id=signing.key_id(pub), seed=seed, seq=1, events=[_event("v1")]
+    )
     env = env_mod.Envelope.from_json(payload)
     msg = fast_signing_bytes(env)
     assert msg is not None and _verify(pub, msg, env.sig)
@@ -370,8 +394,9 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, max(0, round(q * len(s)) - 1))]
 
 
-def run_phase(name: str, spec: GenSpec, rec: Recorder, engine: sa.Engine,
-              verify_per_s: float) -> dict[str, Any]:
+def run_phase(
+    name: str, spec: GenSpec, rec: Recorder, engine: sa.Engine, verify_per_s: float
+) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=generator, args=(spec, child, rec.committed), daemon=True)
@@ -409,16 +434,24 @@ def run_phase(name: str, spec: GenSpec, rec: Recorder, engine: sa.Engine,
     events_sent = len(sent) * spec.per_envelope
     elapsed = (max(commits) - sent[0]) if commits else float("nan")
     with engine.connect() as c:
-        rows, distinct = c.execute(sa.text(
-            "select count(*), count(distinct event_hash) from event "
-            "where body->'epcList'->>0 like :pat"),
-            {"pat": f"urn:epc:id:sgtin:0614141.812345.{spec.tag}%"}).one()
+        rows, distinct = c.execute(
+            sa.text(
+                "select count(*), count(distinct event_hash) from event "
+                "where body->'epcList'->>0 like :pat"
+            ),
+            {"pat": f"urn:epc:id:sgtin:0614141.812345.{spec.tag}%"},
+        ).one()
     rate = len(commits) * spec.per_envelope / elapsed if commits else 0.0
     return {
-        "events": events_sent, "envelopes": len(sent), "events_per_s": round(rate),
-        "p50_ms": round(pct(lat, 0.5), 2), "p99_ms": round(pct(lat, 0.99), 2),
-        "lost": events_sent - int(distinct), "duplicates": int(rows) - int(distinct),
-        "ratio_to_verify": round(rate / verify_per_s, 3), "elapsed_s": round(elapsed, 2),
+        "events": events_sent,
+        "envelopes": len(sent),
+        "events_per_s": round(rate),
+        "p50_ms": round(pct(lat, 0.5), 2),
+        "p99_ms": round(pct(lat, 0.99), 2),
+        "lost": events_sent - int(distinct),
+        "duplicates": int(rows) - int(distinct),
+        "ratio_to_verify": round(rate / verify_per_s, 3),
+        "elapsed_s": round(elapsed, 2),
         "window": spec.window,
     }
 
@@ -434,8 +467,13 @@ def run_verdicts(spec: GenSpec) -> dict[str, Any]:
     _, lat, verdicts, missing = parent.recv()
     parent.send("done")
     proc.join(15)
-    return {"p50_ms": round(pct(lat, 0.5), 2), "p99_ms": round(pct(lat, 0.99), 2),
-            "n": len(lat), "missing": missing, "verdicts": verdicts}
+    return {
+        "p50_ms": round(pct(lat, 0.5), 2),
+        "p99_ms": round(pct(lat, 0.99), 2),
+        "n": len(lat),
+        "missing": missing,
+        "verdicts": verdicts,
+    }
 
 
 def provision(engine: sa.Engine, devices: list[str]) -> dict[str, tuple[str, bytes]]:
@@ -482,86 +520,167 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
     committed: Any = mp.get_context("spawn").Value("q", 0)
     rec = Recorder(committed)
     prefix = f"bench/{run_id}/"
-    cfg = GatewayConfig(database_url=url, mqtt_host=host, mqtt_port=port, embedded=False,
-                        client_id=f"gw-bench-{run_id}", username=None, password=None,
-                        batch_size=args.batch_size, batch_ms=args.batch_ms,
-                        max_payload=256 * 1024, clock_skew_s=300, session_expiry_s=30,
-                        share_group=f"bench{run_id}", decode_workers=args.workers,
-                        topic_prefix=prefix)
-    mode = f"in-process Gateway thread(s) + {args.workers} decode process(es)" \
-        if args.workers else "in-process Gateway, decode in a thread"
+    cfg = GatewayConfig(
+        database_url=url,
+        mqtt_host=host,
+        mqtt_port=port,
+        embedded=False,
+        client_id=f"gw-bench-{run_id}",
+        username=None,
+        password=None,
+        batch_size=args.batch_size,
+        batch_ms=args.batch_ms,
+        max_payload=256 * 1024,
+        clock_skew_s=300,
+        session_expiry_s=30,
+        share_group=f"bench{run_id}",
+        decode_workers=args.workers,
+        topic_prefix=prefix,
+    )
+    mode = (
+        f"in-process Gateway thread(s) + {args.workers} decode process(es)"
+        if args.workers
+        else "in-process Gateway, decode in a thread"
+    )
     console.log(f"gateway: {mode}")
     out: dict[str, Any] = {}
     gw = Gateway(cfg, on_commit=rec).start()
     try:
         time.sleep(0.5)
-        common: dict[str, Any] = {"host": host, "port": port, "prefix": prefix,
-                                  "keys": dev_keys}
+        common: dict[str, Any] = {"host": host, "port": port, "prefix": prefix, "keys": dev_keys}
         n_single = args.events // 5 if args.single_events is None else args.single_events
-        out["single"] = run_phase("single", GenSpec(
-            mode="load", events=n_single, per_envelope=1, window=args.window, tag="S",
-            seq0=1, **common), rec, engine, vps)
+        out["single"] = run_phase(
+            "single",
+            GenSpec(
+                mode="load",
+                events=n_single,
+                per_envelope=1,
+                window=args.window,
+                tag="S",
+                seq0=1,
+                **common,
+            ),
+            rec,
+            engine,
+            vps,
+        )
         console.log(f"single: {out['single']}")
-        out["batched"] = run_phase("batched", GenSpec(
-            mode="load", events=args.events, per_envelope=PER_BATCHED,
-            window=max(4, args.window * 2 // PER_BATCHED), tag="B", seq0=1_000_000, **common),
-            rec, engine, vps)
+        out["batched"] = run_phase(
+            "batched",
+            GenSpec(
+                mode="load",
+                events=args.events,
+                per_envelope=PER_BATCHED,
+                window=max(4, args.window * 2 // PER_BATCHED),
+                tag="B",
+                seq0=1_000_000,
+                **common,
+            ),
+            rec,
+            engine,
+            vps,
+        )
         console.log(f"batched: {out['batched']}")
         serials = tuple(f"S{i}" for i in range(min(n_single, args.verdicts)))
-        v = run_verdicts(GenSpec(
-            mode="verdict", events=0, per_envelope=1, window=0, tag="V", seq0=2_000_000,
-            verdicts=len(serials), bg_rate=args.bg_rate, pharmacy=pharmacy, dispense=serials,
-            host=host, port=port, prefix=prefix, keys=keys))
+        v = run_verdicts(
+            GenSpec(
+                mode="verdict",
+                events=0,
+                per_envelope=1,
+                window=0,
+                tag="V",
+                seq0=2_000_000,
+                verdicts=len(serials),
+                bg_rate=args.bg_rate,
+                pharmacy=pharmacy,
+                dispense=serials,
+                host=host,
+                port=port,
+                prefix=prefix,
+                keys=keys,
+            )
+        )
         console.log(f"verdicts: {v}")
     finally:
         gw.stop()
     with engine.connect() as c:
-        dl: dict[str, int] = {str(r[0]): int(r[1]) for r in c.execute(sa.text(
-            "select reason, count(*) from dead_letter group by reason"))}
-        ledger_dups = c.execute(sa.text(
-            "select count(*) - count(distinct event_hash) from ledger_entry "
-            "where event_hash is not null")).scalar_one()
+        dl: dict[str, int] = {
+            str(r[0]): int(r[1])
+            for r in c.execute(sa.text("select reason, count(*) from dead_letter group by reason"))
+        }
+        ledger_dups = c.execute(
+            sa.text(
+                "select count(*) - count(distinct event_hash) from ledger_entry "
+                "where event_hash is not null"
+            )
+        ).scalar_one()
     engine.dispose()
     s, b = out["single"], out["batched"]
-    out.update({
-        "verdict_p50_ms": v["p50_ms"], "verdict_p99_ms": v["p99_ms"], "verdict_detail": v,
-        "verify_per_s_single_core": round(vps),
-        "dead_letters": {str(k): int(n) for k, n in dl.items()},
-        "ledger_duplicate_entries": int(ledger_dups),
-        "gateway": mode, "cpus": os.cpu_count(),
-        "config": {"devices": args.devices, "batch_size": args.batch_size,
-                   "batch_ms": args.batch_ms, "workers": args.workers,
-                   "bg_rate": args.bg_rate},
-        "meets_target": {
-            "single_events_per_s": s["events_per_s"] >= 5000,
-            "single_ratio": s["ratio_to_verify"] >= 0.35,
-            "batched_events_per_s": b["events_per_s"] >= 30000,
-            "verdict_p50": v["p50_ms"] < 5, "verdict_p99": v["p99_ms"] < 25,
-            "no_loss_no_dup": s["lost"] == s["duplicates"] == b["lost"] == b["duplicates"]
-            == ledger_dups == 0 and v["missing"] == 0,
-        },
-    })
+    out.update(
+        {
+            "verdict_p50_ms": v["p50_ms"],
+            "verdict_p99_ms": v["p99_ms"],
+            "verdict_detail": v,
+            "verify_per_s_single_core": round(vps),
+            "dead_letters": {str(k): int(n) for k, n in dl.items()},
+            "ledger_duplicate_entries": int(ledger_dups),
+            "gateway": mode,
+            "cpus": os.cpu_count(),
+            "config": {
+                "devices": args.devices,
+                "batch_size": args.batch_size,
+                "batch_ms": args.batch_ms,
+                "workers": args.workers,
+                "bg_rate": args.bg_rate,
+            },
+            "meets_target": {
+                "single_events_per_s": s["events_per_s"] >= 5000,
+                "single_ratio": s["ratio_to_verify"] >= 0.35,
+                "batched_events_per_s": b["events_per_s"] >= 30000,
+                "verdict_p50": v["p50_ms"] < 5,
+                "verdict_p99": v["p99_ms"] < 25,
+                "no_loss_no_dup": s["lost"]
+                == s["duplicates"]
+                == b["lost"]
+                == b["duplicates"]
+                == ledger_dups
+                == 0
+                and v["missing"] == 0,
+            },
+        }
+    )
     return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description="Ingest benchmark (see the module docstring)")
     ap.add_argument("--events", type=int, default=100_000, help="events in the batched phase")
-    ap.add_argument("--single-events", type=int, default=None,
-                    help="events in the single phase (default events/5)")
+    ap.add_argument(
+        "--single-events",
+        type=int,
+        default=None,
+        help="events in the single phase (default events/5)",
+    )
     ap.add_argument("--devices", type=int, default=50)
     ap.add_argument("--workers", type=int, default=2, help="decode processes (0 = a thread)")
     ap.add_argument("--batch-size", type=int, default=2000)
     ap.add_argument("--batch-ms", type=int, default=50)
-    ap.add_argument("--window", type=int, default=2000,
-                    help="envelopes published but not committed (single; batched: 2x/50)")
+    ap.add_argument(
+        "--window",
+        type=int,
+        default=2000,
+        help="envelopes published but not committed (single; batched: 2x/50)",
+    )
     ap.add_argument("--verdicts", type=int, default=300)
     ap.add_argument("--bg-rate", type=float, default=200.0)
     ap.add_argument("--quick", action="store_true", help="small run (smoke test)")
     ap.add_argument("--keep-db", action="store_true", help="do not drop the database")
     ap.add_argument("--json", action="store_true", help="only the JSON line on stdout")
-    ap.add_argument("--shared-broker", action="store_true",
-                    help="use mqtt://127.0.0.1:1883 instead of a private Mosquitto")
+    ap.add_argument(
+        "--shared-broker",
+        action="store_true",
+        help="use mqtt://127.0.0.1:1883 instead of a private Mosquitto",
+    )
     args = ap.parse_args()
     if args.quick:
         args.events, args.verdicts = min(args.events, 20_000), min(args.verdicts, 60)

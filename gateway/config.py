@@ -37,8 +37,9 @@ class GatewayConfig:
     topic_prefix: str = ""
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, mqtt_url: str | None = None,
-                      client_id: str | None = None) -> GatewayConfig:
+    def from_settings(
+        cls, settings: Settings, *, mqtt_url: str | None = None, client_id: str | None = None
+    ) -> GatewayConfig:
         url = mqtt_url or settings.mqtt_url
         embedded = url == "embedded"
         parsed = urlparse("mqtt://127.0.0.1:1883" if embedded else url)

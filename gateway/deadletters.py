@@ -14,8 +14,13 @@ from traceability.store.models import DeadLetter
 
 def to_dict(row: DeadLetter, *, with_payload: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "id": row.id, "received_at": row.received_at.isoformat(), "reason": row.reason,
-        "topic": row.topic, "device": row.device_id, "field": row.field, "detail": row.detail,
+        "id": row.id,
+        "received_at": row.received_at.isoformat(),
+        "reason": row.reason,
+        "topic": row.topic,
+        "device": row.device_id,
+        "field": row.field,
+        "detail": row.detail,
         "size": len(row.payload),
     }
     if with_payload:
@@ -27,8 +32,14 @@ def to_dict(row: DeadLetter, *, with_payload: bool = False) -> dict[str, Any]:
     return out
 
 
-def list_dead_letters(engine: Engine, *, reason: str | None = None, device: str | None = None,
-                      limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+def list_dead_letters(
+    engine: Engine,
+    *,
+    reason: str | None = None,
+    device: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
     stmt = select(DeadLetter).order_by(col(DeadLetter.id).desc())
     if reason:
         stmt = stmt.where(DeadLetter.reason == reason)
@@ -43,6 +54,7 @@ def get_dead_letter(engine: Engine, dead_letter_id: int) -> dict[str, Any]:
     with Session(engine) as session:
         row = session.get(DeadLetter, dead_letter_id)
         if row is None:
-            raise NotFoundError(f"dead letter {dead_letter_id} not found", field="id",
-                                value=dead_letter_id)
+            raise NotFoundError(
+                f"dead letter {dead_letter_id} not found", field="id", value=dead_letter_id
+            )
         return to_dict(row, with_payload=True)

@@ -96,7 +96,7 @@ def topic_parts(topic: str, prefix: str = "") -> tuple[str, str] | None:
     if prefix:
         if not topic.startswith(prefix):
             return None
-        topic = topic[len(prefix):]
+        topic = topic[len(prefix) :]
     parts = topic.split("/")
     if len(parts) != 4 or parts[0] != "trace" or parts[1] != "v1" or not parts[2]:
         return None
@@ -147,8 +147,15 @@ def _verify(public_key: bytes, message: bytes, sig: bytes) -> bool:
 
 
 class Decoder:
-    def __init__(self, *, keys: KeyCache, max_payload: int, clock_skew_s: int,
-                 seen: SeenCache | None = None, topic_prefix: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        keys: KeyCache,
+        max_payload: int,
+        clock_skew_s: int,
+        seen: SeenCache | None = None,
+        topic_prefix: str = "",
+    ) -> None:
         self.keys = keys
         self.max_payload = max_payload
         self.skew = timedelta(seconds=clock_skew_s)
@@ -156,8 +163,9 @@ class Decoder:
         self.seen = seen or SeenCache()
         self.topic_prefix = topic_prefix
 
-    def decode(self, topic: str, payload: bytes, received_at: datetime, *,
-               check_seen: bool = True) -> Outcome:
+    def decode(
+        self, topic: str, payload: bytes, received_at: datetime, *, check_seen: bool = True
+    ) -> Outcome:
         """Decode one message; ``check_seen=False`` leaves the seen-seq check to
         :meth:`check_seen` (a worker process has no view of what was stored)."""
         device: str | None = None
@@ -167,19 +175,37 @@ class Decoder:
             outcome = self._decode(topic, payload, received_at, parts)
             return self.check_seen(outcome) if check_seen else outcome
         except Rejected as exc:
-            return Refused(topic, payload, exc.code, exc.device or device, exc.field,
-                           exc.message[:2000], received_at)
+            return Refused(
+                topic,
+                payload,
+                exc.code,
+                exc.device or device,
+                exc.field,
+                exc.message[:2000],
+                received_at,
+            )
         except EnvelopeError as exc:
-            return Refused(topic, payload, exc.code, device, exc.field, exc.message[:2000],
-                           received_at)
+            return Refused(
+                topic, payload, exc.code, device, exc.field, exc.message[:2000], received_at
+            )
         except TransientError:
             raise
         except Exception as exc:  # a bug must not stop the gateway: dead-letter and log
             log.exception("decode failed unexpectedly on %s", topic)
-            reason = "malformed" if isinstance(exc, (ValueError, TypeError, RecursionError,
-                                                     OverflowError)) else "internal"
-            return Refused(topic, payload, reason, device, None,
-                           f"{exc.__class__.__name__}: {exc}"[:2000], received_at)
+            reason = (
+                "malformed"
+                if isinstance(exc, (ValueError, TypeError, RecursionError, OverflowError))
+                else "internal"
+            )
+            return Refused(
+                topic,
+                payload,
+                reason,
+                device,
+                None,
+                f"{exc.__class__.__name__}: {exc}"[:2000],
+                received_at,
+            )
 
     def check_seen(self, outcome: Outcome) -> Outcome:
         """Mark a repeat of a stored (device, seq) a duplicate, or refuse other content."""
@@ -190,39 +216,70 @@ class Decoder:
         if known is None:
             return outcome
         if known != outcome.digest:
-            return Refused(outcome.topic, outcome.payload, "replayed_seq", env.device, "seq",
-                           f"seq {env.seq} of {env.device} was already used for other content",
-                           outcome.received_at)
+            return Refused(
+                outcome.topic,
+                outcome.payload,
+                "replayed_seq",
+                env.device,
+                "seq",
+                f"seq {env.seq} of {env.device} was already used for other content",
+                outcome.received_at,
+            )
         outcome.duplicate = True
         return outcome
 
-    def _decode(self, topic: str, payload: bytes, received_at: datetime,
-                parts: tuple[str, str] | None) -> Outcome:
+    def _decode(
+        self, topic: str, payload: bytes, received_at: datetime, parts: tuple[str, str] | None
+    ) -> Outcome:
         env = parse_envelope(payload, max_bytes=self.max_payload)
         if parts is None:
-            raise Rejected(f"topic {topic[:200]!r} is not "
-                           f"{self.topic_prefix}trace/v1/{{device}}/events|reader",
-                           code="topic_mismatch", field="topic", device=env.device)
+            raise Rejected(
+                f"topic {topic[:200]!r} is not "
+                f"{self.topic_prefix}trace/v1/{{device}}/events|reader",
+                code="topic_mismatch",
+                field="topic",
+                device=env.device,
+            )
         if parts[0] != env.device:
-            raise Rejected(f"topic device {parts[0]!r} != envelope device {env.device!r}",
-                           code="topic_mismatch", field="device", device=env.device)
+            raise Rejected(
+                f"topic device {parts[0]!r} != envelope device {env.device!r}",
+                code="topic_mismatch",
+                field="device",
+                device=env.device,
+            )
         info, key = self.keys.key_for(device_id=env.device, key_id=env.key, at=received_at)
         try:
             signed = verify_envelope(env, key.public_key)
         except rfc8785.CanonicalizationError as exc:  # NaN, Infinity, integers beyond 2^53
-            raise Rejected(f"envelope has no RFC 8785 form, so no signature can cover it: {exc}",
-                           code="malformed", field="payload", device=env.device) from None
+            raise Rejected(
+                f"envelope has no RFC 8785 form, so no signature can cover it: {exc}",
+                code="malformed",
+                field="payload",
+                device=env.device,
+            ) from None
         if signed is None:
-            raise Rejected(f"signature of {env.device}/{env.seq} does not verify",
-                           code="bad_signature", field="sig", device=env.device)
+            raise Rejected(
+                f"signature of {env.device}/{env.seq} does not verify",
+                code="bad_signature",
+                field="sig",
+                device=env.device,
+            )
         try:
             sent = env.sent_at_datetime()
         except ValueError:
-            raise Rejected(f"sent_at {env.sent_at!r} is not a valid time", code="malformed",
-                           field="sent_at", device=env.device) from None
+            raise Rejected(
+                f"sent_at {env.sent_at!r} is not a valid time",
+                code="malformed",
+                field="sent_at",
+                device=env.device,
+            ) from None
         if sent > received_at + self.skew:
-            raise Rejected(f"sent_at {env.sent_at} is beyond the allowed clock skew",
-                           code="clock_skew", field="sent_at", device=env.device)
+            raise Rejected(
+                f"sent_at {env.sent_at} is beyond the allowed clock skew",
+                code="clock_skew",
+                field="sent_at",
+                device=env.device,
+            )
         digest = hashlib.sha256(signed).hexdigest()
         events = env.events
         if parts[1] == "reader":
@@ -233,14 +290,18 @@ class Decoder:
             raise Rejected(
                 "raw reader JSON is not ingested yet: convert reads at the edge "
                 "(devices.adapters) and publish the EPCIS events on trace/v1/{device}/events",
-                code="unsupported_topic", field="topic", device=env.device,
+                code="unsupported_topic",
+                field="topic",
+                device=env.device,
             )
         prepared = self.preparer.prepare(events, device=info, received_at=received_at)
-        return Accepted(topic, payload, env, info, key.key_id, digest, prepared, received_at,
-                        signed=signed)
+        return Accepted(
+            topic, payload, env, info, key.key_id, digest, prepared, received_at, signed=signed
+        )
 
 
 # --- decode in worker processes -------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class WorkerSpec:
@@ -265,11 +326,17 @@ def _init_worker(spec: WorkerSpec) -> None:
     from traceability.store.service import create_engine
 
     pg = not spec.database_url.startswith("sqlite")
-    engine = create_engine(url=spec.database_url, pool_size=1, pool_pre_ping=False) if pg else \
-        create_engine(url=spec.database_url)
-    _WORKER = Decoder(keys=KeyCache(sql_loader(engine), ttl_s=spec.key_ttl_s),
-                      max_payload=spec.max_payload, clock_skew_s=spec.clock_skew_s,
-                      topic_prefix=spec.topic_prefix)
+    engine = (
+        create_engine(url=spec.database_url, pool_size=1, pool_pre_ping=False)
+        if pg
+        else create_engine(url=spec.database_url)
+    )
+    _WORKER = Decoder(
+        keys=KeyCache(sql_loader(engine), ttl_s=spec.key_ttl_s),
+        max_payload=spec.max_payload,
+        clock_skew_s=spec.clock_skew_s,
+        topic_prefix=spec.topic_prefix,
+    )
 
 
 def _exit_with_parent(interval: float = 0.5) -> None:
@@ -303,8 +370,12 @@ class DecodePool:
 
     def __init__(self, spec: WorkerSpec, workers: int) -> None:
         self.workers = workers
-        self._ex = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_init_worker, initargs=(spec,))
+        self._ex = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(spec,),
+        )
 
     def warm(self, timeout: float = 60.0) -> None:
         """Start every worker now (imports, schema compilation), not on the first message."""

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from traceability.errors import InvalidInputError, TraceError
 
-REASONS = frozenset({
-    "malformed", "oversize", "topic_mismatch", "unknown_device", "unknown_key", "device_revoked",
-    "bad_signature", "replayed_seq", "schema_invalid", "invalid_identifier",
-    "location_not_allowed", "clock_skew", "unsupported_topic", "internal",
-})
+REASONS = frozenset(
+    {
+        "malformed",
+        "oversize",
+        "topic_mismatch",
+        "unknown_device",
+        "unknown_key",
+        "device_revoked",
+        "bad_signature",
+        "replayed_seq",
+        "schema_invalid",
+        "invalid_identifier",
+        "location_not_allowed",
+        "clock_skew",
+        "unsupported_topic",
+        "internal",
+    }
+)
 
 
 class Rejected(InvalidInputError):  # noqa: N818 - a verdict, not a failure
@@ -16,8 +29,9 @@ class Rejected(InvalidInputError):  # noqa: N818 - a verdict, not a failure
 
     code = "malformed"
 
-    def __init__(self, message: str, *, code: str, field: str | None = None,
-                 device: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str, field: str | None = None, device: str | None = None
+    ) -> None:
         super().__init__(message, code=code, field=field)
         self.device = device
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    key: str          # "<gtin14>/<serial>": the identity verdicts are kept by
+    key: str  # "<gtin14>/<serial>": the identity verdicts are kept by
     gtin: str
     serial: str
     lot: str | None = None
@@ -25,7 +25,7 @@ def check_digit(body: str) -> str:
 def parse_item(text: str) -> Item | None:
     if text.startswith("urn:epc:id:sgtin:"):
         try:
-            cp, ir, serial = text[len("urn:epc:id:sgtin:"):].split(".", 2)
+            cp, ir, serial = text[len("urn:epc:id:sgtin:") :].split(".", 2)
         except ValueError:
             return None
         if not (cp.isdigit() and ir.isdigit()) or len(cp) + len(ir) != 13:
@@ -45,7 +45,7 @@ def _digital_link(text: str) -> Item | None:
     if "01" not in segs:
         return None
     i = segs.index("01")
-    pairs = dict(zip(segs[i::2], segs[i + 1::2], strict=False))
+    pairs = dict(zip(segs[i::2], segs[i + 1 :: 2], strict=False))
     gtin, serial = pairs.get("01", "").rjust(14, "0"), pairs.get("21")
     if not serial or not gtin.isdigit():
         return None
@@ -64,5 +64,7 @@ def _digital_link(text: str) -> Item | None:
 def sgtin_urn(item: Item, company_prefix_length: int = 7) -> str:
     """The SGTIN URN of an item (needs the company prefix length; 7 is the common case)."""
     ind, rest = item.gtin[0], item.gtin[1:13]
-    return f"urn:epc:id:sgtin:{rest[:company_prefix_length]}.{ind}{rest[company_prefix_length:]}" \
-           f".{item.serial}"
+    return (
+        f"urn:epc:id:sgtin:{rest[:company_prefix_length]}.{ind}{rest[company_prefix_length:]}"
+        f".{item.serial}"
+    )

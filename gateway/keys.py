@@ -43,8 +43,14 @@ Loader = Callable[[str], "DeviceInfo | None"]
 
 
 class KeyCache:
-    def __init__(self, loader: Loader, *, ttl_s: float = 5.0, negative_ttl_s: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        loader: Loader,
+        *,
+        ttl_s: float = 5.0,
+        negative_ttl_s: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._loader = loader
         self._ttl = ttl_s
         self._neg_ttl = negative_ttl_s
@@ -77,21 +83,41 @@ class KeyCache:
         if info is None or key_id not in info.keys:
             info = self.device(device_id, refresh=True)  # just registered / rotated?
         if info is None:
-            raise Rejected(f"device {device_id!r} is not registered", code="unknown_device",
-                           field="device", device=device_id)
+            raise Rejected(
+                f"device {device_id!r} is not registered",
+                code="unknown_device",
+                field="device",
+                device=device_id,
+            )
         key = info.keys.get(key_id)
         if key is None:
-            raise Rejected(f"key {key_id!r} is not registered for device {device_id!r}",
-                           code="unknown_key", field="key", device=device_id)
+            raise Rejected(
+                f"key {key_id!r} is not registered for device {device_id!r}",
+                code="unknown_key",
+                field="key",
+                device=device_id,
+            )
         if info.status != "active":
-            raise Rejected(f"device {device_id!r} is {info.status}", code="device_revoked",
-                           field="device", device=device_id)
+            raise Rejected(
+                f"device {device_id!r} is {info.status}",
+                code="device_revoked",
+                field="device",
+                device=device_id,
+            )
         if key.revoked_at is not None and key.revoked_at <= at:
-            raise Rejected(f"key {key_id!r} was revoked at {key.revoked_at.isoformat()}",
-                           code="device_revoked", field="key", device=device_id)
+            raise Rejected(
+                f"key {key_id!r} was revoked at {key.revoked_at.isoformat()}",
+                code="device_revoked",
+                field="key",
+                device=device_id,
+            )
         if at < key.valid_from or (key.valid_until is not None and at >= key.valid_until):
-            raise Rejected(f"key {key_id!r} is not valid at {at.isoformat()}",
-                           code="unknown_key", field="key", device=device_id)
+            raise Rejected(
+                f"key {key_id!r} is not valid at {at.isoformat()}",
+                code="unknown_key",
+                field="key",
+                device=device_id,
+            )
         return info, key
 
 
@@ -101,25 +127,42 @@ def sql_loader(engine: Engine) -> Loader:
 
     keys_sql = sa.text(
         "select key_id, public_key, valid_from, valid_until, revoked_at "
-        "from device_key where device_id = :d").columns(
-        sa.column("key_id", sa.String()), sa.column("public_key", sa.LargeBinary()),
-        sa.column("valid_from", UTCDateTime()), sa.column("valid_until", UTCDateTime()),
-        sa.column("revoked_at", UTCDateTime()))
+        "from device_key where device_id = :d"
+    ).columns(
+        sa.column("key_id", sa.String()),
+        sa.column("public_key", sa.LargeBinary()),
+        sa.column("valid_from", UTCDateTime()),
+        sa.column("valid_until", UTCDateTime()),
+        sa.column("revoked_at", UTCDateTime()),
+    )
 
     def load(device_id: str) -> DeviceInfo | None:
         try:
             with engine.connect() as conn:
-                row = conn.execute(sa.text(
-                    "select d.id, d.status, d.location_id, l.sgln, l.gln from device d "
-                    "left join location l on l.id = d.location_id where d.id = :d"),
-                    {"d": device_id}).first()
+                row = conn.execute(
+                    sa.text(
+                        "select d.id, d.status, d.location_id, l.sgln, l.gln from device d "
+                        "left join location l on l.id = d.location_id where d.id = :d"
+                    ),
+                    {"d": device_id},
+                ).first()
                 if row is None:
                     return None
-                info = DeviceInfo(device_id=row[0], status=_status(row[1]), location_id=row[2],
-                                  location_sgln=row[3], location_gln=row[4])
+                info = DeviceInfo(
+                    device_id=row[0],
+                    status=_status(row[1]),
+                    location_id=row[2],
+                    location_sgln=row[3],
+                    location_gln=row[4],
+                )
                 for k in conn.execute(keys_sql, {"d": device_id}):
-                    info.keys[k[0]] = KeyInfo(key_id=k[0], public_key=bytes(k[1]),
-                                              valid_from=k[2], valid_until=k[3], revoked_at=k[4])
+                    info.keys[k[0]] = KeyInfo(
+                        key_id=k[0],
+                        public_key=bytes(k[1]),
+                        valid_from=k[2],
+                        valid_until=k[3],
+                        revoked_at=k[4],
+                    )
                 return info
         except sa.exc.SQLAlchemyError as exc:
             raise TransientError(f"registry lookup failed: {exc.__class__.__name__}") from exc

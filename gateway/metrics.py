@@ -37,8 +37,9 @@ class Counter:
 
 
 class Histogram:
-    def __init__(self, name: str, help_text: str,
-                 buckets: Sequence[float] = LATENCY_BUCKETS) -> None:
+    def __init__(
+        self, name: str, help_text: str, buckets: Sequence[float] = LATENCY_BUCKETS
+    ) -> None:
         self.name, self.help = name, help_text
         self.buckets = tuple(buckets)
         self._counts = [0] * len(self.buckets)
@@ -76,21 +77,34 @@ class GatewayMetrics:
         self.received = Counter("suyuan_gateway_messages_received_total", "MQTT messages received")
         self.stored = Counter("suyuan_gateway_events_stored_total", "events appended")
         self.envelopes = Counter("suyuan_gateway_envelopes_stored_total", "envelopes stored")
-        self.duplicates = Counter("suyuan_gateway_duplicates_total",
-                                  "duplicate envelopes acked without storing")
-        self.dead_letters = Counter("suyuan_gateway_dead_letters_total",
-                                    "messages dead-lettered, by reason", label="reason")
-        self.verdicts = Counter("suyuan_gateway_verdicts_total", "verdicts published, by verdict",
-                                label="verdict")
-        self.db_retries = Counter("suyuan_gateway_batch_retries_total",
-                                  "batch commits retried after a store failure")
-        self.batch_latency = Histogram("suyuan_gateway_batch_seconds",
-                                       "batch append + commit latency")
+        self.duplicates = Counter(
+            "suyuan_gateway_duplicates_total", "duplicate envelopes acked without storing"
+        )
+        self.dead_letters = Counter(
+            "suyuan_gateway_dead_letters_total", "messages dead-lettered, by reason", label="reason"
+        )
+        self.verdicts = Counter(
+            "suyuan_gateway_verdicts_total", "verdicts published, by verdict", label="verdict"
+        )
+        self.db_retries = Counter(
+            "suyuan_gateway_batch_retries_total", "batch commits retried after a store failure"
+        )
+        self.batch_latency = Histogram(
+            "suyuan_gateway_batch_seconds", "batch append + commit latency"
+        )
 
     def render(self) -> str:
         parts: list[str] = []
-        for metric in (self.received, self.stored, self.envelopes, self.duplicates,
-                       self.dead_letters, self.verdicts, self.db_retries, self.batch_latency):
+        for metric in (
+            self.received,
+            self.stored,
+            self.envelopes,
+            self.duplicates,
+            self.dead_letters,
+            self.verdicts,
+            self.db_retries,
+            self.batch_latency,
+        ):
             parts.extend(metric.render())
         return "\n".join(parts) + "\n"
 
@@ -98,8 +112,9 @@ class GatewayMetrics:
 REGISTRY = GatewayMetrics()
 
 
-def serve(port: int, *, host: str = "127.0.0.1",
-          metrics: GatewayMetrics = REGISTRY) -> ThreadingHTTPServer:
+def serve(
+    port: int, *, host: str = "127.0.0.1", metrics: GatewayMetrics = REGISTRY
+) -> ThreadingHTTPServer:
     """Serve ``GET /metrics`` on a daemon thread; returns the server (``shutdown()`` it)."""
 
     class Handler(BaseHTTPRequestHandler):

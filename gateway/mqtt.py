@@ -30,8 +30,9 @@ _PUBACK = struct.Struct("!BBH")  # fixed header, remaining length 2, packet id (
 
 
 class GatewayClient:
-    def __init__(self, config: GatewayConfig, *, on_message: Any,
-                 mqtt5: bool | None = None) -> None:
+    def __init__(
+        self, config: GatewayConfig, *, on_message: Any, mqtt5: bool | None = None
+    ) -> None:
         self.config = config
         self.mqtt5 = (not config.embedded) if mqtt5 is None else mqtt5
         self.connected = threading.Event()
@@ -40,9 +41,12 @@ class GatewayClient:
         self._ack_lock = threading.Lock()
         self.stale_acks = 0
         self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=config.client_id,
+            CallbackAPIVersion.VERSION2,
+            client_id=config.client_id,
             protocol=mqtt.MQTTv5 if self.mqtt5 else mqtt.MQTTv311,
-            clean_session=None if self.mqtt5 else False, manual_ack=True)
+            clean_session=None if self.mqtt5 else False,
+            manual_ack=True,
+        )
         if config.username:
             self.client.username_pw_set(config.username, config.password)
         self.client.max_inflight_messages_set(1000)
@@ -59,14 +63,23 @@ class GatewayClient:
             props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
             props.SessionExpiryInterval = self.config.session_expiry_s
             props.ReceiveMaximum = self.config.receive_maximum
-            self.client.connect(self.config.mqtt_host, self.config.mqtt_port, keepalive=30,
-                                clean_start=False, properties=props)
+            self.client.connect(
+                self.config.mqtt_host,
+                self.config.mqtt_port,
+                keepalive=30,
+                clean_start=False,
+                properties=props,
+            )
         else:
             self.client.connect(self.config.mqtt_host, self.config.mqtt_port, keepalive=30)
         self.client.loop_start()
         if not self.connected.wait(timeout):
-            log.warning("not connected to %s:%d after %.0fs; still trying",
-                        self.config.mqtt_host, self.config.mqtt_port, timeout)
+            log.warning(
+                "not connected to %s:%d after %.0fs; still trying",
+                self.config.mqtt_host,
+                self.config.mqtt_port,
+                timeout,
+            )
         return self
 
     def stop(self) -> None:
@@ -93,8 +106,9 @@ class GatewayClient:
             self.stale_acks += sum(1 for t, q in items if q > 0 and t >> 16 != self._connection)
             pubacks = [m for m, q in current if q == 1]
             if queue is not None and pubacks:
-                queue(mqtt.PUBACK, b"".join([_PUBACK.pack(mqtt.PUBACK, 2, m) for m in pubacks]),
-                      0, 1)
+                queue(
+                    mqtt.PUBACK, b"".join([_PUBACK.pack(mqtt.PUBACK, 2, m) for m in pubacks]), 0, 1
+                )
             for mid, qos in current:
                 if queue is None or qos != 1:
                     self.client.ack(mid, qos)
@@ -102,20 +116,27 @@ class GatewayClient:
     def publish(self, topic: str, payload: bytes) -> None:
         self.client.publish(topic, payload, qos=1)
 
-    def _connected(self, client: mqtt.Client, _userdata: Any, _flags: Any,
-                   reason: Any, _props: Any) -> None:
+    def _connected(
+        self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any
+    ) -> None:
         if getattr(reason, "is_failure", False):
             log.error("connection refused: %s", reason)
             return
-        for topic in subscriptions(mqtt5=self.mqtt5, group=self.config.share_group,
-                                   prefix=self.config.topic_prefix):
+        for topic in subscriptions(
+            mqtt5=self.mqtt5, group=self.config.share_group, prefix=self.config.topic_prefix
+        ):
             client.subscribe(topic, qos=1)
-        log.info("connected to %s:%d (%s), subscribed", self.config.mqtt_host,
-                 self.config.mqtt_port, "MQTT 5 shared" if self.mqtt5 else "MQTT 3.1.1")
+        log.info(
+            "connected to %s:%d (%s), subscribed",
+            self.config.mqtt_host,
+            self.config.mqtt_port,
+            "MQTT 5 shared" if self.mqtt5 else "MQTT 3.1.1",
+        )
         self.connected.set()
 
-    def _disconnected(self, _client: mqtt.Client, _userdata: Any, _flags: Any,
-                      reason: Any, _props: Any) -> None:
+    def _disconnected(
+        self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any
+    ) -> None:
         self.connected.clear()
         with self._ack_lock:  # before paho reconnects: later acks of this connection are void
             self._connection += 1

@@ -77,13 +77,24 @@ class Pending:
 
 
 class Pipeline:
-    def __init__(self, *, decoder: Decoder, writer: StoreWriter, ack: Ack,
-                 publish: Publish | None = None, verdicts: VerdictSink | None = None,
-                 batch_size: int = 1000, batch_ms: int = 50, backoff_max_s: float = 5.0,
-                 metrics: GatewayMetrics = REGISTRY, pool: DecodePool | None = None,
-                 chunk_max: int = 256, local_max: int = 4,
-                 on_commit: Callable[[BatchResult], None] | None = None,
-                 ack_many: AckMany | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        decoder: Decoder,
+        writer: StoreWriter,
+        ack: Ack,
+        publish: Publish | None = None,
+        verdicts: VerdictSink | None = None,
+        batch_size: int = 1000,
+        batch_ms: int = 50,
+        backoff_max_s: float = 5.0,
+        metrics: GatewayMetrics = REGISTRY,
+        pool: DecodePool | None = None,
+        chunk_max: int = 256,
+        local_max: int = 4,
+        on_commit: Callable[[BatchResult], None] | None = None,
+        ack_many: AckMany | None = None,
+    ) -> None:
         self.decoder, self.writer, self.ack, self.publish = decoder, writer, ack, publish
         self.verdicts = verdicts
         self.pool, self.chunk_max, self.on_commit = pool, chunk_max, on_commit
@@ -148,13 +159,15 @@ class Pipeline:
             try:
                 return self.verdicts.observe(acc)
             except (TransientError, DBAPIError) as exc:  # store down: the writer waits too
-                log.warning("verdict state unavailable, retrying in %.2fs: %s", delay,
-                            str(exc)[:200])
+                log.warning(
+                    "verdict state unavailable, retrying in %.2fs: %s", delay, str(exc)[:200]
+                )
                 time.sleep(delay)
                 delay = min(delay * 2, self.backoff_max)
             except Exception:
-                log.exception("verdicts failed for %s/%s; state reset", acc.envelope.device,
-                              acc.envelope.seq)
+                log.exception(
+                    "verdicts failed for %s/%s; state reset", acc.envelope.device, acc.envelope.seq
+                )
                 self.verdicts.reset()
                 return None
 
@@ -287,8 +300,13 @@ class Pipeline:
             except Exception as exc:  # store down, lock timeout, ...: stop acking, retry
                 self.healthy.clear()
                 self.metrics.db_retries.inc()
-                log.warning("batch of %d not committed (%s: %s); retrying in %.1fs",
-                            len(batch), exc.__class__.__name__, str(exc)[:200], delay)
+                log.warning(
+                    "batch of %d not committed (%s: %s); retrying in %.1fs",
+                    len(batch),
+                    exc.__class__.__name__,
+                    str(exc)[:200],
+                    delay,
+                )
                 time.sleep(delay)
                 delay = min(delay * 2, self.backoff_max)
         self.healthy.set()
@@ -331,10 +349,16 @@ class Pipeline:
         m.duplicates.inc(len(result.duplicates))
         for r in result.refused:
             m.dead_letters.inc(label=r.reason)
-            log.info("dead letter", extra={"reason": r.reason, "topic": r.topic,
-                                           "device": r.device, "field": r.field,
-                                           "detail": r.detail[:300]})
-
+            log.info(
+                "dead letter",
+                extra={
+                    "reason": r.reason,
+                    "topic": r.topic,
+                    "device": r.device,
+                    "field": r.field,
+                    "detail": r.detail[:300],
+                },
+            )
 
     def _publish_verdicts(self, batch: list[Decoded], result: BatchResult) -> None:
         """The replies of the batch's envelopes that were stored (or were already), in order;

@@ -21,32 +21,59 @@ SWITCH_INTERVAL_S = 0.0005
 
 
 class Gateway:
-    def __init__(self, config: GatewayConfig, *, mqtt5: bool | None = None,
-                 on_commit: Callable[[BatchResult], None] | None = None) -> None:
+    def __init__(
+        self,
+        config: GatewayConfig,
+        *,
+        mqtt5: bool | None = None,
+        on_commit: Callable[[BatchResult], None] | None = None,
+    ) -> None:
         self.config = config
         pg = not config.database_url.startswith("sqlite")
         # no pre-ping: it is a round trip per batch; a dead connection fails the batch, which
         # is retried on a fresh one (SQLAlchemy invalidates the pool on disconnect errors)
-        self.engine = create_engine(url=config.database_url, pool_size=4,
-                                    pool_pre_ping=False) if pg else \
-            create_engine(url=config.database_url)
+        self.engine = (
+            create_engine(url=config.database_url, pool_size=4, pool_pre_ping=False)
+            if pg
+            else create_engine(url=config.database_url)
+        )
         self.keys = KeyCache(sql_loader(self.engine), ttl_s=config.key_ttl_s)
-        self.decoder = Decoder(keys=self.keys, max_payload=config.max_payload,
-                               clock_skew_s=config.clock_skew_s,
-                               topic_prefix=config.topic_prefix)
-        self.pool = DecodePool(WorkerSpec(
-            database_url=config.database_url, max_payload=config.max_payload,
-            clock_skew_s=config.clock_skew_s, key_ttl_s=config.key_ttl_s,
-            topic_prefix=config.topic_prefix), config.decode_workers) \
-            if config.decode_workers > 0 else None
+        self.decoder = Decoder(
+            keys=self.keys,
+            max_payload=config.max_payload,
+            clock_skew_s=config.clock_skew_s,
+            topic_prefix=config.topic_prefix,
+        )
+        self.pool = (
+            DecodePool(
+                WorkerSpec(
+                    database_url=config.database_url,
+                    max_payload=config.max_payload,
+                    clock_skew_s=config.clock_skew_s,
+                    key_ttl_s=config.key_ttl_s,
+                    topic_prefix=config.topic_prefix,
+                ),
+                config.decode_workers,
+            )
+            if config.decode_workers > 0
+            else None
+        )
         self.verdicts = VerdictService(self.engine)
         self.writer = StoreWriter(self.engine)
         self.client = GatewayClient(config, on_message=self._on_message, mqtt5=mqtt5)
-        self.pipeline = Pipeline(decoder=self.decoder, writer=self.writer, ack=self.client.ack,
-                                 publish=self.client.publish, verdicts=self.verdicts,
-                                 batch_size=config.batch_size, batch_ms=config.batch_ms,
-                                 backoff_max_s=config.backoff_max_s, pool=self.pool,
-                                 on_commit=on_commit, ack_many=self.client.ack_many)
+        self.pipeline = Pipeline(
+            decoder=self.decoder,
+            writer=self.writer,
+            ack=self.client.ack,
+            publish=self.client.publish,
+            verdicts=self.verdicts,
+            batch_size=config.batch_size,
+            batch_ms=config.batch_ms,
+            backoff_max_s=config.backoff_max_s,
+            pool=self.pool,
+            on_commit=on_commit,
+            ack_many=self.client.ack_many,
+        )
         self._stopped = threading.Event()
 
     def _on_message(self, topic: str, payload: bytes, mid: int, qos: int) -> None:

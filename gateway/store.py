@@ -52,33 +52,59 @@ class StoreWriter:
                 outcomes = self._append(session, fresh, now)
                 seen_rows = []
                 for acc, (first_index, _new) in zip(fresh, outcomes, strict=True):
-                    seen_rows.append((acc.envelope.device, acc.envelope.seq, acc.digest,
-                                      first_index if first_index is not None else -1, now))
+                    seen_rows.append(
+                        (
+                            acc.envelope.device,
+                            acc.envelope.seq,
+                            acc.digest,
+                            first_index if first_index is not None else -1,
+                            now,
+                        )
+                    )
                     result.stored.append(acc)
                 result.events_stored = sum(len(a.events) for a in fresh)
-                self._insert(conn, "envelope_seen",
-                             ("device_id", "seq", "digest", "first_index", "recorded_at"),
-                             seen_rows)
+                self._insert(
+                    conn,
+                    "envelope_seen",
+                    ("device_id", "seq", "digest", "first_index", "recorded_at"),
+                    seen_rows,
+                )
             if result.refused:
-                self._insert(conn, "dead_letter", DL_COLS, [
-                    (r.received_at, r.reason, r.topic[:300], (r.device or None) and r.device[:64],
-                     r.field and r.field[:200], r.detail[:2000], r.payload)
-                    for r in result.refused])
+                self._insert(
+                    conn,
+                    "dead_letter",
+                    DL_COLS,
+                    [
+                        (
+                            r.received_at,
+                            r.reason,
+                            r.topic[:300],
+                            (r.device or None) and r.device[:64],
+                            r.field and r.field[:200],
+                            r.detail[:2000],
+                            r.payload,
+                        )
+                        for r in result.refused
+                    ],
+                )
             session.commit()
         return result
 
-    def _dedupe(self, conn: Connection, batch: Sequence[Accepted | Refused],
-                result: BatchResult) -> list[Accepted]:
+    def _dedupe(
+        self, conn: Connection, batch: Sequence[Accepted | Refused], result: BatchResult
+    ) -> list[Accepted]:
         accepted = [m for m in batch if isinstance(m, Accepted)]
         known: dict[tuple[str, str], str] = {}
         if accepted:
             devices = sorted({a.envelope.device for a in accepted})
             seqs = sorted({a.envelope.seq for a in accepted})
-            rows = conn.execute(sa.text(
-                "select device_id, seq, digest from envelope_seen "
-                "where device_id in :d and seq in :s").bindparams(
-                sa.bindparam("d", expanding=True), sa.bindparam("s", expanding=True)),
-                {"d": devices, "s": seqs})
+            rows = conn.execute(
+                sa.text(
+                    "select device_id, seq, digest from envelope_seen "
+                    "where device_id in :d and seq in :s"
+                ).bindparams(sa.bindparam("d", expanding=True), sa.bindparam("s", expanding=True)),
+                {"d": devices, "s": seqs},
+            )
             known = {(r[0], r[1]): r[2] for r in rows}
         fresh: list[Accepted] = []
         for m in batch:
@@ -94,14 +120,23 @@ class StoreWriter:
                 result.duplicates.append(m)
                 result.events_duplicate += len(m.events)
             else:
-                result.refused.append(Refused(
-                    m.topic, m.payload, "replayed_seq", m.envelope.device, "seq",
-                    f"seq {m.envelope.seq} of {m.envelope.device} was already used for "
-                    "other content", m.received_at))
+                result.refused.append(
+                    Refused(
+                        m.topic,
+                        m.payload,
+                        "replayed_seq",
+                        m.envelope.device,
+                        "seq",
+                        f"seq {m.envelope.seq} of {m.envelope.device} was already used for "
+                        "other content",
+                        m.received_at,
+                    )
+                )
         return fresh
 
-    def _insert(self, conn: Connection, table: str, cols: Sequence[str],
-                rows: Iterable[Sequence[Any]]) -> None:
+    def _insert(
+        self, conn: Connection, table: str, cols: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
         rows = list(rows)
         if not rows:
             return
@@ -110,12 +145,15 @@ class StoreWriter:
             return
         names = ", ".join(cols)
         params = ", ".join(f":{c}" for c in cols)
-        conn.execute(sa.text(f"insert into {table} ({names}) values ({params})"),
-                     [dict(zip(cols, _sqlite_row(r), strict=True)) for r in rows])
+        conn.execute(
+            sa.text(f"insert into {table} ({names}) values ({params})"),
+            [dict(zip(cols, _sqlite_row(r), strict=True)) for r in rows],
+        )
 
 
-def copy_rows(conn: Connection, table: str, cols: Sequence[str],
-              rows: Sequence[Sequence[Any]]) -> None:
+def copy_rows(
+    conn: Connection, table: str, cols: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
     raw = conn.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cur, cur.copy(f"copy {table} ({', '.join(cols)}) from stdin") as cp:
@@ -124,21 +162,28 @@ def copy_rows(conn: Connection, table: str, cols: Sequence[str],
 
 
 def _sqlite_row(row: Sequence[Any]) -> list[Any]:
-    return [v.astimezone(UTC).replace(tzinfo=None) if isinstance(v, datetime) else v
-            for v in row]
+    return [v.astimezone(UTC).replace(tzinfo=None) if isinstance(v, datetime) else v for v in row]
 
 
-def ledger_append(session: Session, fresh: Sequence[Accepted],
-                  now: datetime) -> list[tuple[int | None, bool]]:
+def ledger_append(
+    session: Session, fresh: Sequence[Accepted], now: datetime
+) -> list[tuple[int | None, bool]]:
     """Append the events of ``fresh`` envelopes to the ledger; (first index, stored) each."""
     subs: list[EventSubmission] = []
     owners: list[int] = []
     for i, acc in enumerate(fresh):
         for j, ev in enumerate(acc.events):
-            subs.append(EventSubmission(event=ev.body, event_hash=ev.event_hash,
-                                        envelope=acc.envelope, device_id=acc.envelope.device,
-                                        key_id=acc.key_id, position=j,
-                                        envelope_bytes=acc.signed or None))
+            subs.append(
+                EventSubmission(
+                    event=ev.body,
+                    event_hash=ev.event_hash,
+                    envelope=acc.envelope,
+                    device_id=acc.envelope.device,
+                    key_id=acc.key_id,
+                    position=j,
+                    envelope_bytes=acc.signed or None,
+                )
+            )
             owners.append(i)
     results = append_events(session, submissions=subs)
     firsts: list[int | None] = [None] * len(fresh)

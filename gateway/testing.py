@@ -41,8 +41,14 @@ class Provisioned:
         return env_mod.build(device=device, key_id=kid, seed=seed, seq=seq, events=events, **kw)
 
 
-def provision(engine: Engine, devices: list[str], *, revoked: tuple[str, ...] = (),
-              sgln: str = SGLN, seeds: dict[str, bytes] | None = None) -> Provisioned:
+def provision(
+    engine: Engine,
+    devices: list[str],
+    *,
+    revoked: tuple[str, ...] = (),
+    sgln: str = SGLN,
+    seeds: dict[str, bytes] | None = None,
+) -> Provisioned:
     """Register ``devices`` (fresh keys, or the Ed25519 ``seeds`` given for some of them)."""
     out = Provisioned()
     now = datetime.now(UTC)
@@ -65,23 +71,38 @@ def provision(engine: Engine, devices: list[str], *, revoked: tuple[str, ...] = 
             # (``tracectl verify`` checks every event's key against them)
             keys.register_key(s, device_id=dev, public_key=pub, at=now - timedelta(days=1))
             if dev in revoked:
-                keys.revoke_key(s, device_id=dev, key_id=kid, at=now - timedelta(minutes=1),
-                                reason="test: revoked device")
+                keys.revoke_key(
+                    s,
+                    device_id=dev,
+                    key_id=kid,
+                    at=now - timedelta(minutes=1),
+                    reason="test: revoked device",
+                )
             out.keys[dev] = (kid, seed)
         s.commit()
     return out
 
 
-def event(serial: str | int, *, step: str = "commissioning", when: datetime | None = None,
-          read_point: str = SGLN, company: str = "0614141", item_ref: str = "812345",
-          **extra: Any) -> dict[str, Any]:
+def event(
+    serial: str | int,
+    *,
+    step: str = "commissioning",
+    when: datetime | None = None,
+    read_point: str = SGLN,
+    company: str = "0614141",
+    item_ref: str = "812345",
+    **extra: Any,
+) -> dict[str, Any]:
     t = when or datetime.now(UTC) - timedelta(seconds=1)
     ev: dict[str, Any] = {
         "type": "ObjectEvent",
         "eventTime": t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z",
         "eventTimeZoneOffset": "+08:00",
-        "epcList": [f"urn:epc:id:sgtin:{company}.{item_ref}.{serial}"], "action": "ADD",
-        "bizStep": step, "readPoint": {"id": read_point}}
+        "epcList": [f"urn:epc:id:sgtin:{company}.{item_ref}.{serial}"],
+        "action": "ADD",
+        "bizStep": step,
+        "readPoint": {"id": read_point},
+    }
     ev.update(extra)
     return ev
 
@@ -95,10 +116,18 @@ def free_port() -> int:
 class Publisher:
     """A QoS 1 MQTT 5 publisher counting PUBACKs."""
 
-    def __init__(self, host: str, port: int, *, client_id: str = "",
-                 username: str | None = None, password: str | None = None) -> None:
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                                  protocol=mqtt.MQTTv5)
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        client_id: str = "",
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
+        )
         if username:
             self.client.username_pw_set(username, password)
         self.client.max_inflight_messages_set(1000)
@@ -124,8 +153,7 @@ class Publisher:
         self.client.loop_stop()
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float = 30.0,
-             interval: float = 0.05) -> bool:
+def wait_for(predicate: Callable[[], bool], timeout: float = 30.0, interval: float = 0.05) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():
@@ -155,13 +183,27 @@ class PrivateBroker:
         self.data.mkdir(parents=True, exist_ok=True)
         self.conf = workdir / f"mosquitto-{self.port}.conf"
         self.log = workdir / f"mosquitto-{self.port}.log"
-        self.conf.write_text("\n".join([
-            f"user {os.environ.get('USER', 'root')}", f"listener {self.port} 127.0.0.1",
-            "allow_anonymous true", "persistence true", f"persistence_location {self.data}/",
-            f"autosave_interval {autosave_interval}", "max_inflight_messages 1000",
-            "max_queued_messages 1000000", "set_tcp_nodelay true", "log_dest stderr",
-            "log_type error", "log_type warning", "log_type notice", "log_type subscribe",
-            ""]))
+        self.conf.write_text(
+            "\n".join(
+                [
+                    f"user {os.environ.get('USER', 'root')}",
+                    f"listener {self.port} 127.0.0.1",
+                    "allow_anonymous true",
+                    "persistence true",
+                    f"persistence_location {self.data}/",
+                    f"autosave_interval {autosave_interval}",
+                    "max_inflight_messages 1000",
+                    "max_queued_messages 1000000",
+                    "set_tcp_nodelay true",
+                    "log_dest stderr",
+                    "log_type error",
+                    "log_type warning",
+                    "log_type notice",
+                    "log_type subscribe",
+                    "",
+                ]
+            )
+        )
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -170,8 +212,9 @@ class PrivateBroker:
 
     def start(self) -> PrivateBroker:
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(["mosquitto", "-c", str(self.conf)],
-                                         stdout=subprocess.DEVNULL, stderr=log)
+            self.proc = subprocess.Popen(
+                ["mosquitto", "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=log
+            )
         if not wait_for(lambda: port_open(self.port), 10):
             raise RuntimeError(f"mosquitto did not listen on {self.port}; see {self.log}")
         return self
@@ -180,8 +223,9 @@ class PrivateBroker:
         """Whether ``client_id`` has subscribed to ``topic`` (from the broker's log)."""
         needle = f" {client_id} 1 {topic}"
         return self.log.exists() and any(
-            line.rstrip().endswith(needle) for line in self.log.read_text("utf-8", "replace")
-            .splitlines())
+            line.rstrip().endswith(needle)
+            for line in self.log.read_text("utf-8", "replace").splitlines()
+        )
 
     def stop(self, *, kill: bool = False) -> None:
         if self.proc is None:
@@ -216,8 +260,9 @@ class TcpProxy:
         lst.bind(("127.0.0.1", self.port))
         lst.listen(64)
         self._listener = lst
-        self._thread = threading.Thread(target=self._accept, args=(lst,), daemon=True,
-                                        name="tcp-proxy")
+        self._thread = threading.Thread(
+            target=self._accept, args=(lst,), daemon=True, name="tcp-proxy"
+        )
         self._thread.start()
         return self
 

@@ -14,11 +14,19 @@ from gateway.errors import Rejected
 from gateway.keys import DeviceInfo
 from traceability.events import event_hash, validate_event
 
-EVENT_TYPES = frozenset({"ObjectEvent", "AggregationEvent", "TransactionEvent",
-                         "TransformationEvent", "AssociationEvent"})
+EVENT_TYPES = frozenset(
+    {
+        "ObjectEvent",
+        "AggregationEvent",
+        "TransactionEvent",
+        "TransformationEvent",
+        "AssociationEvent",
+    }
+)
 _IDENT_WORDS = ("check_digit", "identifier", "epc", "gtin", "gln", "sscc", "uri", "sgtin")
-REASON_CODES = frozenset({"schema_invalid", "invalid_identifier", "clock_skew",
-                          "location_not_allowed"})
+REASON_CODES = frozenset(
+    {"schema_invalid", "invalid_identifier", "clock_skew", "location_not_allowed"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,39 +79,61 @@ class EventPreparer:
         self.skew = timedelta(seconds=clock_skew_s)
         self.validate, self.hash = validate_event, event_hash
 
-    def prepare(self, events: list[dict[str, Any]], *, device: DeviceInfo,
-                received_at: datetime) -> list[PreparedEvent]:
+    def prepare(
+        self, events: list[dict[str, Any]], *, device: DeviceInfo, received_at: datetime
+    ) -> list[PreparedEvent]:
         limit = received_at + self.skew
         out: list[PreparedEvent] = []
         for i, ev in enumerate(events):
             etype = ev.get("type") if isinstance(ev, dict) else None
             if not isinstance(etype, str) or etype not in EVENT_TYPES:
-                raise Rejected(f"unknown event type {str(etype)[:60]!r}",
-                               code="schema_invalid", field=f"events[{i}].type",
-                               device=device.device_id)
+                raise Rejected(
+                    f"unknown event type {str(etype)[:60]!r}",
+                    code="schema_invalid",
+                    field=f"events[{i}].type",
+                    device=device.device_id,
+                )
             issues = self.validate(ev, index=i)
             if issues:
                 raise _issue_rejection(issues[0], i, device.device_id)
             when = parse_time(ev["eventTime"]) if isinstance(ev.get("eventTime"), str) else None
             if when is None:
-                raise Rejected("eventTime must be an RFC 3339 timestamp", code="schema_invalid",
-                               field=f"events[{i}].eventTime", device=device.device_id)
+                raise Rejected(
+                    "eventTime must be an RFC 3339 timestamp",
+                    code="schema_invalid",
+                    field=f"events[{i}].eventTime",
+                    device=device.device_id,
+                )
             if when > limit:
-                raise Rejected(f"eventTime {ev['eventTime']} is beyond the allowed clock skew",
-                               code="clock_skew", field=f"events[{i}].eventTime",
-                               device=device.device_id)
+                raise Rejected(
+                    f"eventTime {ev['eventTime']} is beyond the allowed clock skew",
+                    code="clock_skew",
+                    field=f"events[{i}].eventTime",
+                    device=device.device_id,
+                )
             rp, bl = _loc_id(ev.get("readPoint")), _loc_id(ev.get("bizLocation"))
             for name, loc in (("readPoint", rp), ("bizLocation", bl)):
                 if loc is not None and not location_allowed(loc, device):
-                    raise Rejected(f"{name} {loc[:120]!r} is not the device's location "
-                                   f"{device.location_sgln or device.location_gln!r}",
-                                   code="location_not_allowed", field=f"events[{i}].{name}.id",
-                                   device=device.device_id)
-            out.append(PreparedEvent(
-                body=ev, event_hash=self.hash(ev), event_time=when,
-                event_type=str(ev.get("type")), action=_str(ev.get("action")),
-                biz_step=_str(ev.get("bizStep")), disposition=_str(ev.get("disposition")),
-                read_point=rp, biz_location=bl))
+                    raise Rejected(
+                        f"{name} {loc[:120]!r} is not the device's location "
+                        f"{device.location_sgln or device.location_gln!r}",
+                        code="location_not_allowed",
+                        field=f"events[{i}].{name}.id",
+                        device=device.device_id,
+                    )
+            out.append(
+                PreparedEvent(
+                    body=ev,
+                    event_hash=self.hash(ev),
+                    event_time=when,
+                    event_type=str(ev.get("type")),
+                    action=_str(ev.get("action")),
+                    biz_step=_str(ev.get("bizStep")),
+                    disposition=_str(ev.get("disposition")),
+                    read_point=rp,
+                    biz_location=bl,
+                )
+            )
         return out
 
 

@@ -130,7 +130,7 @@ def event_items(body: dict[str, Any]) -> list[tuple[str, Item]]:
 def serial_hint(raw: str) -> str | None:
     """The serial of an SGTIN URN without parsing it (None: parse to know)."""
     if raw.startswith(SGTIN):
-        s = raw[len(SGTIN):].split(".", 2)[-1]
+        s = raw[len(SGTIN) :].split(".", 2)[-1]
         return unquote(s) if "%" in s else s
     return None
 
@@ -163,8 +163,9 @@ def _loc(value: Any) -> str | None:
     return value["id"] if isinstance(value, dict) and isinstance(value.get("id"), str) else None
 
 
-def apply_event(st: ItemState, item: Item, body: dict[str, Any], event_hash: str,
-                when: datetime | None) -> None:
+def apply_event(
+    st: ItemState, item: Item, body: dict[str, Any], event_hash: str, when: datetime | None
+) -> None:
     """What one event says about one item (once per event)."""
     if event_hash in st.applied:
         return
@@ -182,8 +183,14 @@ def apply_event(st: ItemState, item: Item, body: dict[str, Any], event_hash: str
 
 
 class VerdictService:
-    def __init__(self, engine: Engine, *, suspect_window: timedelta = timedelta(minutes=5),
-                 lot_ttl_s: float = 2.0, max_items: int = 200_000) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        suspect_window: timedelta = timedelta(minutes=5),
+        lot_ttl_s: float = 2.0,
+        max_items: int = 200_000,
+    ) -> None:
         self.engine = engine
         # reads only: no BEGIN / ROLLBACK round trips around each query
         self.pg = engine.dialect.name == "postgresql"
@@ -230,10 +237,16 @@ class VerdictService:
         with self._lock:
             for key, st in loaded.items():
                 self._install(key, st)
-            wanted = {(item.gtin, lot) for pairs in named for _raw, item in pairs
-                      for lot in (item.lot, self._lot_name(item)) if lot}
-            stale = [k for k in wanted
-                     if k not in self.lots or now - self.lots[k].loaded > self.lot_ttl]
+            wanted = {
+                (item.gtin, lot)
+                for pairs in named
+                for _raw, item in pairs
+                for lot in (item.lot, self._lot_name(item))
+                if lot
+            }
+            stale = [
+                k for k in wanted if k not in self.lots or now - self.lots[k].loaded > self.lot_ttl
+            ]
         if stale:
             self._load_lots(stale)
         with self._lock:
@@ -241,8 +254,7 @@ class VerdictService:
                 self.inflight[id(acc)] = acc
             return self._reply(acc, named, apply=fresh)
 
-    def _reply(self, acc: Accepted, named: list[list[tuple[str, Item]]], *,
-               apply: bool) -> Reply:
+    def _reply(self, acc: Accepted, named: list[list[tuple[str, Item]]], *, apply: bool) -> Reply:
         out: list[dict[str, Any]] = []
         counts: dict[str, int] = {}
         for i, (ev, pairs) in enumerate(zip(acc.events, named, strict=True)):
@@ -255,9 +267,14 @@ class VerdictService:
                 if apply and st is not None:
                     apply_event(st, item, ev.body, ev.event_hash, ev.event_time)
         env = acc.envelope
-        doc = {"v": 1, "device": env.device, "seq": env.seq, "digest": acc.digest,
-               "issued_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
-               "verdicts": out}
+        doc = {
+            "v": 1,
+            "device": env.device,
+            "seq": env.seq,
+            "digest": acc.digest,
+            "issued_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "verdicts": out,
+        }
         return reply_topic(env.device, env.reply_to), json.dumps(doc).encode(), counts
 
     def judge(self, item: Item, *, where: str | None, when: datetime) -> tuple[str, str]:
@@ -273,13 +290,19 @@ class VerdictService:
         if lot is not None and lot.recalled:
             return "recalled", f"lot {lot_name} is recalled"
         day = when.date()
-        if (lot is not None and lot.expires_on and lot.expires_on < day) or \
-                (item.expiry is not None and item.expiry < day):
+        if (lot is not None and lot.expires_on and lot.expires_on < day) or (
+            item.expiry is not None and item.expiry < day
+        ):
             return "expired", f"expired before {day.isoformat()}"
         if item.lot and st.lot and item.lot != st.lot:
             return "lot_mismatch", f"scanned lot {item.lot} != commissioned lot {st.lot}"
-        if where and st.where and st.when and where != st.where and \
-                abs(when - st.when) < self.window:
+        if (
+            where
+            and st.where
+            and st.when
+            and where != st.where
+            and abs(when - st.when) < self.window
+        ):
             return "suspect", f"seen at {st.where} {abs(when - st.when).total_seconds():.0f}s ago"
         return "ok", ""
 
@@ -315,8 +338,9 @@ class VerdictService:
         while len(self.items) > self.max_items:
             self.items.popitem(last=False)
 
-    def _load_items(self, missing: dict[str, tuple[Item, set[str]]],
-                    pending: Sequence[Accepted]) -> dict[str, ItemState]:
+    def _load_items(
+        self, missing: dict[str, tuple[Item, set[str]]], pending: Sequence[Accepted]
+    ) -> dict[str, ItemState]:
         forms: set[str] = set()
         for item, raws in missing.values():
             forms |= spellings(item, raws)
@@ -327,17 +351,22 @@ class VerdictService:
             if self.pg:
                 raw: Any = conn.connection.dbapi_connection
                 with raw.cursor() as cur:
-                    cur.execute(PG_LOAD, {"f": sorted(forms), "g": gtins, "l": scanned},
-                                prepare=True)
+                    cur.execute(
+                        PG_LOAD, {"f": sorted(forms), "g": gtins, "l": scanned}, prepare=True
+                    )
                     found = cur.fetchall()
-                rows = sorted(((r[0], r[1], r[2]) for r in found if r[0] is not None),
-                              key=lambda r: int(r[0]))
+                rows = sorted(
+                    ((r[0], r[1], r[2]) for r in found if r[0] is not None), key=lambda r: int(r[0])
+                )
                 lots = [(r[1], r[3], r[4], r[5]) for r in found if r[0] is None]
             else:
                 rows = [tuple(r) for r in conn.execute(LOAD_ITEMS, {"f": sorted(forms)})]
         if self.pg:  # the scanned lots were looked up too (a missing row: an unknown lot)
-            self._set_lots(lots, {(g, lot) for g, lot, _r, _e in lots} |
-                           {(item.gtin, item.lot) for item, _ in missing.values() if item.lot})
+            self._set_lots(
+                lots,
+                {(g, lot) for g, lot, _r, _e in lots}
+                | {(item.gtin, item.lot) for item, _ in missing.values() if item.lot},
+            )
         states = {key: ItemState() for key in missing}
         for _idx, event_hash, body in rows:
             doc = json.loads(body) if isinstance(body, str | bytes) else body
@@ -398,8 +427,11 @@ class VerdictService:
                         for _raw, item in event_items(ev.body):
                             self.items.pop(item.key, None)
             now = time.monotonic()
-            stale = [k for k, lot in self.lots.items()
-                     if now - lot.loaded > self.lot_ttl and now - lot.used < 60.0]
+            stale = [
+                k
+                for k, lot in self.lots.items()
+                if now - lot.loaded > self.lot_ttl and now - lot.used < 60.0
+            ]
             for k in [k for k, lot in self.lots.items() if now - lot.used >= 60.0]:
                 del self.lots[k]
         if stale:

@@ -37,8 +37,9 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET
     admin_token: str = DEFAULT_SECRET
     api_tokens: str = Field(
-        default="", description="API bearer tokens: 'token:role[:party_id],...' (role: "
-        "producer | regulator | admin)"
+        default="",
+        description="API bearer tokens: 'token:role[:party_id],...' (role: "
+        "producer | regulator | admin)",
     )
     log_origin: str = "suyuan.example/ledger"
     log_key_file: Path | None = Field(

@@ -22,15 +22,30 @@ REGULATOR = {"Authorization": "Bearer reg-token"}
 
 @pytest.fixture
 def client(sqlite_url: str, tmp_path: Path) -> TestClient:
-    settings = Settings(database_url=sqlite_url, data_dir=tmp_path, admin_token="admin-secret",
-                        api_tokens="farm-token:producer:farm,reg-token:regulator")
+    settings = Settings(
+        database_url=sqlite_url,
+        data_dir=tmp_path,
+        admin_token="admin-secret",
+        api_tokens="farm-token:producer:farm,reg-token:regulator",
+    )
     return TestClient(create_app(settings))
 
 
 def test_gateway_deadletters_need_regulator(client: TestClient, sqlite_url: str) -> None:
     engine = create_engine(url=sqlite_url)
-    StoreWriter(engine).write([Refused("trace/v1/d1/events", b"{oops", "malformed", "d1", None,
-                                       "not JSON", datetime.now(UTC))])
+    StoreWriter(engine).write(
+        [
+            Refused(
+                "trace/v1/d1/events",
+                b"{oops",
+                "malformed",
+                "d1",
+                None,
+                "not JSON",
+                datetime.now(UTC),
+            )
+        ]
+    )
     engine.dispose()
     assert client.get("/deadletters").status_code == 401
     assert client.get("/deadletters", headers=PRODUCER).status_code == 403

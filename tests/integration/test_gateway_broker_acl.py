@@ -22,8 +22,7 @@ def test_hash_format_roundtrip() -> None:
     assert check_password("s3cret", encoded) and not check_password("other", encoded)
 
 
-def _client(port: int, user: str, password: str, received: list[str] | None = None
-            ) -> mqtt.Client:
+def _client(port: int, user: str, password: str, received: list[str] | None = None) -> mqtt.Client:
     c = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5, client_id=f"{user}-t")
     c.username_pw_set(user, password)
     if received is not None:
@@ -39,8 +38,9 @@ def test_device_cannot_publish_to_another_device(tmp_path: Path) -> None:
     port = free_port()
     (tmp_path / "data").mkdir()
     conf = tmp_path / "mosquitto.conf"
-    conf.write_text(mosquitto_conf(port=port, config_dir=tmp_path / "cfg",
-                                   data_dir=tmp_path / "data"))
+    conf.write_text(
+        mosquitto_conf(port=port, config_dir=tmp_path / "cfg", data_dir=tmp_path / "data")
+    )
     proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stderr=subprocess.PIPE)
     try:
         time.sleep(0.3)

@@ -23,8 +23,10 @@ from traceability.store.service import create_engine
 
 
 def config_for(db_url: str, mqtt_url: str, **kw: object) -> GatewayConfig:
-    cfg = GatewayConfig.from_settings(Settings(database_url=db_url, mqtt_url=mqtt_url),
-                                      client_id=f"gw-test-{uuid.uuid4().hex[:8]}")
+    cfg = GatewayConfig.from_settings(
+        Settings(database_url=db_url, mqtt_url=mqtt_url),
+        client_id=f"gw-test-{uuid.uuid4().hex[:8]}",
+    )
     return replace(cfg, share_group=f"g{uuid.uuid4().hex[:8]}", **kw)  # type: ignore[arg-type]
 
 
@@ -45,8 +47,7 @@ def gw_env(store_url: str, mqtt_url: str) -> Iterator[tuple[sa.Engine, GatewayCo
     engine.dispose()
 
 
-def test_store_dedupe_deadletter_and_ack(gw_env: tuple[sa.Engine, GatewayConfig],
-                                         tag: str) -> None:
+def test_store_dedupe_deadletter_and_ack(gw_env: tuple[sa.Engine, GatewayConfig], tag: str) -> None:
     engine, cfg = gw_env
     dev = f"dev-{tag}"
     prov = provision(engine, [dev])
@@ -68,8 +69,9 @@ def test_store_dedupe_deadletter_and_ack(gw_env: tuple[sa.Engine, GatewayConfig]
     assert count(engine, "select count(distinct ledger_index) from event") == 20
     with engine.connect() as c:
         reasons = sorted(c.execute(sa.text("select reason from dead_letter")).scalars())
-        payload = c.execute(sa.text(
-            "select payload from dead_letter where reason = 'malformed'")).scalar_one()
+        payload = c.execute(
+            sa.text("select payload from dead_letter where reason = 'malformed'")
+        ).scalar_one()
     assert reasons == ["malformed", "replayed_seq", "topic_mismatch"]
     assert bytes(payload) == b"{broken"
 

@@ -37,19 +37,25 @@ class Harness:
         self.cond = threading.Condition()
         self.verdicts = VerdictService(self.engine, lot_ttl_s=lot_ttl_s)
         self.pipeline = Pipeline(
-            decoder=Decoder(keys=KeyCache(sql_loader(self.engine)), max_payload=256 * 1024,
-                            clock_skew_s=300),
-            writer=StoreWriter(self.engine), ack=lambda _m, _q: None, publish=self._publish,
-            verdicts=self.verdicts, batch_ms=200).start()
+            decoder=Decoder(
+                keys=KeyCache(sql_loader(self.engine)), max_payload=256 * 1024, clock_skew_s=300
+            ),
+            writer=StoreWriter(self.engine),
+            ack=lambda _m, _q: None,
+            publish=self._publish,
+            verdicts=self.verdicts,
+            batch_ms=200,
+        ).start()
         self.mid = 0
 
     def _publish(self, topic: str, payload: bytes) -> None:
         doc = json.loads(payload)
         assert topic == f"trace/v1/{self.dev}/verdicts"
         with self.engine.connect() as c:  # committed before the verdict goes out
-            stored = c.execute(sa.text(
-                "select count(*) from envelope_seen where device_id = :d and seq = :s"),
-                {"d": doc["device"], "s": doc["seq"]}).scalar_one()
+            stored = c.execute(
+                sa.text("select count(*) from envelope_seen where device_id = :d and seq = :s"),
+                {"d": doc["device"], "s": doc["seq"]},
+            ).scalar_one()
         if not stored:
             self.unstored_at_publish.append(doc["seq"])
         with self.cond:
@@ -63,7 +69,8 @@ class Harness:
     def reply(self, seq: int, timeout: float = 15.0) -> list[str]:
         with self.cond:
             assert self.cond.wait_for(
-                lambda: any(r["seq"] == str(seq) for r in self.replies), timeout)
+                lambda: any(r["seq"] == str(seq) for r in self.replies), timeout
+            )
             doc = next(r for r in self.replies if r["seq"] == str(seq))
         return [v["verdict"] for v in doc["verdicts"]]
 
@@ -87,8 +94,9 @@ def test_every_verdict(store_url: str) -> None:
     engine = create_engine(url=store_url)
     prov = provision(engine, [dev])
     with Session(engine) as s:
-        s.add(Product(gtin=GTIN, name="Test drug", category=ProductCategory.drug,
-                      party_id="p-test"))
+        s.add(
+            Product(gtin=GTIN, name="Test drug", category=ProductCategory.drug, party_id="p-test")
+        )
         s.flush()
         s.add(Lot(gtin=GTIN, lot=f"L1{t}", expires_on=date.today() + timedelta(days=300)))
         s.add(Lot(gtin=GTIN, lot=f"L2{t}", recalled=True))
@@ -99,32 +107,68 @@ def test_every_verdict(store_url: str) -> None:
     try:
         early = datetime.now(UTC) - timedelta(seconds=30)
         # commissioning, not waited for: the reply envelope right after it must see it
-        h.submit(prov.envelope(dev, 1, [
-            commission(f"A{t}", f"L1{t}"), commission(f"B{t}", f"L1{t}"),
-            commission(f"C{t}", f"L2{t}"), commission(f"D{t}", f"L3{t}"),
-            commission(f"E{t}", f"L1{t}"), commission(f"F{t}", f"L1{t}", when=early)]))
-        h.submit(prov.envelope(dev, 2, [
-            event(f"A{t}", step="dispensing"),
-            event(f"A{t}", step="dispensing", disposition="dispensed", action="OBSERVE"),
-            event(f"C{t}", step="dispensing"),
-            event(f"D{t}", step="dispensing"),
-            event(f"G{t}", step="dispensing"),
-            {**event("x", step="receiving"),
-             "epcList": [f"https://id.gs1.org/01/{GTIN}/10/L9{t}/21/B{t}"]},
-            {**event("x", step="receiving"),
-             "epcList": [f"https://id.gs1.org/01/{GTIN}/21/E{t}?17=200101"]},
-            event(f"F{t}", step="receiving", read_point=OTHER_PLACE),
-        ], reply_to=reply))
-        assert h.reply(2) == ["ok", "already_dispensed", "recalled", "expired",
-                              "unknown_serial", "lot_mismatch", "expired", "suspect"]
+        h.submit(
+            prov.envelope(
+                dev,
+                1,
+                [
+                    commission(f"A{t}", f"L1{t}"),
+                    commission(f"B{t}", f"L1{t}"),
+                    commission(f"C{t}", f"L2{t}"),
+                    commission(f"D{t}", f"L3{t}"),
+                    commission(f"E{t}", f"L1{t}"),
+                    commission(f"F{t}", f"L1{t}", when=early),
+                ],
+            )
+        )
+        h.submit(
+            prov.envelope(
+                dev,
+                2,
+                [
+                    event(f"A{t}", step="dispensing"),
+                    event(f"A{t}", step="dispensing", disposition="dispensed", action="OBSERVE"),
+                    event(f"C{t}", step="dispensing"),
+                    event(f"D{t}", step="dispensing"),
+                    event(f"G{t}", step="dispensing"),
+                    {
+                        **event("x", step="receiving"),
+                        "epcList": [f"https://id.gs1.org/01/{GTIN}/10/L9{t}/21/B{t}"],
+                    },
+                    {
+                        **event("x", step="receiving"),
+                        "epcList": [f"https://id.gs1.org/01/{GTIN}/21/E{t}?17=200101"],
+                    },
+                    event(f"F{t}", step="receiving", read_point=OTHER_PLACE),
+                ],
+                reply_to=reply,
+            )
+        )
+        assert h.reply(2) == [
+            "ok",
+            "already_dispensed",
+            "recalled",
+            "expired",
+            "unknown_serial",
+            "lot_mismatch",
+            "expired",
+            "suspect",
+        ]
         # from memory: A is dispensed; B (Digital Link) is the same item as its URN
-        h.submit(prov.envelope(dev, 3, [event(f"A{t}", step="dispensing"),
-                                        event(f"B{t}", step="dispensing")], reply_to=reply))
+        h.submit(
+            prov.envelope(
+                dev,
+                3,
+                [event(f"A{t}", step="dispensing"), event(f"B{t}", step="dispensing")],
+                reply_to=reply,
+            )
+        )
         assert h.reply(3) == ["already_dispensed", "ok"]
         # a recall after the lot was cached shows (lot_ttl_s=0)
         with engine.begin() as c:
-            c.execute(sa.text("update lot set recalled = :r where lot = :l"),
-                      {"r": True, "l": f"L1{t}"})
+            c.execute(
+                sa.text("update lot set recalled = :r where lot = :l"), {"r": True, "l": f"L1{t}"}
+            )
         h.submit(prov.envelope(dev, 4, [event(f"E{t}", step="dispensing")], reply_to=reply))
         assert h.reply(4) == ["recalled"]
         h.submit(prov.envelope(dev, 5, [event(f"F{t}", step="dispensing")], reply_to=reply))
@@ -135,15 +179,32 @@ def test_every_verdict(store_url: str) -> None:
     # a new gateway loads the same state from the store (ledger_item -> event)
     h = Harness(store_url, dev)
     try:
-        h.submit(prov.envelope(dev, 6, [
-            event(f"A{t}", step="dispensing"), event(f"B{t}", step="dispensing"),
-            event(f"E{t}", step="dispensing"), event(f"F{t}", step="dispensing"),
-            event(f"G{t}", step="dispensing"),
-            {**event("x", step="receiving"),
-             "epcList": [f"https://id.gs1.org/01/{GTIN}/10/L1{t}/21/A{t}"]},
-        ], reply_to=reply))
-        assert h.reply(6) == ["already_dispensed", "already_dispensed", "already_dispensed",
-                              "already_dispensed", "unknown_serial", "already_dispensed"]
+        h.submit(
+            prov.envelope(
+                dev,
+                6,
+                [
+                    event(f"A{t}", step="dispensing"),
+                    event(f"B{t}", step="dispensing"),
+                    event(f"E{t}", step="dispensing"),
+                    event(f"F{t}", step="dispensing"),
+                    event(f"G{t}", step="dispensing"),
+                    {
+                        **event("x", step="receiving"),
+                        "epcList": [f"https://id.gs1.org/01/{GTIN}/10/L1{t}/21/A{t}"],
+                    },
+                ],
+                reply_to=reply,
+            )
+        )
+        assert h.reply(6) == [
+            "already_dispensed",
+            "already_dispensed",
+            "already_dispensed",
+            "already_dispensed",
+            "unknown_serial",
+            "already_dispensed",
+        ]
         assert not h.unstored_at_publish
     finally:
         h.close()
@@ -158,8 +219,11 @@ def test_reply_batch_is_not_held_for_batch_ms(sqlite_url: str) -> None:
     h.pipeline.batch_s = 5.0
     try:
         h.submit(prov.envelope(dev, 1, [event("s1")]))  # opens a batch that would wait 5 s
-        h.submit(prov.envelope(dev, 2, [event("s1", step="dispensing")],
-                               reply_to=f"trace/v1/{dev}/verdicts"))
+        h.submit(
+            prov.envelope(
+                dev, 2, [event("s1", step="dispensing")], reply_to=f"trace/v1/{dev}/verdicts"
+            )
+        )
         h.submit(prov.envelope(dev, 3, [event("s2")]))
         assert wait_for(lambda: any(r["seq"] == "2" for r in h.replies), 2.0)
         assert h.reply(2) == ["ok"]

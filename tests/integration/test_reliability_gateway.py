@@ -54,14 +54,25 @@ def broker(tmp_path: Path) -> Iterator[PrivateBroker]:
         b.stop()
 
 
-def start_gateway(db_url: str, broker: PrivateBroker, client_id: str,
-                  **env: str) -> subprocess.Popen[bytes]:
-    full = dict(os.environ, TRACE_DATABASE_URL=db_url, TRACE_MQTT_URL=broker.url,
-                TRACE_GATEWAY_CLIENT_ID=client_id, **env)
+def start_gateway(
+    db_url: str, broker: PrivateBroker, client_id: str, **env: str
+) -> subprocess.Popen[bytes]:
+    full = dict(
+        os.environ,
+        TRACE_DATABASE_URL=db_url,
+        TRACE_MQTT_URL=broker.url,
+        TRACE_GATEWAY_CLIENT_ID=client_id,
+        **env,
+    )
     tracectl = str(Path(sys.executable).with_name("tracectl"))
     with LOG.open("ab") as log:
-        return subprocess.Popen([tracectl, "gateway", "--log-level", "WARNING"], env=full,
-                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=log)
+        return subprocess.Popen(
+            [tracectl, "gateway", "--log-level", "WARNING"],
+            env=full,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -85,23 +96,33 @@ def count(engine: sa.Engine, sql: str) -> int:
 
 
 def stream(prov: Provisioned, dev: str, n_env: int, per: int, tag: str) -> list[bytes]:
-    return [prov.envelope(dev, i, [event(f"{tag}{i}-{j}") for j in range(per)])
-            for i in range(1, n_env + 1)]
+    return [
+        prov.envelope(dev, i, [event(f"{tag}{i}-{j}") for j in range(per)])
+        for i in range(1, n_env + 1)
+    ]
 
 
 def assert_exactly_once(engine: sa.Engine, expected: int, timeout: float = 60) -> None:
     """``expected`` events, each once, each with its own ledger entry; the log (events and the
     registry's key entries) has indices 0..n-1: no gap, no duplicate."""
-    assert wait_for(lambda: count(engine, "select count(*) from event") >= expected, timeout), \
+    assert wait_for(lambda: count(engine, "select count(*) from event") >= expected, timeout), (
         f"only {count(engine, 'select count(*) from event')} of {expected} events stored"
+    )
     time.sleep(0.5)
     assert count(engine, "select count(*) from event") == expected
     assert count(engine, "select count(distinct event_hash) from event") == expected
     assert count(engine, "select count(distinct ledger_index) from event") == expected
-    assert count(engine, "select count(*) from ledger_entry where event_hash is not null") \
+    assert (
+        count(engine, "select count(*) from ledger_entry where event_hash is not null") == expected
+    )
+    assert (
+        count(
+            engine,
+            "select count(*) from event e join ledger_entry l "
+            "on l.idx = e.ledger_index and l.event_hash = e.event_hash",
+        )
         == expected
-    assert count(engine, "select count(*) from event e join ledger_entry l "
-                         "on l.idx = e.ledger_index and l.event_hash = e.event_hash") == expected
+    )
     size = count(engine, "select count(*) from ledger_entry")
     assert count(engine, "select count(distinct idx) from ledger_entry") == size
     assert count(engine, "select min(idx) from ledger_entry") == 0
@@ -151,9 +172,17 @@ def test_reliability_broker_restart(pg_url: str, broker: PrivateBroker, tmp_path
     provision(engine, devs, seeds={d: k.seed for d, k in keys.items()})
     gw = start_gateway(pg_url, broker, "gw-br")
     n_env, per = 400, 5
-    pubs = [DevicePublisher(key=keys[d], broker_url=broker.url, data_dir=tmp_path / "devices",
-                            client_id=f"pub-{d}", window=50, reconnect_max_s=2).start()
-            for d in devs]
+    pubs = [
+        DevicePublisher(
+            key=keys[d],
+            broker_url=broker.url,
+            data_dir=tmp_path / "devices",
+            client_id=f"pub-{d}",
+            window=50,
+            reconnect_max_s=2,
+        ).start()
+        for d in devs
+    ]
     try:
         assert all(p.wait_connected(timeout=10) for p in pubs)
         pubs[0].send([event(f"{tag}warm")])
@@ -232,10 +261,13 @@ def test_reliability_bad_input_corpus(pg_url: str, broker: PrivateBroker) -> Non
     seeds = {d: make_corpus.seed_of(d) for d in manifest["devices"]}
     provision(engine, manifest["devices"], revoked=tuple(manifest["revoked"]), seeds=seeds)
     good = [(CORPUS / f).read_bytes() for f in manifest["good"]]
-    bad = [(e["file"], e["topic"], (CORPUS / e["file"]).read_bytes(), e["reason"])
-           for e in manifest["bad"]]
-    gw = start_gateway(pg_url, broker, "gw-corpus",
-                       TRACE_GATEWAY_MAX_PAYLOAD=str(manifest["max_payload"]))
+    bad = [
+        (e["file"], e["topic"], (CORPUS / e["file"]).read_bytes(), e["reason"])
+        for e in manifest["bad"]
+    ]
+    gw = start_gateway(
+        pg_url, broker, "gw-corpus", TRACE_GATEWAY_MAX_PAYLOAD=str(manifest["max_payload"])
+    )
     pub = Publisher("127.0.0.1", broker.port, client_id="pub-corpus")
     try:
         warm_up(pub, engine, "trace/v1/dev-c/events", good[0])
@@ -244,17 +276,19 @@ def test_reliability_bad_input_corpus(pg_url: str, broker: PrivateBroker) -> Non
             if i < len(bad):
                 _name, topic, payload, _ = bad[i]
                 pub.publish(topic, payload)
-        for _name, topic, payload, _ in bad[len(good) - 1 + 5:]:
+        for _name, topic, payload, _ in bad[len(good) - 1 + 5 :]:
             pub.publish(topic, payload)
-        assert wait_for(lambda: count(engine, "select count(*) from dead_letter") >= len(bad),
-                        30)
+        assert wait_for(lambda: count(engine, "select count(*) from dead_letter") >= len(bad), 30)
         assert_exactly_once(engine, len(good))
         with engine.connect() as c:
             rows = c.execute(sa.text("select reason, topic, payload from dead_letter")).all()
         assert len(rows) == len(bad)
         got = {(str(t), bytes(p)): str(r) for r, t, p in rows}
-        wrong = {name: got.get((topic, payload)) for name, topic, payload, reason in bad
-                 if got.get((topic, payload)) != reason}
+        wrong = {
+            name: got.get((topic, payload))
+            for name, topic, payload, reason in bad
+            if got.get((topic, payload)) != reason
+        }
         assert not wrong, f"dead-letter reasons differ from manifest.json: {wrong}"
         assert gw.poll() is None  # never stopped
     finally:
@@ -265,16 +299,30 @@ def test_reliability_bad_input_corpus(pg_url: str, broker: PrivateBroker) -> Non
 
 def test_reliability_corpus_matches_generator() -> None:
     """The committed corpus is exactly what make_corpus.py writes (fixed seeds and times)."""
-    out = subprocess.run([sys.executable, str(CORPUS / "make_corpus.py"), "--check"],
-                         cwd=REPO, capture_output=True, text=True, timeout=60,
-                         env=dict(os.environ, PYTHONPATH=str(REPO)))
+    out = subprocess.run(
+        [sys.executable, str(CORPUS / "make_corpus.py"), "--check"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
     assert out.returncode == 0, out.stderr
 
 
 def test_reliability_corpus_names_its_reasons() -> None:
     manifest = json.loads((CORPUS / "manifest.json").read_text())
     reasons = {e["reason"] for e in manifest["bad"]}
-    assert {"malformed", "oversize", "topic_mismatch", "unknown_device", "device_revoked",
-            "bad_signature", "replayed_seq", "invalid_identifier", "clock_skew"} <= reasons
+    assert {
+        "malformed",
+        "oversize",
+        "topic_mismatch",
+        "unknown_device",
+        "device_revoked",
+        "bad_signature",
+        "replayed_seq",
+        "invalid_identifier",
+        "clock_skew",
+    } <= reasons
     future = datetime.now(UTC) + timedelta(days=365)
     assert future.year < 2099  # far-future-*.json stays in the future

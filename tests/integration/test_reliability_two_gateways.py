@@ -27,9 +27,21 @@ LOG = Path(os.environ.get("TRACE_TEST_GATEWAY_LOG", "/tmp/suyuan-gateway-test.lo
 def gateway(env: dict[str, str], client_id: str, metrics_port: int) -> subprocess.Popen[bytes]:
     with LOG.open("ab") as log:
         return subprocess.Popen(
-            [TRACECTL, "gateway", "--log-level", "WARNING", "--client-id", client_id,
-             "--metrics-port", str(metrics_port)],
-            env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log)
+            [
+                TRACECTL,
+                "gateway",
+                "--log-level",
+                "WARNING",
+                "--client-id",
+                client_id,
+                "--metrics-port",
+                str(metrics_port),
+            ],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
 
 
 def received(port: int) -> int:
@@ -50,8 +62,12 @@ def test_reliability_two_gateways(pg_url: str, tmp_path: Path) -> None:
     engine = create_engine(url=pg_url)
     devs = [f"dev-2g{i}" for i in range(4)]
     prov = provision(engine, devs)
-    env = dict(os.environ, TRACE_DATABASE_URL=pg_url, TRACE_MQTT_URL=broker.url,
-               TRACE_DATA_DIR=str(tmp_path / "data"))
+    env = dict(
+        os.environ,
+        TRACE_DATABASE_URL=pg_url,
+        TRACE_MQTT_URL=broker.url,
+        TRACE_DATA_DIR=str(tmp_path / "data"),
+    )
     ports = [free_port(), free_port()]
     gws = [gateway(env, f"gw-{name}", port) for name, port in zip("ab", ports, strict=True)]
     pub = Publisher("127.0.0.1", broker.port, client_id="pub-2g")
@@ -69,15 +85,15 @@ def test_reliability_two_gateways(pg_url: str, tmp_path: Path) -> None:
                 evs = []
                 for _j in range(per):
                     k += 1  # the devices share a pool of items: their chains interleave
-                    evs.append(event(f"{tag}{k % items}",
-                                     when=base + timedelta(milliseconds=k)))
+                    evs.append(event(f"{tag}{k % items}", when=base + timedelta(milliseconds=k)))
                 payloads.append((f"trace/v1/{dev}/events", prov.envelope(dev, i, evs)))
         for topic, payload in payloads:
             pub.publish(topic, payload)
         total = len(payloads) * per
         assert pub.wait_acked(len(payloads), 60)
-        assert wait_for(lambda: scalar(engine, "select count(*) from event") >= total, 90), \
+        assert wait_for(lambda: scalar(engine, "select count(*) from event") >= total, 90), (
             f"{scalar(engine, 'select count(*) from event')} of {total} stored"
+        )
         # both gateways did part of the work
         shares = [received(p) for p in ports]
         assert all(s > 0 for s in shares), shares
@@ -90,22 +106,42 @@ def test_reliability_two_gateways(pg_url: str, tmp_path: Path) -> None:
         assert scalar(engine, "select count(distinct event_hash) from event") == total
         size = scalar(engine, "select count(*) from ledger_entry")  # + key.register entries
         assert size == total + len(devs)
-        assert scalar(engine, "select count(*) from ledger_entry where event_hash is not null") \
+        assert (
+            scalar(engine, "select count(*) from ledger_entry where event_hash is not null")
             == total
+        )
         assert scalar(engine, "select count(distinct idx) from ledger_entry") == size
         assert scalar(engine, "select min(idx) from ledger_entry") == 0
         assert scalar(engine, "select max(idx) from ledger_entry") == size - 1
         assert scalar(engine, "select count(distinct ledger_index) from event") == total
-        assert scalar(engine, "select count(*) from event e join ledger_entry l on "
-                              "l.idx = e.ledger_index and l.event_hash = e.event_hash") == total
+        assert (
+            scalar(
+                engine,
+                "select count(*) from event e join ledger_entry l on "
+                "l.idx = e.ledger_index and l.event_hash = e.event_hash",
+            )
+            == total
+        )
         assert scalar(engine, "select count(*) from envelope_seen") == len(payloads)
         assert scalar(engine, "select count(*) from dead_letter") == 0
         # no fork: each item's chain is one line through the log (tracectl verify re-walks it)
-        cp = subprocess.run([TRACECTL, "ledger", "checkpoint"], env=env, cwd=REPO,
-                            capture_output=True, text=True, timeout=120)
+        cp = subprocess.run(
+            [TRACECTL, "ledger", "checkpoint"],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert cp.returncode == 0, cp.stdout + cp.stderr
-        out = subprocess.run([TRACECTL, "verify", "--json"], env=env, cwd=REPO,
-                             capture_output=True, text=True, timeout=180)
+        out = subprocess.run(
+            [TRACECTL, "verify", "--json"],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
         report = json.loads(out.stdout)
         assert report["ok"] and report["size"] == size, report
@@ -126,4 +162,3 @@ def _up(port: int) -> bool:
         return True
     except OSError:
         return False
-

@@ -24,7 +24,14 @@ def config_cmd(
     settings = get_settings()
     devices = active_devices(get_engine(settings.effective_database_url))
     passwords = write_config(out, devices=devices, gateway_password=settings.mqtt_password)
-    summary = {"out": str(out), "files": ["passwd", "acl", "secrets.json"],
-               "users": len(passwords), "devices": len(devices)}
-    typer.echo(json.dumps(summary) if as_json else
-               f"wrote {out}/passwd, acl, secrets.json for {len(devices)} devices + gateway")
+    summary = {
+        "out": str(out),
+        "files": ["passwd", "acl", "secrets.json"],
+        "users": len(passwords),
+        "devices": len(devices),
+    }
+    typer.echo(
+        json.dumps(summary)
+        if as_json
+        else f"wrote {out}/passwd, acl, secrets.json for {len(devices)} devices + gateway"
+    )

@@ -37,8 +37,15 @@ def list_cmd(
 
     table = Table("id", "received", "reason", "device", "topic", "field", "detail")
     for r in rows:
-        table.add_row(str(r["id"]), r["received_at"][:23], r["reason"], r["device"] or "",
-                      r["topic"], r["field"] or "", r["detail"][:60])
+        table.add_row(
+            str(r["id"]),
+            r["received_at"][:23],
+            r["reason"],
+            r["device"] or "",
+            r["topic"],
+            r["field"] or "",
+            r["detail"][:60],
+        )
     Console().print(table)
 
 

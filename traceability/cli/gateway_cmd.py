@@ -30,8 +30,7 @@ def register(app: typer.Typer) -> None:
         from traceability.config import get_settings
 
         logs.setup(log_level)
-        config = GatewayConfig.from_settings(get_settings(), mqtt_url=mqtt_url,
-                                             client_id=client_id)
+        config = GatewayConfig.from_settings(get_settings(), mqtt_url=mqtt_url, client_id=client_id)
         if batch_size is not None:
             config = replace(config, batch_size=batch_size)
         if batch_ms is not None:

@@ -49,23 +49,44 @@ def key_id_of(label: str) -> str:
     return signing.key_id(signing.public_key_from_seed(seed=seed_of(label)))
 
 
-def event(serial: str, *, when: datetime = SENT, read_point: str = SGLN,
-          epc: str | None = None, **extra: Any) -> dict[str, Any]:
+def event(
+    serial: str,
+    *,
+    when: datetime = SENT,
+    read_point: str = SGLN,
+    epc: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     ev: dict[str, Any] = {
         "type": "ObjectEvent",
         "eventTime": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         "eventTimeZoneOffset": "+08:00",
         "epcList": [epc or f"urn:epc:id:sgtin:0614141.812345.{serial}"],
-        "action": "ADD", "bizStep": "commissioning", "readPoint": {"id": read_point}}
+        "action": "ADD",
+        "bizStep": "commissioning",
+        "readPoint": {"id": read_point},
+    }
     ev.update(extra)
     return ev
 
 
-def envelope(device: str, seq: int | str, events: list[dict[str, Any]], *,
-             key: str | None = None, sent_at: datetime = SENT) -> bytes:
+def envelope(
+    device: str,
+    seq: int | str,
+    events: list[dict[str, Any]],
+    *,
+    key: str | None = None,
+    sent_at: datetime = SENT,
+) -> bytes:
     label = key or device
-    return env_mod.build(device=device, key_id=key_id_of(label), seed=seed_of(label), seq=seq,
-                         events=events, sent_at=sent_at)
+    return env_mod.build(
+        device=device,
+        key_id=key_id_of(label),
+        seed=seed_of(label),
+        seq=seq,
+        events=events,
+        sent_at=sent_at,
+    )
 
 
 def edit(payload: bytes, change: Callable[[dict[str, Any]], None]) -> bytes:
@@ -80,6 +101,7 @@ def flip_signature_bit(payload: bytes, bit: int) -> bytes:
         sig = bytearray(base64.urlsafe_b64decode(doc["sig"] + "=="))
         sig[bit // 8] ^= 1 << (bit % 8)
         doc["sig"] = base64.urlsafe_b64encode(bytes(sig)).rstrip(b"=").decode()
+
     return edit(payload, change)
 
 
@@ -88,8 +110,10 @@ def topic(device: str = "dev-c") -> str:
 
 
 def good() -> dict[str, bytes]:
-    return {f"good/seq-{i:04d}.json": envelope("dev-c", i, [event(f"good{i}")])
-            for i in range(1, N_GOOD + 1)}
+    return {
+        f"good/seq-{i:04d}.json": envelope("dev-c", i, [event(f"good{i}")])
+        for i in range(1, N_GOOD + 1)
+    }
 
 
 def bad() -> list[tuple[str, str, str, bytes]]:
@@ -98,49 +122,119 @@ def bad() -> list[tuple[str, str, str, bytes]]:
     out: list[tuple[str, str, str, bytes]] = [
         ("malformed-json-truncated.json", topic(), "malformed", ok[: len(ok) // 2]),
         ("malformed-json-array.json", topic(), "malformed", b"[]"),
-        ("malformed-invalid-utf8.json", topic(), "malformed",
-         ok.replace(b'.base"', b'.ba\xffse"')),
-        ("malformed-missing-signature.json", topic(), "malformed",
-         edit(envelope("dev-c", 501, [event("nosig")]), lambda d: d.pop("sig"))),
-        ("malformed-seq-not-decimal.json", topic(), "malformed",
-         envelope("dev-c", "0x1f", [event("hexseq")])),
-        ("oversize.json", topic(), "oversize",
-         envelope("dev-c", 502, [event(f"big{i}") for i in range(70)])),
-        ("topic-mismatch.json", topic("dev-x"), "topic_mismatch",
-         envelope("dev-c", 503, [event("tm")])),
-        ("unknown-device.json", topic(GHOST), "unknown_device",
-         envelope(GHOST, 1, [event("ghost")])),
-        ("unknown-key.json", topic(), "unknown_key",
-         envelope("dev-c", 504, [event("uk")], key=UNREGISTERED_KEY)),
-        ("revoked-device.json", topic("dev-rev"), "device_revoked",
-         envelope("dev-rev", 1, [event("rev")])),
-        *[(f"modified-signature-bit-{b}.json", topic(), "bad_signature",
-           flip_signature_bit(envelope("dev-c", 510 + b, [event(f"sig{b}")]), b))
-          for b in (0, 3, 200, 511)],
-        ("modified-event-after-signing.json", topic(), "bad_signature",
-         edit(envelope("dev-c", 505, [event("orig")]),
-              lambda d: d["events"][0].update(epcList=["urn:epc:id:sgtin:0614141.812345.fake"]))),
-        ("modified-seq-after-signing.json", topic(), "bad_signature",
-         edit(envelope("dev-c", 506, [event("seqmod")]), lambda d: d.update(seq="507"))),
-        ("signed-by-other-device.json", topic(), "bad_signature",
-         envelope("dev-c", 508, [event("other")], key="dev-rev")
-         .replace(key_id_of("dev-rev").encode(), key_id_of("dev-c").encode())),
-        ("replayed-seq.json", topic(), "replayed_seq",
-         envelope("dev-c", 1, [event("replayed")])),
-        ("wrong-gtin-check-digit.json", topic(), "invalid_identifier",
-         envelope("dev-c", 520, [event("dl", epc="https://id.gs1.org/01/09506000134353/21/1")])),
-        ("invalid-sgtin-company-prefix.json", topic(), "invalid_identifier",
-         envelope("dev-c", 521, [event("x", epc="urn:epc:id:sgtin:06141.812345.1")])),
-        ("unknown-event-type.json", topic(), "schema_invalid",
-         envelope("dev-c", 522, [event("type", type="TeleportEvent")])),
-        ("missing-action.json", topic(), "schema_invalid",
-         edit_event_field(523, "action")),
-        ("location-not-bound.json", topic(), "location_not_allowed",
-         envelope("dev-c", 524, [event("loc", read_point=OTHER_SGLN)])),
-        ("far-future-event-time.json", topic(), "clock_skew",
-         envelope("dev-c", 525, [event("fut", when=FAR_FUTURE)])),
-        ("far-future-sent-at.json", topic(), "clock_skew",
-         envelope("dev-c", 526, [event("futsent")], sent_at=FAR_FUTURE)),
+        ("malformed-invalid-utf8.json", topic(), "malformed", ok.replace(b'.base"', b'.ba\xffse"')),
+        (
+            "malformed-missing-signature.json",
+            topic(),
+            "malformed",
+            edit(envelope("dev-c", 501, [event("nosig")]), lambda d: d.pop("sig")),
+        ),
+        (
+            "malformed-seq-not-decimal.json",
+            topic(),
+            "malformed",
+            envelope("dev-c", "0x1f", [event("hexseq")]),
+        ),
+        (
+            "oversize.json",
+            topic(),
+            "oversize",
+            envelope("dev-c", 502, [event(f"big{i}") for i in range(70)]),
+        ),
+        (
+            "topic-mismatch.json",
+            topic("dev-x"),
+            "topic_mismatch",
+            envelope("dev-c", 503, [event("tm")]),
+        ),
+        (
+            "unknown-device.json",
+            topic(GHOST),
+            "unknown_device",
+            envelope(GHOST, 1, [event("ghost")]),
+        ),
+        (
+            "unknown-key.json",
+            topic(),
+            "unknown_key",
+            envelope("dev-c", 504, [event("uk")], key=UNREGISTERED_KEY),
+        ),
+        (
+            "revoked-device.json",
+            topic("dev-rev"),
+            "device_revoked",
+            envelope("dev-rev", 1, [event("rev")]),
+        ),
+        *[
+            (
+                f"modified-signature-bit-{b}.json",
+                topic(),
+                "bad_signature",
+                flip_signature_bit(envelope("dev-c", 510 + b, [event(f"sig{b}")]), b),
+            )
+            for b in (0, 3, 200, 511)
+        ],
+        (
+            "modified-event-after-signing.json",
+            topic(),
+            "bad_signature",
+            edit(
+                envelope("dev-c", 505, [event("orig")]),
+                lambda d: d["events"][0].update(epcList=["urn:epc:id:sgtin:0614141.812345.fake"]),
+            ),
+        ),
+        (
+            "modified-seq-after-signing.json",
+            topic(),
+            "bad_signature",
+            edit(envelope("dev-c", 506, [event("seqmod")]), lambda d: d.update(seq="507")),
+        ),
+        (
+            "signed-by-other-device.json",
+            topic(),
+            "bad_signature",
+            envelope("dev-c", 508, [event("other")], key="dev-rev").replace(
+                key_id_of("dev-rev").encode(), key_id_of("dev-c").encode()
+            ),
+        ),
+        ("replayed-seq.json", topic(), "replayed_seq", envelope("dev-c", 1, [event("replayed")])),
+        (
+            "wrong-gtin-check-digit.json",
+            topic(),
+            "invalid_identifier",
+            envelope("dev-c", 520, [event("dl", epc="https://id.gs1.org/01/09506000134353/21/1")]),
+        ),
+        (
+            "invalid-sgtin-company-prefix.json",
+            topic(),
+            "invalid_identifier",
+            envelope("dev-c", 521, [event("x", epc="urn:epc:id:sgtin:06141.812345.1")]),
+        ),
+        (
+            "unknown-event-type.json",
+            topic(),
+            "schema_invalid",
+            envelope("dev-c", 522, [event("type", type="TeleportEvent")]),
+        ),
+        ("missing-action.json", topic(), "schema_invalid", edit_event_field(523, "action")),
+        (
+            "location-not-bound.json",
+            topic(),
+            "location_not_allowed",
+            envelope("dev-c", 524, [event("loc", read_point=OTHER_SGLN)]),
+        ),
+        (
+            "far-future-event-time.json",
+            topic(),
+            "clock_skew",
+            envelope("dev-c", 525, [event("fut", when=FAR_FUTURE)]),
+        ),
+        (
+            "far-future-sent-at.json",
+            topic(),
+            "clock_skew",
+            envelope("dev-c", 526, [event("futsent")], sent_at=FAR_FUTURE),
+        ),
     ]
     return out
 
@@ -154,9 +248,14 @@ def edit_event_field(seq: int, name: str) -> bytes:
 def files() -> dict[str, bytes]:
     out = dict(good())
     entries: list[dict[str, str]] = []
-    manifest = {"generator": "tests/integration/corpus/make_corpus.py",
-                "max_payload": MAX_PAYLOAD, "devices": list(DEVICES), "revoked": ["dev-rev"],
-                "good": sorted(out), "bad": entries}
+    manifest = {
+        "generator": "tests/integration/corpus/make_corpus.py",
+        "max_payload": MAX_PAYLOAD,
+        "devices": list(DEVICES),
+        "revoked": ["dev-rev"],
+        "good": sorted(out),
+        "bad": entries,
+    }
     for name, tpc, reason, payload in bad():
         out[name] = payload
         entries.append({"file": name, "topic": tpc, "reason": reason})

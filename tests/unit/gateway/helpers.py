@@ -19,8 +19,14 @@ class Registry:
         self.devices: dict[str, DeviceInfo] = {}
         self.seeds: dict[str, tuple[str, bytes]] = {}
 
-    def add(self, device: str, *, status: str = "active", revoked_at: datetime | None = None,
-            sgln: str = SGLN) -> tuple[str, bytes]:
+    def add(
+        self,
+        device: str,
+        *,
+        status: str = "active",
+        revoked_at: datetime | None = None,
+        sgln: str = SGLN,
+    ) -> tuple[str, bytes]:
         seed, pub = signing.generate_keypair()
         kid = signing.key_id(pub)
         info = DeviceInfo(device, status, f"loc-{device}", sgln, None)
@@ -33,21 +39,35 @@ class Registry:
         return self.devices.get(device)
 
 
-def event(*, epc: str = EPC, when: datetime | None = None, read_point: str = SGLN,
-          step: str = "commissioning", **extra: Any) -> dict[str, Any]:
+def event(
+    *,
+    epc: str = EPC,
+    when: datetime | None = None,
+    read_point: str = SGLN,
+    step: str = "commissioning",
+    **extra: Any,
+) -> dict[str, Any]:
     t = (when or datetime.now(UTC) - timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    ev: dict[str, Any] = {"type": "ObjectEvent", "eventTime": t, "eventTimeZoneOffset": "+08:00",
-                          "epcList": [epc], "action": "ADD", "bizStep": step,
-                          "readPoint": {"id": read_point}}
+    ev: dict[str, Any] = {
+        "type": "ObjectEvent",
+        "eventTime": t,
+        "eventTimeZoneOffset": "+08:00",
+        "epcList": [epc],
+        "action": "ADD",
+        "bizStep": step,
+        "readPoint": {"id": read_point},
+    }
     ev.update(extra)
     return ev
 
 
-def envelope(reg: Registry, device: str, seq: int, events: list[dict[str, Any]] | None = None,
-             **kw: Any) -> bytes:
+def envelope(
+    reg: Registry, device: str, seq: int, events: list[dict[str, Any]] | None = None, **kw: Any
+) -> bytes:
     kid, seed = reg.seeds[device]
-    return env_mod.build(device=device, key_id=kid, seed=seed, seq=seq,
-                         events=events or [event()], **kw)
+    return env_mod.build(
+        device=device, key_id=kid, seed=seed, seq=seq, events=events or [event()], **kw
+    )
 
 
 def decoder(reg: Registry, *, skew: int = 300, max_payload: int = 256 * 1024) -> Decoder:

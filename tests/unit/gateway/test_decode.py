@@ -33,18 +33,24 @@ def test_good_envelope_is_accepted_with_hashes(reg: Registry) -> None:
     assert out.envelope.seq == "1" and len(out.digest) == 64
 
 
-@pytest.mark.parametrize(("topic", "payload_fn", "expected"), [
-    ("trace/v1/dev-1/events", lambda r: b"{not json", "malformed"),
-    ("trace/v1/dev-1/events", lambda r: b"\xff\xfe", "malformed"),
-    ("trace/v1/dev-1/events", lambda r: b"[1,2]", "malformed"),
-    ("trace/v1/dev-1/events", lambda r: b" " * 300_000, "oversize"),
-    ("trace/v1/dev-2/events", lambda r: envelope(r, "dev-1", 1), "topic_mismatch"),
-    ("trace/v1/dev-1/other", lambda r: envelope(r, "dev-1", 1), "topic_mismatch"),
-    ("trace/v1/dev-gone/events", lambda r: envelope(r, "dev-gone", 1), "device_revoked"),
-    ("trace/v1/dev-key-revoked/events", lambda r: envelope(r, "dev-key-revoked", 1),
-     "device_revoked"),
-    ("trace/v1/dev-1/reader", lambda r: envelope(r, "dev-1", 1), "unsupported_topic"),
-])
+@pytest.mark.parametrize(
+    ("topic", "payload_fn", "expected"),
+    [
+        ("trace/v1/dev-1/events", lambda r: b"{not json", "malformed"),
+        ("trace/v1/dev-1/events", lambda r: b"\xff\xfe", "malformed"),
+        ("trace/v1/dev-1/events", lambda r: b"[1,2]", "malformed"),
+        ("trace/v1/dev-1/events", lambda r: b" " * 300_000, "oversize"),
+        ("trace/v1/dev-2/events", lambda r: envelope(r, "dev-1", 1), "topic_mismatch"),
+        ("trace/v1/dev-1/other", lambda r: envelope(r, "dev-1", 1), "topic_mismatch"),
+        ("trace/v1/dev-gone/events", lambda r: envelope(r, "dev-gone", 1), "device_revoked"),
+        (
+            "trace/v1/dev-key-revoked/events",
+            lambda r: envelope(r, "dev-key-revoked", 1),
+            "device_revoked",
+        ),
+        ("trace/v1/dev-1/reader", lambda r: envelope(r, "dev-1", 1), "unsupported_topic"),
+    ],
+)
 def test_rejections(reg: Registry, topic: str, payload_fn: object, expected: str) -> None:
     payload = payload_fn(reg)  # type: ignore[operator]
     assert reason(decoder(reg).decode(topic, payload, NOW)) == expected
@@ -79,6 +85,7 @@ def test_signature_bit_flip(reg: Registry, bit: int) -> None:
     sig = bytearray(env.sig)
     sig[bit // 8] ^= 1 << (bit % 8)
     import base64
+
     doc["sig"] = base64.urlsafe_b64encode(bytes(sig)).rstrip(b"=").decode()
     out = decoder(reg).decode("trace/v1/dev-1/events", json.dumps(doc).encode(), NOW)
     assert reason(out) == "bad_signature"
@@ -87,30 +94,42 @@ def test_signature_bit_flip(reg: Registry, bit: int) -> None:
 def test_content_tamper_is_bad_signature(reg: Registry) -> None:
     doc = json.loads(envelope(reg, "dev-1", 1))
     doc["seq"] = "2"
-    assert reason(decoder(reg).decode("trace/v1/dev-1/events", json.dumps(doc).encode(),
-                                      NOW)) == "bad_signature"
+    assert (
+        reason(decoder(reg).decode("trace/v1/dev-1/events", json.dumps(doc).encode(), NOW))
+        == "bad_signature"
+    )
 
 
 def test_validation_reasons(reg: Registry) -> None:
     d = decoder(reg)
     future = event(when=NOW + timedelta(hours=1))
-    assert reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 1, [future]),
-                           NOW)) == "clock_skew"
+    assert (
+        reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 1, [future]), NOW))
+        == "clock_skew"
+    )
     late = envelope(reg, "dev-1", 2, sent_at=NOW + timedelta(hours=1))
     assert reason(d.decode("trace/v1/dev-1/events", late, NOW)) == "clock_skew"
     elsewhere = event(read_point="urn:epc:id:sgln:0614141.99999.0")
-    assert reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 3, [elsewhere]),
-                           NOW)) == "location_not_allowed"
+    assert (
+        reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 3, [elsewhere]), NOW))
+        == "location_not_allowed"
+    )
     under = event(read_point="urn:epc:id:sgln:0614141.00001.dock-3")
-    assert reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 4, [under]),
-                           NOW)) == "accepted"
+    assert (
+        reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 4, [under]), NOW))
+        == "accepted"
+    )
     bad_id = event(epc="https://id.gs1.org/01/09506000134353/21/1")
-    assert reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 5, [bad_id]),
-                           NOW)) == "invalid_identifier"
+    assert (
+        reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 5, [bad_id]), NOW))
+        == "invalid_identifier"
+    )
     no_type = event()
     no_type["type"] = "NotAnEvent"
-    assert reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 6, [no_type]),
-                           NOW)) == "schema_invalid"
+    assert (
+        reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 6, [no_type]), NOW))
+        == "schema_invalid"
+    )
 
 
 def test_seen_seq_duplicate_and_replay(reg: Registry) -> None:
@@ -125,7 +144,7 @@ def test_seen_seq_duplicate_and_replay(reg: Registry) -> None:
 
 
 def test_fast_canonical_equals_jcs_and_fallback(reg: Registry) -> None:
-    payload = envelope(reg, "dev-1", 1, [event(extra_note="汉字 \u2028 \"q\"")])
+    payload = envelope(reg, "dev-1", 1, [event(extra_note='汉字 \u2028 "q"')])
     env = Envelope.from_json(payload)
     assert fast_signing_bytes(env) == env.signing_bytes()
     # a float forces the JCS fallback (orjson writes 100.0, JCS 100)

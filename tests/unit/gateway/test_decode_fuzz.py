@@ -32,32 +32,77 @@ GOOD_EVENT = event()
 NOW = datetime.now(UTC)
 TOPIC = "trace/v1/dev-1/events"
 # what an envelope that parses, belongs to the topic and verifies may still be refused for
-EVENT_REASONS = frozenset({"schema_invalid", "invalid_identifier", "clock_skew",
-                           "location_not_allowed"})
-EVENT_MEMBERS = sorted({*GOOD_EVENT, "parentID", "childEPCs", "inputEPCList", "outputEPCList",
-                        "quantityList", "ilmd", "bizTransactionList", "sourceList",
-                        "destinationList", "sensorElementList", "errorDeclaration", "eventID",
-                        "persistentDisposition", "bizLocation", "disposition", "certificationInfo",
-                        "recordTime", "@context"})
+EVENT_REASONS = frozenset(
+    {"schema_invalid", "invalid_identifier", "clock_skew", "location_not_allowed"}
+)
+EVENT_MEMBERS = sorted(
+    {
+        *GOOD_EVENT,
+        "parentID",
+        "childEPCs",
+        "inputEPCList",
+        "outputEPCList",
+        "quantityList",
+        "ilmd",
+        "bizTransactionList",
+        "sourceList",
+        "destinationList",
+        "sensorElementList",
+        "errorDeclaration",
+        "eventID",
+        "persistentDisposition",
+        "bizLocation",
+        "disposition",
+        "certificationInfo",
+        "recordTime",
+        "@context",
+    }
+)
 
-scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True)
-           | st.text(max_size=20))
+scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20)
+)
 json_values = st.recursive(
-    scalars, lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=8), c,
-                                                                 max_size=4),
-    max_leaves=20)
+    scalars,
+    lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=8), c, max_size=4),
+    max_leaves=20,
+)
 # plausible values for event members: identifiers, times, CBV words, location objects
-plausible = st.sampled_from([
-    "urn:epc:id:sgtin:0614141.812345.6789", "urn:epc:id:sgtin:0614141.812345.", "urn:epc:id:x",
-    "https://id.gs1.org/01/09506000134352/21/abc?17=261231",
-    "https://id.gs1.org/01/09506000134353/21/abc", "urn:epc:id:sscc:0614141.1234567890",
-    "urn:epc:id:sgln:0614141.00001.0", "urn:epc:id:sgln:0614141.00002.0",
-    "2026-01-01T00:00:00Z", "2999-01-01T00:00:00.000Z", "2026-13-01T00:00:00Z", "+08:00",
-    "ADD", "OBSERVE", "DELETE", "commissioning", "dispensing", "urn:epcglobal:cbv:bizstep:x",
-    "https://ref.gs1.org/cbv/BizStep-shipping", "active", "ObjectEvent", "AggregationEvent",
-    "TransformationEvent", "", "\u0000"])
-member_values = (json_values | plausible | st.lists(plausible, max_size=3)
-                 | st.fixed_dictionaries({"id": plausible}))
+plausible = st.sampled_from(
+    [
+        "urn:epc:id:sgtin:0614141.812345.6789",
+        "urn:epc:id:sgtin:0614141.812345.",
+        "urn:epc:id:x",
+        "https://id.gs1.org/01/09506000134352/21/abc?17=261231",
+        "https://id.gs1.org/01/09506000134353/21/abc",
+        "urn:epc:id:sscc:0614141.1234567890",
+        "urn:epc:id:sgln:0614141.00001.0",
+        "urn:epc:id:sgln:0614141.00002.0",
+        "2026-01-01T00:00:00Z",
+        "2999-01-01T00:00:00.000Z",
+        "2026-13-01T00:00:00Z",
+        "+08:00",
+        "ADD",
+        "OBSERVE",
+        "DELETE",
+        "commissioning",
+        "dispensing",
+        "urn:epcglobal:cbv:bizstep:x",
+        "https://ref.gs1.org/cbv/BizStep-shipping",
+        "active",
+        "ObjectEvent",
+        "AggregationEvent",
+        "TransformationEvent",
+        "",
+        "\u0000",
+    ]
+)
+member_values = (
+    json_values
+    | plausible
+    | st.lists(plausible, max_size=3)
+    | st.fixed_dictionaries({"id": plausible})
+)
 
 
 class _Crashes(logging.Handler):
@@ -76,8 +121,9 @@ logging.getLogger("gateway.decode").addHandler(CRASHES)
 def decode(payload: bytes, topic: str = TOPIC) -> Accepted | Refused:
     CRASHES.records.clear()
     out = DEC.decode(topic, payload, NOW)
-    assert not CRASHES.records, CRASHES.records[0].getMessage() + \
-        f" ({out.detail if isinstance(out, Refused) else ''})"
+    assert not CRASHES.records, (
+        CRASHES.records[0].getMessage() + f" ({out.detail if isinstance(out, Refused) else ''})"
+    )
     if currently_in_test_context():  # outcome statistics: --hypothesis-show-statistics
         note(out.reason if isinstance(out, Refused) else "accepted")
     if isinstance(out, Refused):
@@ -135,8 +181,10 @@ def test_any_event_body(ev: object) -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.dictionaries(st.sampled_from(EVENT_MEMBERS), member_values, max_size=4),
-       st.sets(st.sampled_from(sorted(GOOD_EVENT)), max_size=3))
+@given(
+    st.dictionaries(st.sampled_from(EVENT_MEMBERS), member_values, max_size=4),
+    st.sets(st.sampled_from(sorted(GOOD_EVENT)), max_size=3),
+)
 def test_any_event_member(changes: dict[str, object], dropped: set[str]) -> None:
     ev = {k: v for k, v in GOOD_EVENT.items() if k not in dropped}
     ev.update(changes)

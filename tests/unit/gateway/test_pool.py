@@ -56,9 +56,11 @@ def test_worker_chunk_equals_in_process_decode(db: tuple[str, dict[str, object]]
     url, ctx = db
     prov = ctx["prov"]
     now = datetime.now(UTC)
-    items = [("trace/v1/pool-1/events", prov.envelope("pool-1", 1, [event("a1")]), now),  # type: ignore[attr-defined]
-             ("trace/v1/pool-2/events", prov.envelope("pool-1", 2, [event("a2")]), now),  # type: ignore[attr-defined]
-             ("trace/v1/pool-1/events", b"{nope", now)]
+    items = [
+        ("trace/v1/pool-1/events", prov.envelope("pool-1", 1, [event("a1")]), now),  # type: ignore[attr-defined]
+        ("trace/v1/pool-2/events", prov.envelope("pool-1", 2, [event("a2")]), now),  # type: ignore[attr-defined]
+        ("trace/v1/pool-1/events", b"{nope", now),
+    ]
     dec._init_worker(WorkerSpec(database_url=url, max_payload=256 * 1024, clock_skew_s=300))
     out = _decode_chunk(items)
     assert isinstance(out, list)
@@ -75,12 +77,12 @@ def test_worker_chunk_equals_in_process_decode(db: tuple[str, dict[str, object]]
 
 
 def test_pipeline_with_pool_keeps_order_and_acks_after_commit(
-        db: tuple[str, dict[str, object]], tmp_path: Path) -> None:
+    db: tuple[str, dict[str, object]], tmp_path: Path
+) -> None:
     url, ctx = db
     prov = ctx["prov"]
     engine = create_engine(url=url)
-    decoder = Decoder(keys=KeyCache(sql_loader(engine)), max_payload=256 * 1024,
-                      clock_skew_s=300)
+    decoder = Decoder(keys=KeyCache(sql_loader(engine)), max_payload=256 * 1024, clock_skew_s=300)
     acked: list[int] = []
     lock = threading.Lock()
 
@@ -91,8 +93,16 @@ def test_pipeline_with_pool_keeps_order_and_acks_after_commit(
     writer = FakeWriter(acked)
     pool = DecodePool(WorkerSpec(database_url=url, max_payload=256 * 1024, clock_skew_s=300), 2)
     pool.warm()
-    pipe = Pipeline(decoder=decoder, writer=writer, ack=lambda m, q: acked.append(m),  # type: ignore[arg-type]
-                    ack_many=ack_many, pool=pool, batch_size=50, batch_ms=20, local_max=0)
+    pipe = Pipeline(
+        decoder=decoder,
+        writer=writer,
+        ack=lambda m, q: acked.append(m),  # type: ignore[arg-type]
+        ack_many=ack_many,
+        pool=pool,
+        batch_size=50,
+        batch_ms=20,
+        local_max=0,
+    )
     pipe.start()
     n = 300
     for i in range(n):
@@ -105,8 +115,9 @@ def test_pipeline_with_pool_keeps_order_and_acks_after_commit(
     engine.dispose()
     seen = [m for b in writer.batches for m in b]
     assert len(seen) == n + 1
-    serials = [m.events[0].body["epcList"][0].rsplit(".", 1)[1] for m in seen
-               if isinstance(m, Accepted)]
+    serials = [
+        m.events[0].body["epcList"][0].rsplit(".", 1)[1] for m in seen if isinstance(m, Accepted)
+    ]
     assert serials == [f"o{i}" for i in range(n)]  # arrival order kept across chunks
     assert isinstance(seen[-1], Refused) and seen[-1].reason == "malformed"
     assert sorted(acked) == list(range(1, n + 2))
