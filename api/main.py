@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -13,10 +15,23 @@ ROUTE_MODULES = ("registry", "ledger", "deadletters", "metrics", "devices")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        from api.checkpointer import Checkpointer
+
+        checkpointer = Checkpointer(settings).start()
+        try:
+            yield
+        finally:
+            checkpointer.stop()
+
     app = FastAPI(
         title="Suyuan traceability API",
         version="0.1.0",
-        description="EPCIS 2.0 capture/query, GS1 Digital Link resolver, trace, recall, ledger.",
+        description="Registry and device enrolment, the custody ledger (signed checkpoints, "
+        "inclusion/consistency proofs, offline receipts), dead letters and metrics.",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     from api.errors import install as install_error_handlers

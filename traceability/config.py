@@ -55,6 +55,9 @@ class Settings(BaseSettings):
         "Required with TRACE_WITNESS_URLS in production mode; in development, without keys, "
         "no cosignatures are collected (a warning is logged).",
     )
+    checkpoint_interval_s: float = Field(
+        default=60.0, description="the API signs a checkpoint this often when the log grew; 0: off"
+    )
     gateway_client_id: str = "suyuan-gateway-1"
     gateway_batch_size: int = 1000
     gateway_batch_ms: int = 50

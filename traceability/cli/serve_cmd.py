@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option(None, help="bind address (default: TRACE_API_HOST)"),
         port: int = typer.Option(None, help="port (default: TRACE_API_PORT)"),
     ) -> None:
-        """Run the HTTP API (EPCIS, resolver, trace, ledger, registry)."""
+        """Run the HTTP API (registry, devices, ledger, dead letters, metrics)."""
         import uvicorn
 
         from api.main import create_app
