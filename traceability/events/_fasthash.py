@@ -20,7 +20,7 @@ from traceability.events.vocab import Vocab
 
 __all__ = ["ORDER", "fast_prehash"]
 
-# the top-level names of hashing.PROP_ORDER, in that order (a test checks they are the same)
+# the top-level names of _profiles.PROP_ORDER, in that order (a test checks they are the same)
 ORDER: Final = (
     "eventTime", "eventTimeZoneOffset", "certificationInfo", "epcList", "parentID",
     "inputEPCList", "childEPCs", "quantityList", "childQuantityList", "inputQuantityList",

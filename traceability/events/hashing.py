@@ -66,25 +66,24 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any
 
 from traceability.events._canon import canonical_value, normalise_timestamp
 from traceability.events._fasthash import fast_prehash
-from traceability.events._tree import (
-    GS1_VOC_REVISED,
-    IGNORED_TOP,
-    PAIR_VALUES,
-    Ctx,
-    Node,
-    ctx_for,
-    namespaces,
-    tree,
+from traceability.events._profiles import (
+    DEFAULT_PROFILE,
+    PROFILES,
+    PROP_ORDER,
+    REVISED_PROFILE,
+    get_profile,
 )
-from traceability.events.vocab import GS1_VOC
+from traceability.events._tree import IGNORED_TOP, Ctx, ctx_for, namespaces, tree
+from traceability.events._walk import field_extensions, generic, in_order
 
 __all__ = [
     "DEFAULT_PROFILE",
     "PROFILES",
+    "PROP_ORDER",
     "REVISED_PROFILE",
     "canonical_value",
     "document_hashes",
@@ -93,226 +92,8 @@ __all__ = [
     "namespaces",
     "normalise_timestamp",
     "prehash_string",
+    "tree_prehash",
 ]
-
-_Order = tuple[tuple[str, Any], ...]
-
-_METADATA: Final = (
-    "time startTime endTime deviceID deviceMetadata rawData dataProcessingMethod bizRules"
-)
-_REPORT: Final = (
-    "type exception deviceID deviceMetadata rawData dataProcessingMethod time microorganism "
-    "chemicalSubstance value component stringValue booleanValue hexBinaryValue uriValue minValue "
-    "maxValue meanValue sDev percRank percValue uom coordinateReferenceSystem"
-)
-
-
-def _leaves(names: str) -> _Order:
-    return tuple((n, None) for n in names.split())
-
-
-_Q: Final[_Order] = (("epcClass", None), ("quantity", None), ("uom", None))
-_PAIRS: Final = ("pairs",)  # marker: a list of (type, value) pairs
-PROP_ORDER: Final[_Order] = (
-    ("eventTime", None),
-    ("eventTimeZoneOffset", None),
-    ("certificationInfo", None),
-    ("epcList", (("epc", None),)),
-    ("parentID", None),
-    ("inputEPCList", (("epc", None),)),
-    ("childEPCs", (("epc", None),)),
-    ("quantityList", (("quantityElement", _Q),)),
-    ("childQuantityList", (("quantityElement", _Q),)),
-    ("inputQuantityList", (("quantityElement", _Q),)),
-    ("outputEPCList", (("epc", None),)),
-    ("outputQuantityList", (("quantityElement", _Q),)),
-    ("action", None),
-    ("transformationID", None),
-    ("bizStep", None),
-    ("disposition", None),
-    ("persistentDisposition", (("set", None), ("unset", None))),
-    ("readPoint", (("id", None),)),
-    ("bizLocation", (("id", None),)),
-    ("bizTransactionList", _PAIRS),
-    ("sourceList", _PAIRS),
-    ("destinationList", _PAIRS),
-    (
-        "sensorElementList",
-        (
-            (
-                "sensorElement",
-                (
-                    ("sensorMetadata", _leaves(_METADATA)),
-                    ("sensorReport", _leaves(_REPORT)),
-                ),
-            ),
-        ),
-    ),
-)
-
-
-_TRAILING_DEFAULT: Final = frozenset(["readPoint", "bizLocation"])
-
-
-class _Profile:
-    """How a pre-hash is written: ``cbv2.0`` (default, the shared vectors) or ``cbv2.0-2025``."""
-
-    __slots__ = ("cert", "gs1_voc", "name", "trailing", "wrapper")
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        cert: bool,
-        wrapper: bool,
-        trailing: frozenset[str] | None,
-        gs1_voc: str,
-    ) -> None:
-        self.name = name
-        self.cert = cert  # certificationInfo is hashed, document ignoreFields are honoured
-        self.wrapper = wrapper  # "sensorElementList" is written before the sensor elements
-        # containers whose user extensions go to the trailing block (None: all; the others
-        # inline theirs after their standard fields)
-        self.trailing = trailing
-        self.gs1_voc = gs1_voc  # expansion of the GS1 Web Vocabulary
-
-
-DEFAULT_PROFILE: Final = "cbv2.0"
-REVISED_PROFILE: Final = "cbv2.0-2025"
-_PROFILES: Final = {
-    DEFAULT_PROFILE: _Profile(
-        DEFAULT_PROFILE,
-        cert=True,
-        wrapper=True,
-        trailing=_TRAILING_DEFAULT,
-        gs1_voc=GS1_VOC,
-    ),
-    REVISED_PROFILE: _Profile(
-        REVISED_PROFILE,
-        cert=False,
-        wrapper=False,
-        trailing=None,
-        gs1_voc=GS1_VOC_REVISED,
-    ),
-}
-PROFILES: Final = tuple(_PROFILES)
-
-
-def _profile(name: str) -> _Profile:
-    try:
-        return _PROFILES[name]
-    except KeyError:
-        raise ValueError(f"unknown event hash profile {name!r} (one of {PROFILES})") from None
-
-
-def _child_string(child: Node, sub: Any, prof: _Profile) -> str:
-    grand = _in_order(child[2], sub, prof, _inlines(child[0], prof)) if sub else ""
-    text = ""
-    if child[1]:
-        value = child[1].strip()
-        lname = child[0].lower()
-        if "time" in lname and "offset" not in lname:
-            value = normalise_timestamp(value)
-        else:
-            value = canonical_value(value)
-        if value:
-            text = "=" + value
-    if text or grand:
-        name = str(child[0])
-        if name == "sensorElementList" and not prof.wrapper:
-            name = ""
-        return name + text + grand
-    return ""
-
-
-def _inlines(name: Any, prof: _Profile) -> bool:
-    """Whether the user extensions inside container ``name`` follow its standard fields."""
-    if prof.trailing is None:
-        return False
-    return name not in prof.trailing
-
-
-def _is_ext(name: Any) -> bool:
-    return isinstance(name, str) and "{" in name and "/}" in name
-
-
-def _in_order(children: list[Node], order: Any, prof: _Profile, inline: bool = False) -> str:
-    """Serialise (and consume) the children named in ``order``; leaves the rest in place.
-
-    With ``inline`` the user extensions among ``children`` are consumed too and follow the
-    standard children (CBV 2.0 rule 21 as the shared vectors apply it); otherwise they stay in
-    the tree for the trailing block (:func:`_field_extensions`).
-    """
-    ext: list[Node] = []
-    if inline and len(children) > 1:
-        ext = [c for c in children if _is_ext(c[0])]
-        if ext:
-            children[:] = [c for c in children if not _is_ext(c[0])]
-    parts: list[str] = []
-    for name, sub in order:
-        same = [c for c in children if c[0] == name]
-        if not same:
-            continue
-        values = []
-        if sub is _PAIRS:  # (type, value) pairs: sorted generically, consumed whole
-            values = [str(c[0]) + _generic(c[2]) for c in same if c[2]]
-            for c in same:
-                c[2] = []
-        else:
-            for child in same:
-                s = _child_string(child, sub, prof)
-                if s:
-                    values.append(s)
-        done = {id(c) for c in same if not c[2]}
-        if done:
-            children[:] = [c for c in children if id(c) not in done]
-        values.sort()
-        parts.extend(values)
-    if ext:
-        parts.append(_generic(ext))
-    return "".join(parts)
-
-
-def _field_extensions(children: list[Node], order: Any, prof: _Profile, direct: bool) -> str:
-    """The trailing block of user extensions left inside standard fields (CBV 2.0 rule 20).
-
-    Each is written behind the path of standard field names that encloses it, fields in
-    property order, then (``direct``) this level's own extensions, sorted. Consumes them.
-    """
-    parts: list[str] = []
-    for name, sub in order:
-        if not sub or sub is _PAIRS:
-            continue
-        emptied = False
-        for child in [c for c in children if c[0] == name]:
-            inner = _field_extensions(child[2], sub, prof, True)
-            if inner:
-                shown = "" if name == "sensorElementList" and not prof.wrapper else name
-                parts.append(shown + inner)
-                emptied = emptied or not child[2]
-        if emptied:
-            children[:] = [c for c in children if c[0] != name or c[2]]
-    if direct:
-        own = [c for c in children if _is_ext(c[0])]
-        if own:
-            parts.append(_generic(own))
-            children[:] = [c for c in children if not _is_ext(c[0])]
-    return "".join(parts)
-
-
-def _generic(children: list[Node]) -> str:
-    values = []
-    for child in children:
-        if child[0] is None:  # a (type, value) pair: kept in that order
-            values.append(_generic(child[2]))
-            continue
-        text = child[1].strip()
-        if text:
-            text = "=" + canonical_value(text)
-        values.append(child[0] + text + _generic(child[2]))
-    if len(children) > 1 and not any(c[0] in PAIR_VALUES for c in children):
-        values.sort()
-    return "".join(values)
 
 
 def prehash_string(
@@ -334,30 +115,30 @@ def prehash_string(
         ctx = ctx_for(event, context, ignore_fields)
         fast = fast_prehash(event, ctx)  # the usual shapes; same string as tree_prehash
         return fast if fast is not None else tree_prehash(event, ctx)
-    prof = _profile(profile)
+    prof = get_profile(profile)
     return tree_prehash(event, ctx_for(event, context, ignore_fields, prof.gs1_voc), profile)
 
 
 def tree_prehash(event: Mapping[str, Any], ctx: Ctx, profile: str = DEFAULT_PROFILE) -> str:
     """The pre-hash string by the generic tree walk (steps 1-3 of the module docstring)."""
-    prof = _profile(profile)
+    prof = get_profile(profile)
     children = tree(event, ctx)
     if not prof.cert:
         children = [c for c in children if c[0] != "certificationInfo"]
     event_type = event.get("type", "")
-    standard = _in_order(children, PROP_ORDER, prof)
+    standard = in_order(children, PROP_ORDER, prof)
     ilmd = [c for c in children if c[0] == "ilmd"]
     if ilmd:
         children = [c for c in children if c[0] != "ilmd"]
-    fields = _field_extensions(children, PROP_ORDER, prof, False)
+    fields = field_extensions(children, PROP_ORDER, prof, False)
     rest = [c for c in children if c[0] not in IGNORED_TOP]
     return (
         "eventType="
         + str(event_type)
         + standard
-        + (_generic(ilmd) if ilmd else "")
+        + (generic(ilmd) if ilmd else "")
         + fields
-        + (_generic(rest) if rest else "")
+        + (generic(rest) if rest else "")
     )
 
 
@@ -407,7 +188,7 @@ def _doc_events(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def _doc_ignore(doc: Mapping[str, Any], profile: str) -> list[str]:
     """The document's ``…:ignoreFields`` (the revised upstream profile no longer honours them)."""
-    return _ignore_fields(doc) if _profile(profile).cert else []
+    return _ignore_fields(doc) if get_profile(profile).cert else []
 
 
 def document_prehashes(doc: Mapping[str, Any], *, profile: str = DEFAULT_PROFILE) -> list[str]:
