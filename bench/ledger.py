@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from traceability.events import event_hash
 from traceability.ledger import bulk, merkle, store
+from traceability.ledger.append import EVENT_COLS
 from traceability.ledger.audit import audit
 from traceability.ledger.service import EventSubmission, append_events
 from traceability.registry.keys import register_key
@@ -139,23 +140,9 @@ def run(url: str, leaves: int) -> dict[str, Any]:
             )
             for i in range(min(n, 50_000))
         ]
-        cols = (
-            "event_hash",
-            "event_time",
-            "event_type",
-            "action",
-            "biz_step",
-            "disposition",
-            "read_point",
-            "biz_location",
-            "device_id",
-            "ledger_index",
-            "recorded_at",
-            "body",
-        )
         t = time.perf_counter()
         for k in range(0, len(rows), BATCH):
-            bulk.insert(s, "ev_base", cols, rows[k : k + BATCH])
+            bulk.insert(s, "ev_base", EVENT_COLS, rows[k : k + BATCH])
         base_s = time.perf_counter() - t
         s.rollback()
     # proof latency from the store
