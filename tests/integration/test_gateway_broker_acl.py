@@ -32,8 +32,8 @@ def _client(port: int, user: str, password: str, received: list[str] | None = No
     return c
 
 
-@pytest.mark.skipif(shutil.which("mosquitto") is None, reason="needs the mosquitto binary")
 def test_device_cannot_publish_to_another_device(tmp_path: Path) -> None:
+    assert shutil.which("mosquitto"), "the mosquitto binary is missing: run `make services`"
     passwords = write_config(tmp_path / "cfg", devices=["dev-a", "dev-b"])
     port = free_port()
     (tmp_path / "data").mkdir()
