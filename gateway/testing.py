@@ -24,6 +24,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from gateway.embedded_broker import free_port
 from traceability.registry import keys
 from traceability.registry.models import Device, Location, Party
 from traceability.signing import envelope as env_mod
@@ -105,12 +106,6 @@ def event(
     }
     ev.update(extra)
     return ev
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Publisher:

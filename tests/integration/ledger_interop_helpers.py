@@ -24,6 +24,7 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner, Result
 
+from gateway.embedded_broker import free_port
 from traceability.cli import ledger_cmd
 from traceability.config import get_settings
 from traceability.ledger import checkpoint, note, receipt
@@ -89,12 +90,6 @@ def ok_output(proc: subprocess.Popen[str]) -> str:
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _stale() -> bool:
     if not VERIFIER.exists():
         return True
@@ -137,7 +132,7 @@ class WitnessProc:
 def start_witness(
     env: dict[str, str], cwd: Path, key: Path, state: Path, log_key: str
 ) -> WitnessProc:
-    port = _free_port()
+    port = free_port()
     proc = run_tracectl(
         [
             "witness",
