@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import SettingsDep, require_role
+from api.deps import Limit, Offset, SettingsDep, require_role
 from gateway.deadletters import get_dead_letter, list_dead_letters
 from traceability.store.service import get_engine
 
@@ -22,8 +22,8 @@ def list_deadletters(
     settings: SettingsDep,
     reason: Annotated[str | None, Query(description="a DESIGN.md §3 reason code")] = None,
     device: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     engine = get_engine(settings.effective_database_url)
     rows = list_dead_letters(engine, reason=reason, device=device, limit=limit, offset=offset)

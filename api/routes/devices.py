@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import binascii
-from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 
-from api.deps import AnyRoleDep, ProducerDep, SessionDep, require_party
+from api.deps import AnyRoleDep, Limit, Offset, ProducerDep, SessionDep, require_party
 from traceability.errors import InvalidInputError
 from traceability.registry import service as registry
 from traceability.registry.models import Device
@@ -33,8 +32,8 @@ def list_devices(
     session: SessionDep,
     who: AnyRoleDep,
     party_id: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[DevicePublic]:
     if who.role == "producer":
         party_id = who.party_id

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, status
 
-from fastapi import APIRouter, Query, status
-
-from api.deps import AdminDep, AnyRoleDep, ProducerDep, SessionDep, require_party
+from api.deps import AdminDep, AnyRoleDep, Limit, Offset, ProducerDep, SessionDep, require_party
 from traceability.registry import service as registry
 from traceability.registry.models import Party, Product
 from traceability.registry.schemas import (
@@ -21,8 +19,6 @@ from traceability.registry.schemas import (
 )
 
 router = APIRouter(tags=["registry"])
-Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 @router.post("/parties", status_code=status.HTTP_201_CREATED)
