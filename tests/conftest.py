@@ -7,6 +7,7 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -73,21 +74,21 @@ def _terminate(conn: sa.Connection, name: str) -> None:
     )
 
 
-@pytest.fixture
-def pg_url(pg_template: str) -> Iterator[str]:
-    """A fresh, migrated PostgreSQL+TimescaleDB database for one test."""
+@contextmanager
+def clone_database(template: str, *, prefix: str = "suyuan_t") -> Iterator[str]:
+    """A new database cloned from the migrated ``template``, dropped on exit."""
     base = pg_base_url()
     admin = create_engine(url=_with_db(base, "postgres"), isolation_level="AUTOCOMMIT")
-    name = f"suyuan_t_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         for attempt in range(20):
             try:
-                conn.execute(sa.text(f"create database {name} template {pg_template}"))
+                conn.execute(sa.text(f"create database {name} template {template}"))
                 break
             except sa.exc.OperationalError:
                 if attempt == 19:
                     raise
-                _terminate(conn, pg_template)
+                _terminate(conn, template)
                 time.sleep(0.1)
     try:
         yield normalise_url(_with_db(base, name))
@@ -95,6 +96,13 @@ def pg_url(pg_template: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f"drop database if exists {name} with (force)"))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL+TimescaleDB database for one test."""
+    with clone_database(pg_template) as url:
+        yield url
 
 
 @pytest.fixture

@@ -8,27 +8,24 @@ the tests only read, except the last one, which appends and signs again).
 from __future__ import annotations
 
 import base64
-import time
-import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.main import create_app
-from tests.conftest import _terminate, _with_db, pg_base_url
+from tests.conftest import clone_database
 from tests.unit.ledger.helpers import event, setup_device, submissions
 from traceability.config import Settings
 from traceability.ledger import checkpoint, merkle, note, receipt, records, service
 from traceability.ledger.errors import ProofError
-from traceability.store.service import create_engine, normalise_url, upgrade
+from traceability.store.service import create_engine, upgrade
 
 N_EVENTS = 300
 SIZE = N_EVENTS + 1  # entry 0 registers the device key
@@ -61,29 +58,6 @@ def unique_event(i: int) -> dict[str, Any]:
     return ev
 
 
-@contextmanager
-def _pg_clone(template: str) -> Iterator[str]:
-    """A clone of the migrated template database for the module (conftest's is per test)."""
-    admin = create_engine(url=_with_db(pg_base_url(), "postgres"), isolation_level="AUTOCOMMIT")
-    name = f"suyuan_api_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        for attempt in range(20):
-            try:
-                conn.execute(sa.text(f"create database {name} template {template}"))
-                break
-            except sa.exc.OperationalError:
-                if attempt == 19:
-                    raise
-                _terminate(conn, template)
-                time.sleep(0.1)
-    try:
-        yield normalise_url(_with_db(pg_base_url(), name))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"drop database if exists {name} with (force)"))
-        admin.dispose()
-
-
 def _sign(a: Api) -> checkpoint.Checkpoint:
     with Session(a.engine) as s:
         cp = checkpoint.sign_checkpoint(s, settings=a.settings, collect=False)
@@ -99,7 +73,9 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             url = f"sqlite:///{tmp / 'suyuan.db'}"
             upgrade(url=url)
         else:
-            url = stack.enter_context(_pg_clone(request.getfixturevalue("pg_template")))
+            url = stack.enter_context(
+                clone_database(request.getfixturevalue("pg_template"), prefix="suyuan_api")
+            )
         engine = create_engine(url=url)
         stack.callback(engine.dispose)
         settings = Settings(data_dir=tmp, database_url=url)
