@@ -82,6 +82,22 @@ if [[ -z "$DB_URL" ]]; then
     echo "timescaledb.telemetry_level = off" >> "$CONF"
     restart=1
   fi
+  # write-path settings for the ledger's big append transactions (same values as docker-compose.yml):
+  # a checkpoint every 1 GB of WAL re-logs every page it touches next (full-page writes), and the
+  # default 128 MB of shared buffers cannot hold the random-keyed indexes of a million-event log
+  TUNING="$(dirname "$CONF")/conf.d/50-suyuan.conf"
+  WANT="# written by suyuan .ci/services.sh
+shared_buffers = 1GB
+max_wal_size = 8GB
+min_wal_size = 1GB
+checkpoint_timeout = 15min
+checkpoint_completion_target = 0.9
+wal_compression = lz4"
+  if [[ -d "$(dirname "$TUNING")" && $is_root == 1 && "$(cat "$TUNING" 2>/dev/null)" != "$WANT" ]]; then
+    say "writing PostgreSQL write-path settings to $TUNING"
+    printf '%s\n' "$WANT" > "$TUNING"
+    restart=1
+  fi
   if [[ $restart == 1 ]]; then
     pg_ctlcluster --skip-systemctl-redirect "$PGVER" "$PGCLUSTER" restart
   elif ! pg_lsclusters -h | awk 'NR==1{print $4}' | grep -q online; then

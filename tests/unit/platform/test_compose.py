@@ -67,3 +67,20 @@ def test_mosquitto_config_has_persistence_and_acl() -> None:
     assert re.search(r"^password_file \S+", conf, re.M)
     assert re.search(r"^acl_file \S+", conf, re.M)
     assert re.search(r"^allow_anonymous false$", conf, re.M)
+
+
+def test_db_write_path_settings_match_the_services_script(compose: dict[str, Any]) -> None:
+    """docker-compose's ``postgres -c`` settings and the conf.d file .ci/services.sh writes for a
+    local cluster are one list: a change to one must be made to the other."""
+    cmd = compose["services"]["db"]["command"]
+    assert cmd[0] == "postgres"
+    flags = cmd[1:]
+    assert flags[::2] == ["-c"] * (len(flags) // 2)
+    in_compose = dict(kv.split("=", 1) for kv in flags[1::2])
+    script = (REPO / ".ci" / "services.sh").read_text()
+    block = script.split('WANT="# written by suyuan .ci/services.sh\n', 1)[1].split('"', 1)[0]
+    in_script = dict(
+        (k.strip(), v.strip()) for k, v in (line.split("=", 1) for line in block.splitlines())
+    )
+    assert in_compose == in_script
+    assert {"shared_buffers", "max_wal_size", "wal_compression"} <= set(in_script)
