@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -32,6 +33,20 @@ class DeviceConfig(BaseModel):
         if antenna is not None and antenna in self.antenna_read_points:
             return self.antenna_read_points[antenna]
         return self.read_point
+
+    def reader_config(self) -> dict[str, Any]:
+        """The ``config`` of a ``reader`` envelope member (:class:`traceability.readers.
+        ReaderConfig`): every member written out, so the signed bytes say it all."""
+        return {
+            "action": self.action,
+            "biz_step": self.biz_step,
+            "disposition": self.disposition,
+            "read_point": self.read_point,
+            "biz_location": self.biz_location,
+            "antenna_read_points": {str(k): v for k, v in self.antenna_read_points.items()},
+            "window_ms": round(self.collapse_window_s * 1000),
+            "timezone_offset": self.timezone_offset,
+        }
 
     def topic(self, kind: str) -> str:
         return f"trace/v1/{self.device_id}/{kind}"
