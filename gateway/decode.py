@@ -1,5 +1,11 @@
 """The decode path: parse -> topic check -> key lookup -> signature -> validation -> dedupe.
 
+An envelope on ``trace/v1/{device}/reader`` carries a ``reader`` member (raw reader JSON) and
+one on ``.../events`` an ``events`` member; the other way round is ``topic_mismatch``. The
+events of a reader envelope are derived (:mod:`traceability.readers`) after the signature and
+``sent_at`` checks, from the signed member; a message they cannot be derived from is
+``reader_invalid``. From there both kinds take the same path.
+
 Pure CPU work on one message except for registry cache misses (one query per device, which
 may raise :class:`TransientError`: the message is then retried, never dead-lettered). Every
 other failure becomes a :class:`Rejected` outcome; no payload can make :meth:`Decoder.decode`
@@ -39,6 +45,7 @@ import rfc8785
 from gateway.errors import Rejected, TransientError
 from gateway.keys import DeviceInfo, KeyCache
 from gateway.validation import EventPreparer, PreparedEvent
+from traceability.readers.errors import ReaderError
 from traceability.signing.envelope import Envelope, EnvelopeError
 from traceability.signing.service import canonical
 
@@ -247,6 +254,14 @@ class Decoder:
                 field="device",
                 device=env.device,
             )
+        if parts[1] != env.kind:
+            raise Rejected(
+                f"an envelope of {env.kind} does not belong on .../{parts[1]}: "
+                f"events go on trace/v1/{{device}}/events, raw reader JSON on .../reader",
+                code="topic_mismatch",
+                field="reader" if env.kind == "reader" else "events",
+                device=env.device,
+            )
         info, key = self.keys.key_for(device_id=env.device, key_id=env.key, at=received_at)
         try:
             signed = verify_envelope(env, key.public_key)
@@ -281,19 +296,10 @@ class Decoder:
                 device=env.device,
             )
         digest = hashlib.sha256(signed).hexdigest()
-        events = env.events
-        if parts[1] == "reader":
-            # The ledger commits each record to an event inside its signed envelope; events
-            # derived from raw reads would need the derivation committed and re-run by the
-            # audit. Until then edge agents convert reads (devices.adapters) and publish EPCIS
-            # events on .../events; raw reads are refused with a reason of their own.
-            raise Rejected(
-                "raw reader JSON is not ingested yet: convert reads at the edge "
-                "(devices.adapters) and publish the EPCIS events on trace/v1/{device}/events",
-                code="unsupported_topic",
-                field="topic",
-                device=env.device,
-            )
+        try:  # a reader envelope's events are derived here, from the bytes that verified
+            events = env.events
+        except ReaderError as exc:
+            raise Rejected(exc.message, code=exc.code, field=exc.field, device=env.device) from None
         prepared = self.preparer.prepare(events, device=info, received_at=received_at)
         return Accepted(
             topic, payload, env, info, key.key_id, digest, prepared, received_at, signed=signed

@@ -18,7 +18,8 @@ REASONS = frozenset(
         "invalid_identifier",
         "location_not_allowed",
         "clock_skew",
-        "unsupported_topic",
+        "reader_invalid",  # raw reader JSON no derivation turns into events (field named)
+        "unsupported_topic",  # no longer given (reader JSON is ingested); kept for old rows
         "internal",
     }
 )

@@ -6,11 +6,17 @@ code of the first that fails:
 1. size ≤ the limit                                   -> ``oversize``
 2. UTF-8 JSON object                                  -> ``malformed``
 3. ``v`` is 1; ``device``, ``key``, ``seq``, ``sent_at``, ``sig`` are strings of the right
-   shape; ``events`` a non-empty list of objects; ``reply_to`` absent or a topic string;
-   no other members                                   -> ``malformed`` (field and value named)
+   shape; exactly one of ``events`` (a non-empty list of objects) and ``reader``; ``reply_to``
+   absent or a topic string; no other members         -> ``malformed`` (field and value named)
+4. ``reader``: a known ``format``, a valid ``config``, ``messages`` a non-empty list of
+   objects (:func:`traceability.readers.check_reader`) -> ``reader_invalid``
 
 Signature verification needs the device's key, so it is a separate step
-(:func:`verify_signature`), done by the gateway after the key lookup.
+(:func:`verify_signature`), done by the gateway after the key lookup. The events of a reader
+envelope are derived from its ``reader`` member on first use of :attr:`Envelope.events`
+(:func:`traceability.readers.derive_member_events`, which raises ``ReaderError``,
+``reader_invalid``, for a malformed message); the gateway does so after the signature check.
+:func:`body_events` gives the events of a stored envelope body (the audit, receipts).
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from traceability.errors import InvalidInputError
+from traceability.readers.errors import ReaderError
+from traceability.readers.service import check_reader, derive_member_events
 from traceability.signing import service as signing
 
 ENVELOPE_VERSION = 1
@@ -30,7 +38,9 @@ DEFAULT_MAX_BYTES = 256 * 1024
 _DEVICE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _SEQ_RE = re.compile(r"^(0|[1-9][0-9]{0,19})$")
 _B64URL_SIG_RE = re.compile(r"^[A-Za-z0-9_-]{86}$")
-_ALLOWED = frozenset({"v", "device", "key", "seq", "sent_at", "events", "reply_to", "sig"})
+_ALLOWED = frozenset(
+    {"v", "device", "key", "seq", "sent_at", "events", "reader", "reply_to", "sig"}
+)
 
 
 class EnvelopeError(InvalidInputError):
@@ -41,14 +51,36 @@ class EnvelopeError(InvalidInputError):
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
+    """A checked envelope: ``signed_events`` (the ``events`` member) or ``reader`` (the raw
+    ``reader`` member, as signed) is set, never both; :attr:`events` are the events either way."""
+
     device: str
     key: str
     seq: str
     sent_at: str
-    events: list[dict[str, Any]]
+    signed_events: list[dict[str, Any]] | None
     sig: bytes
     reply_to: str | None = None
     raw: bytes = field(default=b"", repr=False, compare=False)
+    reader: dict[str, Any] | None = None
+    _derived: list[dict[str, Any]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """The signed events, or those derived from ``reader`` (once; the same list after)."""
+        if self.signed_events is not None:
+            return self.signed_events
+        if self._derived is None:
+            object.__setattr__(self, "_derived", derive_member_events(member=self.reader))
+        assert self._derived is not None
+        return self._derived
+
+    @property
+    def kind(self) -> str:
+        """The topic kind the envelope belongs on: ``events`` or ``reader``."""
+        return "events" if self.reader is None else "reader"
 
     @classmethod
     def from_json(cls, payload: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Envelope:
@@ -107,16 +139,7 @@ class Envelope:
             "an RFC 3339 timestamp",
         )
         sig_text = _string(doc, "sig", _B64URL_SIG_RE, "86 characters of base64url (64 bytes)")
-        events = doc.get("events")
-        if not isinstance(events, list) or not events:
-            raise EnvelopeError(
-                "events must be a non-empty list", field="events", value=_short(events)
-            )
-        for i, ev in enumerate(events):
-            if not isinstance(ev, dict):
-                raise EnvelopeError(
-                    f"events[{i}] must be an object", field=f"events[{i}]", value=_short(ev)
-                )
+        events, reader = _body(doc)
         reply_to = doc.get("reply_to")
         if reply_to is not None and (
             not isinstance(reply_to, str) or not reply_to or any(c in reply_to for c in "+#\x00")
@@ -131,10 +154,11 @@ class Envelope:
             key=key,
             seq=seq,
             sent_at=sent_at,
-            events=events,
+            signed_events=events,
             sig=signing.b64url_decode(sig_text),
             reply_to=reply_to,
             raw=raw,
+            reader=reader,
         )
 
     def unsigned(self) -> dict[str, Any]:
@@ -144,8 +168,11 @@ class Envelope:
             "key": self.key,
             "seq": self.seq,
             "sent_at": self.sent_at,
-            "events": self.events,
         }
+        if self.reader is not None:
+            doc["reader"] = self.reader
+        else:
+            doc["events"] = self.signed_events
         if self.reply_to is not None:
             doc["reply_to"] = self.reply_to
         return doc
@@ -178,11 +205,15 @@ def build(
     key_id: str,
     seed: bytes,
     seq: int | str,
-    events: list[dict[str, Any]],
+    events: list[dict[str, Any]] | None = None,
+    reader: dict[str, Any] | None = None,
     reply_to: str | None = None,
     sent_at: datetime | None = None,
 ) -> bytes:
-    """Sign and serialise an envelope; returns the UTF-8 JSON payload to publish."""
+    """Sign and serialise an envelope of ``events`` or of a ``reader`` member (exactly one);
+    returns the UTF-8 JSON payload to publish."""
+    if (events is None) == (reader is None):
+        raise EnvelopeError("give exactly one of events and reader", field="events")
     when = (sent_at or datetime.now(UTC)).astimezone(UTC)
     doc: dict[str, Any] = {
         "v": ENVELOPE_VERSION,
@@ -190,12 +221,55 @@ def build(
         "key": key_id,
         "seq": str(seq),
         "sent_at": when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z",
-        "events": events,
     }
+    if reader is not None:
+        doc["reader"] = reader
+    else:
+        doc["events"] = events
     if reply_to is not None:
         doc["reply_to"] = reply_to
     doc["sig"] = signing.b64url(signing.sign(seed=seed, message=signing.canonical(doc)))
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _body(doc: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, dict[str, Any] | None]:
+    """Exactly one of ``events`` and ``reader``, checked (steps 3 and 4)."""
+    if ("events" in doc) == ("reader" in doc):
+        raise EnvelopeError(
+            "an envelope carries exactly one of events and reader",
+            field="events",
+            value="both" if "events" in doc else "neither",
+        )
+    if "reader" in doc:
+        try:
+            check_reader(member=doc["reader"])
+        except ReaderError as exc:
+            raise EnvelopeError(
+                exc.message, code=exc.code, field=exc.field, value=exc.value
+            ) from None
+        return None, doc["reader"]
+    events = doc["events"]
+    if not isinstance(events, list) or not events:
+        raise EnvelopeError("events must be a non-empty list", field="events", value=_short(events))
+    for i, ev in enumerate(events):
+        if not isinstance(ev, dict):
+            raise EnvelopeError(
+                f"events[{i}] must be an object", field=f"events[{i}]", value=_short(ev)
+            )
+    return events, None
+
+
+def body_events(body: bytes | dict[str, Any]) -> list[dict[str, Any]]:
+    """The events of a stored envelope body (its unsigned canonical bytes): the ``events``
+    member, or the events derived from its ``reader`` member (``ReaderError`` when they
+    cannot be). What the audit and the receipt verifier compare the records with."""
+    doc = json.loads(body) if isinstance(body, bytes) else body
+    if not isinstance(doc, dict):
+        raise EnvelopeError("an envelope body is a JSON object", field="body")
+    if doc.get("reader") is not None:
+        return derive_member_events(member=doc["reader"])
+    events = doc.get("events", [])
+    return events if isinstance(events, list) else []
 
 
 def _string(doc: dict[str, Any], name: str, pattern: re.Pattern[str], expected: str) -> str:

@@ -18,11 +18,13 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import importlib.util
 import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from traceability.signing import envelope as env_mod
@@ -73,10 +75,11 @@ def event(
 def envelope(
     device: str,
     seq: int | str,
-    events: list[dict[str, Any]],
+    events: list[dict[str, Any]] | None,
     *,
     key: str | None = None,
     sent_at: datetime = SENT,
+    reader: dict[str, Any] | None = None,
 ) -> bytes:
     label = key or device
     return env_mod.build(
@@ -85,6 +88,7 @@ def envelope(
         seed=seed_of(label),
         seq=seq,
         events=events,
+        reader=reader,
         sent_at=sent_at,
     )
 
@@ -236,7 +240,16 @@ def bad() -> list[tuple[str, str, str, bytes]]:
             envelope("dev-c", 526, [event("futsent")], sent_at=FAR_FUTURE),
         ),
     ]
-    return out
+    return out + reader_cases().cases(envelope, edit)
+
+
+def reader_cases() -> ModuleType:
+    """reader_cases.py beside this file (loaded by path: this file also runs as a script)."""
+    spec = importlib.util.spec_from_file_location("reader_cases", HERE / "reader_cases.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def edit_event_field(seq: int, name: str) -> bytes:

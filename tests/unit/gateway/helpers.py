@@ -26,8 +26,12 @@ class Registry:
         status: str = "active",
         revoked_at: datetime | None = None,
         sgln: str = SGLN,
+        seed: bytes | None = None,
     ) -> tuple[str, bytes]:
-        seed, pub = signing.generate_keypair()
+        if seed is None:
+            seed, pub = signing.generate_keypair()
+        else:
+            pub = signing.public_key_from_seed(seed=seed)
         kid = signing.key_id(pub)
         info = DeviceInfo(device, status, f"loc-{device}", sgln, None)
         info.keys[kid] = KeyInfo(kid, pub, datetime(2020, 1, 1, tzinfo=UTC), None, revoked_at)
@@ -72,3 +76,11 @@ def envelope(
 
 def decoder(reg: Registry, *, skew: int = 300, max_payload: int = 256 * 1024) -> Decoder:
     return Decoder(keys=KeyCache(reg.load), max_payload=max_payload, clock_skew_s=skew)
+
+
+def reader_envelope(
+    reg: Registry, device: str, seq: int, reader: dict[str, Any], **kw: Any
+) -> bytes:
+    """An envelope of raw reader JSON (the ``reader`` member), signed by the device."""
+    kid, seed = reg.seeds[device]
+    return env_mod.build(device=device, key_id=kid, seed=seed, seq=seq, reader=reader, **kw)

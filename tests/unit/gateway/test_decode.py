@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gateway.decode import Accepted, Refused, fast_signing_bytes
-from tests.unit.gateway.helpers import Registry, decoder, envelope, event
+from tests.unit.gateway.helpers import Registry, decoder, envelope, event, reader_envelope
 from traceability.signing.envelope import Envelope
 
 NOW = datetime.now(UTC)
@@ -20,6 +20,44 @@ def reg() -> Registry:
     r.add("dev-gone", status="revoked")
     r.add("dev-key-revoked", revoked_at=NOW - timedelta(hours=1))
     return r
+
+
+def _reader(epc_hex: str) -> dict[str, object]:
+    when = (NOW - timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    tag = {"epcHex": epc_hex, "antennaPort": 1}
+    return {
+        "format": "impinj-iot/v1",
+        "config": {"biz_step": "receiving", "read_point": "urn:epc:id:sgln:0614141.00001.0"},
+        "messages": [{"timestamp": when, "eventType": "tagInventory", "tagInventoryEvent": tag}],
+    }
+
+
+READ = _reader("3074257BF7194E4000001A85")
+BAD_HEX = _reader("3074257BF7194E4000001A8Z")
+
+
+def test_reader_envelope_is_accepted_with_derived_events(reg: Registry) -> None:
+    out = decoder(reg).decode("trace/v1/dev-1/reader", reader_envelope(reg, "dev-1", 1, READ), NOW)
+    assert isinstance(out, Accepted), out
+    assert [e.body["epcList"] for e in out.events] == [["urn:epc:id:sgtin:0614141.812345.6789"]]
+    assert out.events[0].body is out.envelope.events[0]  # the ledger finds it in its envelope
+    assert out.events[0].event_hash.startswith("ni:///sha-256;")
+
+
+def test_reader_invalid_names_the_field(reg: Registry) -> None:
+    out = decoder(reg).decode(
+        "trace/v1/dev-1/reader", reader_envelope(reg, "dev-1", 1, BAD_HEX), NOW
+    )
+    assert isinstance(out, Refused) and out.reason == "reader_invalid"
+    assert out.field == "reader.messages[0].tagInventoryEvent.epcHex"
+    assert "3074257BF7194E4000001A8Z" in out.detail
+
+
+def test_forged_reader_envelope_is_bad_signature_before_derivation(reg: Registry) -> None:
+    doc = json.loads(reader_envelope(reg, "dev-1", 1, BAD_HEX))
+    doc["seq"] = "2"
+    out = decoder(reg).decode("trace/v1/dev-1/reader", json.dumps(doc).encode(), NOW)
+    assert reason(out) == "bad_signature"  # unsigned bytes are never derived from
 
 
 def reason(out: Accepted | Refused) -> str:
@@ -48,7 +86,19 @@ def test_good_envelope_is_accepted_with_hashes(reg: Registry) -> None:
             lambda r: envelope(r, "dev-key-revoked", 1),
             "device_revoked",
         ),
-        ("trace/v1/dev-1/reader", lambda r: envelope(r, "dev-1", 1), "unsupported_topic"),
+        ("trace/v1/dev-1/reader", lambda r: envelope(r, "dev-1", 1), "topic_mismatch"),
+        ("trace/v1/dev-1/events", lambda r: reader_envelope(r, "dev-1", 1, READ), "topic_mismatch"),
+        ("trace/v1/dev-2/reader", lambda r: reader_envelope(r, "dev-1", 1, READ), "topic_mismatch"),
+        (
+            "trace/v1/dev-1/reader",
+            lambda r: reader_envelope(r, "dev-1", 1, BAD_HEX),
+            "reader_invalid",
+        ),
+        (
+            "trace/v1/dev-gone/reader",
+            lambda r: reader_envelope(r, "dev-gone", 1, READ),
+            "device_revoked",
+        ),
     ],
 )
 def test_rejections(reg: Registry, topic: str, payload_fn: object, expected: str) -> None:
