@@ -16,9 +16,11 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
+from traceability.errors import TraceError
 from traceability.events import event_hash
 from traceability.ledger import merkle, records
 from traceability.ledger.audit_report import Fail
+from traceability.signing.envelope import body_events
 from traceability.signing.service import b64url_decode
 from traceability.trace.edges import EDGE_ID_STRIDE, derive_edges, items_of
 
@@ -191,7 +193,7 @@ def check_chunk(conn: sa.Connection, lo: int, hi: int) -> Chunk:
                 actual = hashlib.sha256(body).hexdigest()
                 if actual != digest:
                     fail((4, idx, "envelope digest", digest, actual))
-                parsed_env[digest] = json.loads(body).get("events", [])
+                parsed_env[digest] = _body_events(fail, idx, digest, body)
                 out.bodies[digest] = body
             sig = b64url_decode(str(rec.get("sig")))
             if (row[1], row[2], bytes(row[3])) != (rec.get("device"), rec.get("key"), sig):
@@ -285,6 +287,16 @@ def chunk_worker(task: tuple[str, int, int]) -> Chunk:
         _WORKER_ENGINE.append(create_engine(url=url, poolclass=sa.pool.NullPool))
     with _WORKER_ENGINE[0].connect() as conn:
         return check_chunk(conn, lo, hi)
+
+
+def _body_events(fail: Any, idx: int, digest: str, body: bytes) -> list[Any]:
+    """The envelope's events: its ``events``, or those its ``reader`` member derives (the
+    derivation its ``format`` names, re-run on the stored bytes); none when that fails."""
+    try:
+        return body_events(body)
+    except (TraceError, ValueError) as exc:  # ValueError: bytes that are not JSON
+        fail((4, idx, "events of the stored envelope", digest, f"{type(exc).__name__}: {exc}"))
+        return []
 
 
 def _event_time(event: dict[str, Any]) -> str:

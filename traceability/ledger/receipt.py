@@ -8,7 +8,9 @@ unsigned canonical bytes), "key": {"index": i, "record": b64(key entry), "proof"
 the record itself, what the device signed, and the ledger entry that registered the device key
 with its inclusion proof in the same checkpoint. :func:`verify_receipt` needs no database and
 no network: leaf hash, inclusion, checkpoint signature, cosignatures, the envelope digest, the
-key entry's inclusion, and the device signature over the envelope holding the event.
+key entry's inclusion, the device signature over the envelope holding the event, and the CBV
+2.0 hash of the event at ``pos`` in it -- for a reader envelope (raw reader JSON), the event
+its ``reader`` member derives (:func:`traceability.signing.envelope.body_events`).
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from traceability.errors import TraceError
+from traceability.events import event_hash
 from traceability.ledger import checkpoint, merkle, note, records, store
 from traceability.ledger.errors import ReceiptError
+from traceability.signing.envelope import body_events
 from traceability.signing.service import b64url_decode, canonical, key_id, verify
 
 HEADER = "c2sp.org/tlog-proof@v1"
@@ -184,8 +189,22 @@ def verify_receipt(
         raise ReceiptError(
             "device signature does not verify", code="bad_signature", field="sig", index=index
         )
-    events = json.loads(env).get("events", [])
+    try:
+        events = body_events(env)
+    except TraceError as exc:
+        raise ReceiptError(
+            f"the envelope's events cannot be derived: {exc.message}", field="envelope", index=index
+        ) from None
     pos = rec.get("pos")
     if not isinstance(pos, int) or not 0 <= pos < len(events):
         raise ReceiptError("event position outside the envelope", field="pos", index=index)
+    computed = event_hash(events[pos])
+    if computed != rec.get("event_hash"):
+        raise ReceiptError(
+            "the envelope's event does not have the recorded event hash",
+            field="event_hash",
+            expected=rec.get("event_hash"),
+            computed=computed,
+            index=index,
+        )
     return ReceiptResult(index, cp.size, cp.origin, rec, events[pos], witnesses)
