@@ -36,6 +36,7 @@ from paho.mqtt.properties import Properties
 from devices.keys import DeviceKeyPair
 from devices.queue import Outbox, Queued
 from traceability.errors import ConfigError
+from traceability.readers import derive_member_events
 from traceability.signing.envelope import build
 
 log = logging.getLogger(__name__)
@@ -206,26 +207,40 @@ class Publisher:
 
     # ---- sending -------------------------------------------------------------------------
 
-    def send(self, events: list[Event], *, reply: bool = False, kind: str = "events") -> int:
-        """Sign ``events`` into one envelope now, queue it on disk, and publish; returns seq.
+    def send(self, events: list[Event], *, reply: bool = False) -> int:
+        """Sign ``events`` into one envelope now, queue it on disk, and publish on
+        ``trace/v1/{device}/events``; returns seq."""
+        return self._queue("events", reply, {"events": events})
 
-        ``kind="reader"`` publishes raw reader JSON objects (Impinj / Zebra) on
-        ``trace/v1/{device}/reader`` instead of EPCIS events on ``.../events``.
-        """
-        if kind not in ("events", "reader"):
-            raise ValueError(f"kind must be 'events' or 'reader', got {kind!r}")
-        topic = f"trace/v1/{self.device}/{kind}"
+    def publish_reader(
+        self,
+        *,
+        format: str,
+        config: dict[str, Any],
+        messages: list[dict[str, Any]],
+        reply: bool = False,
+    ) -> int:
+        """Sign raw reader JSON (Impinj / Zebra ``messages`` as received) with the derivation's
+        ``format`` and ``config`` (e.g. ``DeviceConfig.reader_config()``) into one envelope,
+        queue it and publish on ``trace/v1/{device}/reader``; returns seq. The gateway derives
+        the EPCIS events (:mod:`traceability.readers`); messages it could not derive them from
+        raise ``ReaderError`` here instead of becoming a dead letter there."""
+        reader = {"format": format, "config": config, "messages": messages}
+        derive_member_events(member=reader)
+        return self._queue("reader", reply, {"reader": reader})
+
+    def _queue(self, kind: str, reply: bool, body: dict[str, Any]) -> int:
         reply_to = self.verdict_topic if reply else None
         seq = self.outbox.append(
-            topic=topic,
+            topic=f"trace/v1/{self.device}/{kind}",
             build=lambda s: build(
                 device=self.device,
                 key_id=self.key.key_id,
                 seed=self.key.seed,
                 seq=s,
-                events=events,
                 reply_to=reply_to,
                 sent_at=self.clock(),
+                **body,
             ),
         )
         self._wake.set()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from devices.adapters import RfidEventBuilder, parse_impinj
 from devices.config import DeviceConfig
 from devices.events import (
     aggregation_event,
@@ -27,6 +26,7 @@ from devices.simulators.world import (
     lot,
 )
 from traceability.identifiers import epc_urn_to_hex
+from traceability.readers import derive_member_events
 
 SPAN = timedelta(days=4)
 
@@ -70,12 +70,12 @@ def build(*, seed: int, end: datetime, scale: int = 1) -> Scenario:
                     },
                 }
             )
-    builder = RfidEventBuilder(gate)
-    harvest = builder.feed(parse_impinj(raw)) + builder.flush()
+    # The gate's edge agent publishes the raw reads on .../reader; the gateway derives the
+    # events (one per crate: they pass 3 s apart, the window is 2 s), as here.
+    reader = {"format": "impinj-iot/v1", "config": gate.reader_config(), "messages": raw}
+    harvest = derive_member_events(member=reader)
     crates = [epc for ev in harvest for epc in ev["epcList"]]
-    batches += [
-        Batch("orchard-gate-01", [ev], datetime.fromisoformat(ev["eventTime"])) for ev in harvest
-    ]
+    batches.append(Batch("orchard-gate-01", harvest, harvest_at, reader=reader))
 
     # Cooling at the orchard: forced-air cooling, temperatures falling to ~4 °C.
     cool_at = harvest_at + timedelta(hours=2)

@@ -113,7 +113,10 @@ def publish_scenario(
                 if delay > 0:
                     time.sleep(delay)
             pub = publishers[batch.device_id]
-            seq = pub.send(batch.events, reply=batch.reply)
+            if batch.reader is not None:
+                seq = pub.publish_reader(**batch.reader, reply=batch.reply)
+            else:
+                seq = pub.send(batch.events, reply=batch.reply)
             report.envelopes += 1
             report.events += len(batch.events)
             report.by_device.setdefault(batch.device_id, []).append(seq)

@@ -63,13 +63,16 @@ class World:
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """One envelope's worth of events from one device, at simulated time ``at``."""
+    """One envelope's worth of events from one device, at simulated time ``at``. With
+    ``reader`` (a ``reader`` envelope member: format, config, raw messages) the device publishes
+    the raw reads on ``.../reader`` and ``events`` are what the gateway derives from them."""
 
     device_id: str
     events: list[dict[str, Any]]
     at: datetime
     reply: bool = False
     note: str = ""
+    reader: dict[str, Any] | None = None
 
 
 @dataclass

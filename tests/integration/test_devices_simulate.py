@@ -9,11 +9,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
+import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from devices.keys import DeviceKeyPair
 from devices.publisher import Publisher
 from devices.simulators import build_scenario, publish_scenario
+from traceability.readers import ReaderError
 from traceability.signing.envelope import Envelope, verify_signature
 
 
@@ -63,6 +65,13 @@ def test_drug_scenario_arrives_complete_and_in_order(mqtt_url: str, tmp_path: Pa
     assert asked and all(e.reply_to == f"trace/v1/{e.device}/verdicts" for e in asked)
 
 
+CONFIG = {
+    "biz_step": "receiving",
+    "antenna_read_points": {"1": "urn:epc:id:sgln:0614141.00001.1"},
+    "timezone_offset": "+08:00",
+}
+
+
 def test_raw_reader_json_goes_to_the_reader_topic(mqtt_url: str, tmp_path: Path) -> None:
     device = f"edge-{uuid.uuid4().hex[:8]}"
     client, got = _subscriber(mqtt_url, f"trace/v1/{device}/#")
@@ -75,7 +84,11 @@ def test_raw_reader_json_goes_to_the_reader_topic(mqtt_url: str, tmp_path: Path)
         with Publisher(
             key=DeviceKeyPair.generate(device), broker_url=mqtt_url, data_dir=tmp_path
         ) as pub:
-            pub.send([raw], kind="reader")
+            pub.publish_reader(format="impinj-iot/v1", config=CONFIG, messages=[raw])
+            with pytest.raises(ReaderError):  # refused before it is queued
+                pub.publish_reader(
+                    format="impinj-iot/v1", config=CONFIG, messages=[{**raw, "timestamp": "?"}]
+                )
             assert pub.wait_drained(timeout=5)
         topics: dict[str, bytes] = {}
         while f"trace/v1/{device}/reader" not in topics:
@@ -84,4 +97,7 @@ def test_raw_reader_json_goes_to_the_reader_topic(mqtt_url: str, tmp_path: Path)
     finally:
         client.disconnect()
         client.loop_stop()
-    assert Envelope.from_json(topics[f"trace/v1/{device}/reader"]).events == [raw]
+    env = Envelope.from_json(topics[f"trace/v1/{device}/reader"])
+    assert env.reader == {"format": "impinj-iot/v1", "config": CONFIG, "messages": [raw]}
+    assert [e["epcList"] for e in env.events] == [["urn:epc:id:sgtin:0614141.812345.6789"]]
+    assert env.events[0]["readPoint"] == {"id": "urn:epc:id:sgln:0614141.00001.1"}
