@@ -48,14 +48,15 @@ def test_device_cannot_publish_to_another_device(tmp_path: Path) -> None:
         gw = _client(port, "gateway", passwords["gateway"], received)
         ok = threading.Event()
         gw.on_subscribe = lambda *_a: ok.set()
-        gw.subscribe("$share/gw/trace/v1/+/events", qos=1)
+        gw.subscribe([("$share/gw/trace/v1/+/events", 1), ("$share/gw/trace/v1/+/reader", 1)])
         assert ok.wait(5)
         a = _client(port, "dev-a", passwords["dev-a"])
-        a.publish("trace/v1/dev-a/events", b"own", qos=1).wait_for_publish(5)
-        a.publish("trace/v1/dev-b/events", b"forged", qos=1).wait_for_publish(5)
-        assert wait_for(lambda: "trace/v1/dev-a/events" in received, 5)
+        for kind in ("events", "reader"):  # raw reader JSON: the same rule as events
+            a.publish(f"trace/v1/dev-a/{kind}", b"own", qos=1).wait_for_publish(5)
+            a.publish(f"trace/v1/dev-b/{kind}", b"forged", qos=1).wait_for_publish(5)
+        assert wait_for(lambda: "trace/v1/dev-a/reader" in received, 5)
         time.sleep(0.3)
-        assert received == ["trace/v1/dev-a/events"]
+        assert sorted(received) == ["trace/v1/dev-a/events", "trace/v1/dev-a/reader"]
         bad = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
         bad.username_pw_set("dev-a", "wrong")
         with pytest.raises(Exception):  # noqa: B017 - refused connection surfaces variously
