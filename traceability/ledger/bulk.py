@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from psycopg.types.json import set_json_dumps
+from psycopg.types.json import Jsonb, set_json_dumps
 from sqlmodel import Session
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -68,6 +68,36 @@ def _json_text(obj: Any) -> str:
     return out.decode() if isinstance(out, bytes) else out
 
 
+# Up to this many rows a table's insert is one ``INSERT ... SELECT FROM unnest(arrays)``: one
+# round trip instead of COPY's two, and it can be queued in pipeline mode (COPY cannot).
+SMALL_ROWS = 64
+
+
+def in_pipeline(raw: Any) -> bool:
+    """Whether the psycopg connection is in pipeline mode (statements queued until a sync)."""
+    return bool(raw.pgconn.pipeline_status)
+
+
+def _insert_unnest(
+    raw: Any,
+    table: str,
+    columns: Sequence[str],
+    types: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    arrays: list[list[Any]] = [[] for _ in columns]
+    for row in rows:
+        for arr, v in zip(arrays, row, strict=True):
+            arr.append(v)
+    for i, t in enumerate(types):
+        if t in ("json", "jsonb"):
+            arrays[i] = [None if v is None else Jsonb(v, dumps=_dumps) for v in arrays[i]]
+    args = ", ".join(f"%b::{t}[]" for t in types)
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({args})"
+    with raw.cursor() as cur:
+        cur.execute(sql, arrays, prepare=True)
+
+
 def copy(
     session: Session,
     table: str,
@@ -75,7 +105,10 @@ def copy(
     types: Sequence[str],
     rows: Sequence[Sequence[Any]],
 ) -> None:
-    """Binary COPY on PostgreSQL (``types``: the columns' PostgreSQL types); else :func:`insert`."""
+    """Bulk insert in the caller's transaction (``types``: the columns' PostgreSQL types).
+
+    PostgreSQL: binary COPY, or for a few rows (or in pipeline mode) one unnest INSERT;
+    elsewhere :func:`insert`."""
     if not rows:
         return
     conn = session.connection()
@@ -89,6 +122,9 @@ def copy(
         insert(session, table, columns, rows)
         return
     raw: Any = conn.connection.dbapi_connection
+    if len(rows) <= SMALL_ROWS or in_pipeline(raw):
+        _insert_unnest(raw, table, columns, types, rows)
+        return
     with raw.cursor() as cur:
         set_json_dumps(_dumps, context=cur)
         with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as cp:

@@ -13,16 +13,25 @@ from traceability.ledger.errors import EntryNotFoundError, ProofError
 from traceability.ledger.models import LedgerEntry
 
 _LOCK_KEY = 0x5355_5955  # "SUYU"
+_LOCKED = "suyuan.ledger.locked"  # session.info: the transaction that holds the lock
 _E = LedgerEntry.__table__  # type: ignore[attr-defined]
 
 
 def lock(session: Session) -> None:
-    """Take the single-writer lock for appends, held until the caller's transaction ends."""
+    """Take the single-writer lock for appends, held until the caller's transaction ends.
+
+    Taking it again in the same transaction is a no-op (no round trip)."""
+    tx = session.get_transaction()
+    if tx is not None and session.info.get(_LOCKED) is tx:
+        return
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("select pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        raw: Any = conn.connection.dbapi_connection
+        with raw.cursor() as cur:  # a raw cursor: it may be queued in pipeline mode
+            cur.execute("select pg_advisory_xact_lock(%s)", (_LOCK_KEY,), prepare=True)
     else:  # a write first thing: SQLite's write lock is taken now and held until commit
         conn.execute(sa.text("update ledger_lock set n = n + 1 where id = 1"))
+    session.info[_LOCKED] = session.get_transaction()
 
 
 def size(session: Session) -> int:
