@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy.exc import DBAPIError
 
@@ -45,7 +45,14 @@ AckMany = Callable[[list[tuple[int, int]]], None]
 Publish = Callable[[str, bytes], None]
 
 
-Reply = tuple[str, bytes, dict[str, int]]  # topic, payload, count per verdict
+class Reply(NamedTuple):
+    """Verdicts for one envelope. ``settled``: every item state they rest on comes from
+    committed events (none from envelopes still in flight), so they may go out at once."""
+
+    topic: str
+    payload: bytes
+    counts: dict[str, int]  # count per verdict
+    settled: bool = False
 
 
 class VerdictSink(Protocol):
@@ -67,7 +74,7 @@ class Inbound:
 class Decoded:
     inbound: Inbound
     outcome: Outcome
-    reply: Reply | None = None  # verdicts to publish once the outcome is committed
+    reply: Reply | None = None  # verdicts still to publish once the outcome is committed
 
 
 @dataclass(slots=True)
@@ -150,6 +157,11 @@ class Pipeline:
         reply = None
         if self.verdicts is not None and isinstance(outcome, Accepted):
             reply = self._observe(outcome)
+            if reply is not None and reply.settled:
+                # resting on committed events only: the device need not wait for this batch
+                # (its PUBACK, after the commit, is what tells it the events are recorded)
+                self._send(reply)
+                reply = None
         self.decoded.put(Decoded(item, outcome, reply))
 
     def _observe(self, acc: Accepted) -> Reply | None:
@@ -369,13 +381,17 @@ class Pipeline:
         for d in batch:
             if d.reply is None or id(d.outcome) not in kept:
                 continue
-            topic, payload, counts = d.reply
-            try:
-                self.publish(topic, payload)
-            except Exception:
-                log.exception("publishing verdict to %s failed", topic)
-            for verdict, n in counts.items():
-                self.metrics.verdicts.inc(n, label=verdict)
+            self._send(d.reply)
+
+    def _send(self, reply: Reply) -> None:
+        if self.publish is None:
+            return
+        try:
+            self.publish(reply.topic, reply.payload)
+        except Exception:
+            log.exception("publishing verdict to %s failed", reply.topic)
+        for verdict, n in reply.counts.items():
+            self.metrics.verdicts.inc(n, label=verdict)
 
 
 def _events(d: Decoded) -> int:

@@ -82,6 +82,10 @@ class VerdictCache:
         self.items: OrderedDict[str, ItemState] = OrderedDict()  # LRU
         self.lots: dict[tuple[str, str], LotState] = {}
         self.inflight: OrderedDict[int, Accepted] = OrderedDict()  # accepted, not committed
+        # item key -> number of in-flight envelopes applied to its cached state, and the keys
+        # each in-flight envelope touched: a verdict on items at zero rests on committed events
+        self.unsettled: dict[str, int] = {}
+        self._touched: dict[int, set[str]] = {}
         self._serials: set[str] = set()  # serials of cached items (a superset)
         self._lock = threading.Lock()
 
@@ -91,6 +95,28 @@ class VerdictCache:
             self.items.clear()
             self.lots.clear()
             self._serials.clear()
+            self.unsettled.clear()
+            self._touched.clear()
+
+    def _mark(self, acc_id: int, key: str) -> None:
+        """Record that in-flight envelope ``acc_id`` was applied to the cached item ``key``."""
+        keys = self._touched.setdefault(acc_id, set())
+        if key not in keys:
+            keys.add(key)
+            self.unsettled[key] = self.unsettled.get(key, 0) + 1
+
+    def _settle(self, acc_id: int) -> None:
+        """Envelope ``acc_id`` is committed (or refused): its items no longer rest on it."""
+        for key in self._touched.pop(acc_id, ()):
+            left = self.unsettled.get(key, 0) - 1
+            if left > 0:
+                self.unsettled[key] = left
+            else:
+                self.unsettled.pop(key, None)
+
+    def settled(self, keys: Iterable[str]) -> bool:
+        """Whether the cached state of every item in ``keys`` rests on committed events only."""
+        return not any(self.unsettled.get(k) for k in keys)
 
     def _lot_name(self, item: Item) -> str | None:
         st = self.items.get(item.key)
@@ -116,6 +142,7 @@ class VerdictCache:
                     st = self.items.get(item.key) if item is not None else None
                     if st is not None and item is not None:
                         apply_event(st, item, body, ev.event_hash, ev.event_time)
+                        self._mark(id(acc), item.key)
 
     def _install(self, key: str, st: ItemState) -> None:
         self.items[key] = st
@@ -126,7 +153,9 @@ class VerdictCache:
 
     def _load_items(
         self, missing: dict[str, tuple[Item, set[str]]], pending: Sequence[Accepted]
-    ) -> dict[str, ItemState]:
+    ) -> tuple[dict[str, ItemState], list[tuple[int, str]]]:
+        """The items' states from the store with ``pending`` replayed on top, and which
+        (pending envelope, item) pairs were replayed (to be marked unsettled on install)."""
         forms: set[str] = set()
         for item, raws in missing.values():
             forms |= spellings(item, raws)
@@ -162,13 +191,15 @@ class VerdictCache:
                     st = states.get(item.key)
                     if st is not None:
                         apply_event(st, item, doc, str(event_hash), when)
+        replayed: list[tuple[int, str]] = []
         for acc in pending:  # accepted before, not committed yet (or committed meanwhile)
             for ev in acc.events:
                 for _raw, item in event_items(ev.body):
                     st = states.get(item.key)
                     if st is not None:
                         apply_event(st, item, ev.body, ev.event_hash, ev.event_time)
-        return states
+                        replayed.append((id(acc), item.key))
+        return states, replayed
 
     def _load_lots(self, keys: Iterable[tuple[str, str]]) -> None:
         keys = sorted(set(keys))

@@ -7,9 +7,12 @@ expiry (17) before the scan), ``lot_mismatch`` (scanned lot != commissioned lot)
 
 State is kept in memory, per item (commissioned, lot, dispensed/destroyed, last place and time
 seen) and per lot (recalled, expiry). It is decided in arrival order, on the thread that passes
-decoded messages on to the writer (:meth:`VerdictService.observe`), so a verdict is ready when
-its envelope reaches the writer and is published right after that batch commits (never before:
-it may rest on events of the same or earlier batches, which are committed by then).
+decoded messages on to the writer (:meth:`VerdictService.observe`). When every item state a
+verdict rests on comes from committed events (no envelope still in flight touched those items:
+:attr:`VerdictCache.unsettled`), it is published at once, before its own batch commits — the
+device learns that its events are recorded from the PUBACK, after the commit, and a crash before
+the commit means redelivery and a fresh verdict. Otherwise it is published right after the batch
+commits, when the in-flight events it rests on (same or earlier batches) are committed too.
 
 Modules: :mod:`gateway.verdict_state` (item and lot state, what an event says),
 :mod:`gateway.verdict_cache` (the cache and its loading queries), :mod:`gateway.verdict_rules`
@@ -41,6 +44,7 @@ from typing import Any
 from gateway import verdict_rules
 from gateway.decode import Accepted
 from gateway.items import Item
+from gateway.pipeline import Reply
 from gateway.store import BatchResult
 from gateway.verdict_cache import LOAD_ITEMS, LOAD_LOTS, PG_LOAD, PG_LOTS, VerdictCache
 from gateway.verdict_state import (
@@ -81,8 +85,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Reply = tuple[str, bytes, dict[str, int]]  # topic, payload, count per verdict
-
 
 class VerdictService(VerdictCache):
     def close(self) -> None:
@@ -106,11 +108,14 @@ class VerdictService(VerdictCache):
                     if item.key not in self.items:
                         missing.setdefault(item.key, (item, set()))[1].add(raw)
             pending = list(self.inflight.values()) if missing else []
-        loaded = self._load_items(missing, pending) if missing else {}
+        loaded, replayed = self._load_items(missing, pending) if missing else ({}, [])
         now = time.monotonic()
         with self._lock:
             for key, st in loaded.items():
                 self._install(key, st)
+            for acc_id, key in replayed:
+                if acc_id in self.inflight:  # not committed meanwhile
+                    self._mark(acc_id, key)
             wanted = {
                 (item.gtin, lot)
                 for pairs in named
@@ -131,6 +136,7 @@ class VerdictService(VerdictCache):
     def _reply(self, acc: Accepted, named: list[list[tuple[str, Item]]], *, apply: bool) -> Reply:
         out: list[dict[str, Any]] = []
         counts: dict[str, int] = {}
+        settled = self.settled(item.key for pairs in named for _raw, item in pairs)
         for i, (ev, pairs) in enumerate(zip(acc.events, named, strict=True)):
             where = ev.read_point or ev.biz_location
             for raw, item in pairs:
@@ -140,6 +146,7 @@ class VerdictService(VerdictCache):
                 st = self.items.get(item.key)
                 if apply and st is not None:
                     apply_event(st, item, ev.body, ev.event_hash, ev.event_time)
+                    self._mark(id(acc), item.key)
         env = acc.envelope
         doc = {
             "v": 1,
@@ -149,7 +156,9 @@ class VerdictService(VerdictCache):
             "issued_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "verdicts": out,
         }
-        return reply_topic(env.device, env.reply_to), json.dumps(doc).encode(), counts
+        return Reply(
+            reply_topic(env.device, env.reply_to), json.dumps(doc).encode(), counts, settled
+        )
 
     def judge(self, item: Item, *, where: str | None, when: datetime) -> tuple[str, str]:
         return verdict_rules.judge(
@@ -164,6 +173,7 @@ class VerdictService(VerdictCache):
         with self._lock:
             for acc in accepted:
                 self.inflight.pop(id(acc), None)
+                self._settle(id(acc))
                 if id(acc) not in kept:
                     for ev in acc.events:
                         for _raw, item in event_items(ev.body):

@@ -1,7 +1,9 @@
 """Verdict semantics through the pipeline (decoder -> verdicts -> store) on both backends.
 
-No broker: messages are submitted to the :class:`Pipeline` directly and replies are captured;
-each reply is checked to be published only after its envelope's events are committed.
+No broker: messages are submitted to the :class:`Pipeline` directly and replies are captured
+with the envelope seqs that were committed when each went out: a verdict resting on an envelope
+still in flight goes out only after that envelope is committed; one resting on committed events
+only goes out at once, before its own batch commits.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class Harness:
         self.engine = create_engine(url=url)
         self.dev = dev
         self.replies: list[dict[str, Any]] = []
-        self.unstored_at_publish: list[str] = []
+        self.stored_at_publish: dict[str, set[str]] = {}  # reply seq -> seqs committed then
         self.cond = threading.Condition()
         self.verdicts = VerdictService(self.engine, lot_ttl_s=lot_ttl_s)
         self.pipeline = Pipeline(
@@ -51,13 +53,11 @@ class Harness:
     def _publish(self, topic: str, payload: bytes) -> None:
         doc = json.loads(payload)
         assert topic == f"trace/v1/{self.dev}/verdicts"
-        with self.engine.connect() as c:  # committed before the verdict goes out
+        with self.engine.connect() as c:
             stored = c.execute(
-                sa.text("select count(*) from envelope_seen where device_id = :d and seq = :s"),
-                {"d": doc["device"], "s": doc["seq"]},
-            ).scalar_one()
-        if not stored:
-            self.unstored_at_publish.append(doc["seq"])
+                sa.text("select seq from envelope_seen where device_id = :d"), {"d": doc["device"]}
+            ).scalars()
+            self.stored_at_publish[doc["seq"]] = set(stored)
         with self.cond:
             self.replies.append(doc)
             self.cond.notify_all()
@@ -173,7 +173,10 @@ def test_every_verdict(store_url: str) -> None:
         assert h.reply(4) == ["recalled"]
         h.submit(prov.envelope(dev, 5, [event(f"F{t}", step="dispensing")], reply_to=reply))
         assert h.reply(5) == ["recalled"]  # F is of lot L1 too
-        assert not h.unstored_at_publish
+        # reply 2 rested on envelope 1's commissioning, in flight when it was judged (or
+        # committed by then): it went out only once envelope 1 was committed
+        assert "1" in h.stored_at_publish["2"]
+        assert {"1", "2"} <= h.stored_at_publish["3"]  # 3 rests on 2's dispensing of A
     finally:
         h.close()
     # a new gateway loads the same state from the store (ledger_item -> event)
@@ -205,7 +208,6 @@ def test_every_verdict(store_url: str) -> None:
             "unknown_serial",
             "already_dispensed",
         ]
-        assert not h.unstored_at_publish
     finally:
         h.close()
     engine.dispose()
@@ -230,6 +232,50 @@ def test_reply_batch_is_not_held_for_batch_ms(sqlite_url: str) -> None:
     finally:
         h.close()
     engine.dispose()
+
+
+def test_settled_verdict_goes_out_before_its_batch_commits(store_url: str) -> None:
+    """A verdict on committed state only is published at once; one resting on an envelope
+    still in flight waits for that envelope's commit."""
+    dev = f"pharm-{uuid.uuid4().hex[:4]}"
+    engine = create_engine(url=store_url)
+    prov = provision(engine, [dev])
+    reply = f"trace/v1/{dev}/verdicts"
+    h = Harness(store_url, dev)
+    h.pipeline.batch_s = 0.01
+    gate = threading.Event()
+    write = h.pipeline.writer.write
+
+    def gated(batch: Any) -> Any:
+        assert gate.wait(30)
+        return write(batch)
+
+    try:
+        h.submit(prov.envelope(dev, 1, [event("s1")]))  # commissioning, committed first
+        assert wait_for(lambda: count_seen(engine, dev) == 1, 10)
+        h.pipeline.writer.write = gated  # type: ignore[method-assign]
+        h.submit(prov.envelope(dev, 2, [event("s1", step="dispensing")], reply_to=reply))
+        assert h.reply(2, timeout=5) == ["ok"]  # while its batch cannot commit
+        assert h.stored_at_publish["2"] == {"1"}
+        # 3 rests on 2's dispensing, which is not committed: held back until it is
+        h.submit(prov.envelope(dev, 3, [event("s1", step="dispensing")], reply_to=reply))
+        assert not wait_for(lambda: any(r["seq"] == "3" for r in h.replies), 0.5)
+        gate.set()
+        assert h.reply(3) == ["already_dispensed"]
+        assert {"1", "2"} <= h.stored_at_publish["3"]
+    finally:
+        gate.set()
+        h.close()
+    engine.dispose()
+
+
+def count_seen(engine: sa.Engine, dev: str) -> int:
+    with engine.connect() as c:
+        return int(
+            c.execute(
+                sa.text("select count(*) from envelope_seen where device_id = :d"), {"d": dev}
+            ).scalar_one()
+        )
 
 
 def test_sgln_constant_is_the_provisioned_location() -> None:
