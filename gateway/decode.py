@@ -15,8 +15,12 @@ Fast paths (each falls back to the reference implementation, so results never di
 envelope is parsed with orjson (on any parse or shape error, :meth:`Envelope.from_json` decides
 and words the error); the signed bytes are first taken as orjson's sorted-key compact form
 (equal to RFC 8785 for the usual envelope: no floats), and only if that does not verify is true
-JCS tried. The bytes that verified travel on as :attr:`Accepted.signed`, so the ledger does not
-canonicalise the envelope again.
+JCS tried. Neither path reads or writes ``NaN`` / ``Infinity``: orjson refuses them and
+:meth:`Envelope.from_json` refuses them (``malformed``, the member named); a non-finite float
+in an envelope built some other way makes :func:`fast_signing_bytes` raise, never write
+``null`` (which is what a forged ``null`` -> ``NaN`` used to verify as). The bytes that
+verified travel on as :attr:`Accepted.signed`, so the ledger does not canonicalise the envelope
+again.
 
 :class:`DecodePool` runs the stateless part of the path (everything but the seen-seq check) in
 worker processes (the GIL serialises threads), chunks of messages at a time; each worker has
@@ -48,6 +52,7 @@ from gateway.validation import EventPreparer, PreparedEvent
 from traceability.readers.errors import ReaderError
 from traceability.signing.envelope import Envelope, EnvelopeError
 from traceability.signing.service import canonical
+from traceability.strict_json import NonFiniteNumberError, check_finite
 
 log = logging.getLogger(__name__)
 
@@ -113,11 +118,18 @@ def topic_parts(topic: str, prefix: str = "") -> tuple[str, str] | None:
 
 
 def fast_signing_bytes(env: Envelope) -> bytes | None:
-    """Sorted-key compact JSON: equal to RFC 8785 for the usual envelope (no floats)."""
+    """Sorted-key compact JSON: equal to RFC 8785 for the usual envelope (no floats).
+
+    orjson writes NaN and ±Infinity as ``null``: when the output has a ``null``, the envelope
+    is checked and a non-finite float raises :class:`NonFiniteNumberError` (no JSON form)."""
+    unsigned = env.unsigned()
     try:
-        return orjson.dumps(env.unsigned(), option=orjson.OPT_SORT_KEYS)
+        out = orjson.dumps(unsigned, option=orjson.OPT_SORT_KEYS)
     except (orjson.JSONEncodeError, TypeError):
         return None
+    if b"null" in out:
+        check_finite(unsigned)
+    return out
 
 
 def parse_envelope(payload: bytes, *, max_bytes: int) -> Envelope:
@@ -265,6 +277,13 @@ class Decoder:
         info, key = self.keys.key_for(device_id=env.device, key_id=env.key, at=received_at)
         try:
             signed = verify_envelope(env, key.public_key)
+        except NonFiniteNumberError as exc:
+            raise Rejected(
+                f"envelope has no RFC 8785 form, so no signature can cover it: {exc.message}",
+                code="malformed",
+                field=exc.field or "payload",
+                device=env.device,
+            ) from None
         except rfc8785.CanonicalizationError as exc:  # NaN, Infinity, integers beyond 2^53
             raise Rejected(
                 f"envelope has no RFC 8785 form, so no signature can cover it: {exc}",

@@ -4,7 +4,8 @@
 code of the first that fails:
 
 1. size ≤ the limit                                   -> ``oversize``
-2. UTF-8 JSON object                                  -> ``malformed``
+2. UTF-8 JSON object (RFC 8259: ``NaN``, ``Infinity`` and ``-Infinity`` are refused, the
+   member and constant named)                        -> ``malformed``
 3. ``v`` is 1; ``device``, ``key``, ``seq``, ``sent_at``, ``sig`` are strings of the right
    shape; exactly one of ``events`` (a non-empty list of objects) and ``reader``; ``reply_to``
    absent or a topic string; no other members         -> ``malformed`` (field and value named)
@@ -32,6 +33,8 @@ from traceability.errors import InvalidInputError
 from traceability.readers.errors import ReaderError
 from traceability.readers.service import check_reader, derive_member_events
 from traceability.signing import service as signing
+from traceability.strict_json import NonFiniteNumberError
+from traceability.strict_json import loads as strict_loads
 
 ENVELOPE_VERSION = 1
 DEFAULT_MAX_BYTES = 256 * 1024
@@ -94,12 +97,16 @@ class Envelope:
             )
         # Step 2: UTF-8 JSON object.
         try:
-            doc = json.loads(payload.decode("utf-8"))
+            doc = strict_loads(payload.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise EnvelopeError(
                 f"payload is not UTF-8: {exc.reason} at byte {exc.start}",
                 field="payload",
                 value=exc.start,
+            ) from None
+        except NonFiniteNumberError as exc:  # a forged null -> NaN must never verify
+            raise EnvelopeError(
+                exc.message, field=exc.field or "payload", value=exc.value
             ) from None
         except json.JSONDecodeError as exc:
             raise EnvelopeError(
@@ -229,7 +236,7 @@ def build(
     if reply_to is not None:
         doc["reply_to"] = reply_to
     doc["sig"] = signing.b64url(signing.sign(seed=seed, message=signing.canonical(doc)))
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
 def _body(doc: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, dict[str, Any] | None]:
@@ -263,7 +270,7 @@ def body_events(body: bytes | dict[str, Any]) -> list[dict[str, Any]]:
     """The events of a stored envelope body (its unsigned canonical bytes): the ``events``
     member, or the events derived from its ``reader`` member (``ReaderError`` when they
     cannot be). What the audit and the receipt verifier compare the records with."""
-    doc = json.loads(body) if isinstance(body, bytes) else body
+    doc = strict_loads(body) if isinstance(body, bytes) else body
     if not isinstance(doc, dict):
         raise EnvelopeError("an envelope body is a JSON object", field="body")
     if doc.get("reader") is not None:
