@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any, Final
 
 from traceability.events._canon import canonical_value, normalise_timestamp
-from traceability.events._tree import IGNORED_TOP, SKIP_KEYS, Ctx
+from traceability.events._tree import IGNORED_TOP, SKIP_KEYS, Ctx, plain
 from traceability.events.vocab import Vocab
 
 __all__ = ["ORDER", "fast_prehash"]
@@ -145,4 +145,4 @@ def fast_prehash(event: Mapping[str, Any], ctx: Ctx) -> str | None:
         if part:
             found.append((_POSITION[key], part))
     found.sort()
-    return "eventType=" + str(event.get("type", "")) + "".join([part for _, part in found])
+    return "eventType=" + plain(event.get("type", "")) + "".join([part for _, part in found])

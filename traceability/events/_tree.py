@@ -5,10 +5,12 @@ See :mod:`traceability.events.hashing` for the whole algorithm.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from traceability.events.vocab import GS1_VOC, Vocab, expand_bare
+from traceability.strict_json import NonFiniteNumberError
 
 Node = list[Any]  # [name: str | None, value: str, children: list[Node]]
 
@@ -85,7 +87,7 @@ class Ctx:
         if raw is None:
             return ""
         if not isinstance(raw, str):
-            return str(raw)
+            return plain(raw)
         prefix, sep, local = raw.partition(":")
         if sep and prefix in self.gs1_ns:
             return self.gs1_ns[prefix] + local
@@ -95,6 +97,16 @@ class Ctx:
                 return self.gs1_voc + out[len(GS1_VOC) :]
             return out
         return raw
+
+
+def plain(raw: Any) -> str:
+    """``str`` of a non-string value; a NaN or infinite float has no canonical form (JSON has
+    none), so it raises :class:`NonFiniteNumberError` rather than hash as the text ``nan``."""
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise NonFiniteNumberError(
+            f"{raw} has no JSON form (RFC 8259, RFC 8785), so no event hash", value=str(raw)
+        )
+    return str(raw)
 
 
 def _build(obj: Mapping[str, Any], ctx: Ctx, parent: str) -> list[Node]:
@@ -113,7 +125,7 @@ def _build(obj: Mapping[str, Any], ctx: Ctx, parent: str) -> list[Node]:
 def _node(name: str, val: Any, ctx: Ctx, key: str, parent: str) -> Node:
     if isinstance(val, Mapping):
         text = val.get("#text", "")
-        return [name, text if isinstance(text, str) else str(text), _build(val, ctx, key)]
+        return [name, text if isinstance(text, str) else plain(text), _build(val, ctx, key)]
     if isinstance(val, list):
         return [name, "", [_node("", item, ctx, key, parent) for item in val]]
     return [name, ctx.value(val, _VOCAB_HINTS.get((parent, key))), []]

@@ -25,7 +25,9 @@ The algorithm, as specified by CBV 2.0 and implemented by the reference generato
    to UTC ``YYYY-MM-DDThh:mm:ss.mmmZ`` (millisecond rounding half-up); CBV URNs to Web URIs;
    numbers without redundant zeros (``26.0`` → ``26``); EPC URIs / GS1 Digital Links to the
    constrained canonical Digital Link (``urn:epc:id:sgtin:0614141.107346.2017`` →
-   ``https://id.gs1.org/01/10614141073464/21/2017``).
+   ``https://id.gs1.org/01/10614141073464/21/2017``). A NaN or infinite number has no
+   canonical form: it raises :class:`~traceability.strict_json.NonFiniteNumberError` (naming
+   the member), never hashes as the text ``nan``.
 4. The hash is ``ni:///sha-256;<hex of SHA-256(UTF-8 pre-hash)>?ver=CBV2.0``.
 
 Deviations from the reference code, where its behaviour depends on accidents (each affects only
@@ -77,8 +79,9 @@ from traceability.events._profiles import (
     REVISED_PROFILE,
     get_profile,
 )
-from traceability.events._tree import IGNORED_TOP, Ctx, ctx_for, namespaces, tree
+from traceability.events._tree import IGNORED_TOP, Ctx, ctx_for, namespaces, plain, tree
 from traceability.events._walk import field_extensions, generic, in_order
+from traceability.strict_json import NonFiniteNumberError, check_finite
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -111,12 +114,16 @@ def prehash_string(
     ``profile`` is ``"cbv2.0"`` (default: the project's binding vectors) or ``"cbv2.0-2025"``
     (the reference implementation's revised CBV 2.0 output; see the module docstring).
     """
-    if profile == DEFAULT_PROFILE:
-        ctx = ctx_for(event, context, ignore_fields)
-        fast = fast_prehash(event, ctx)  # the usual shapes; same string as tree_prehash
-        return fast if fast is not None else tree_prehash(event, ctx)
-    prof = get_profile(profile)
-    return tree_prehash(event, ctx_for(event, context, ignore_fields, prof.gs1_voc), profile)
+    try:
+        if profile == DEFAULT_PROFILE:
+            ctx = ctx_for(event, context, ignore_fields)
+            fast = fast_prehash(event, ctx)  # the usual shapes; same string as tree_prehash
+            return fast if fast is not None else tree_prehash(event, ctx)
+        prof = get_profile(profile)
+        return tree_prehash(event, ctx_for(event, context, ignore_fields, prof.gs1_voc), profile)
+    except NonFiniteNumberError:
+        check_finite(dict(event))  # the same error, naming the member
+        raise
 
 
 def tree_prehash(event: Mapping[str, Any], ctx: Ctx, profile: str = DEFAULT_PROFILE) -> str:
@@ -134,7 +141,7 @@ def tree_prehash(event: Mapping[str, Any], ctx: Ctx, profile: str = DEFAULT_PROF
     rest = [c for c in children if c[0] not in IGNORED_TOP]
     return (
         "eventType="
-        + str(event_type)
+        + plain(event_type)
         + standard
         + (generic(ilmd) if ilmd else "")
         + fields

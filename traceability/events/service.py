@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from traceability import strict_json
 from traceability.errors import InvalidInputError
 from traceability.events.errors import DocumentError
 from traceability.events.models import AnyEvent, EPCISDocument
@@ -23,7 +23,9 @@ def load_json(data: bytes | str | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(data, Mapping):
         return dict(data)
     try:
-        obj = json.loads(data)
+        obj = strict_json.loads(data)  # RFC 8259: NaN / Infinity / -Infinity are refused
+    except strict_json.NonFiniteNumberError as exc:
+        raise DocumentError(f"not JSON: {exc.message}", field=exc.field, value=exc.value) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise DocumentError(f"not JSON: {exc}") from exc
     if not isinstance(obj, dict):
