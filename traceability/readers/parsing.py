@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from traceability import strict_json
 from traceability.identifiers import epc_urn_from_hex
 from traceability.identifiers.errors import IdentifierError
 from traceability.readers.errors import ReaderError
@@ -79,6 +80,20 @@ def epc_urn(epc_hex: Any, *, field: str) -> str:
         raise ReaderError(f"{field}: {exc.message}", field=field, value=epc_hex) from None
 
 
+def _loads(text: str, *, line: int | None = None) -> Any:
+    """RFC 8259 JSON: ``NaN`` / ``Infinity`` / ``-Infinity`` are a :class:`ReaderError`."""
+    try:
+        return strict_json.loads(text)
+    except strict_json.NonFiniteNumberError as exc:
+        where = f"line {line}: " if line is not None else ""
+        path = exc.field or ""
+        raise ReaderError(
+            where + exc.message,
+            field="payload" + ("" if not path or path[0] == "[" else ".") + path,
+            value=exc.value,
+        ) from None
+
+
 def iter_json(payload: bytes | str | dict[str, Any] | list[Any]) -> Iterator[dict[str, Any]]:
     """A JSON object, a JSON array of objects, or newline-delimited JSON (an HTTP stream)."""
     if isinstance(payload, dict):
@@ -97,12 +112,12 @@ def iter_json(payload: bytes | str | dict[str, Any] | list[Any]) -> Iterator[dic
     if not text:
         return
     try:
-        doc = json.loads(text)
+        doc = _loads(text)
     except json.JSONDecodeError:
         for n, line in enumerate(text.splitlines(), 1):
             if line.strip():
                 try:
-                    yield from iter_json(json.loads(line))
+                    yield from iter_json(_loads(line, line=n))
                 except json.JSONDecodeError as exc:
                     raise ReaderError(
                         f"line {n} is not JSON: {exc.msg}", field="payload", value=n

@@ -31,6 +31,7 @@ from typing import Any
 import rfc8785
 from pydantic import ValidationError
 
+from traceability import strict_json
 from traceability.readers.collapse import Collapser
 from traceability.readers.errors import ReaderError
 from traceability.readers.impinj import parse_impinj
@@ -130,7 +131,7 @@ def derive_member_events(*, member: Any) -> list[Event]:
         raise ReaderError(
             f"reader has no RFC 8785 form: {exc}", field="reader", value=_short(str(exc))
         ) from None
-    return derive_events(reader=check_reader(member=json.loads(signed)))
+    return derive_events(reader=check_reader(member=strict_json.loads(signed)))
 
 
 def observations_to_events(*, config: ReaderConfig, observations: list[Observation]) -> list[Event]:
