@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 
+from traceability import strict_json
 from traceability.errors import TraceError
 from traceability.events import event_hash
 from traceability.ledger import merkle, records
@@ -33,6 +33,8 @@ def _time(v: Any) -> str:
 
 
 def _parse_record(data: bytes) -> dict[str, Any]:
+    """orjson (which refuses NaN / Infinity), else :func:`records.parse_record` (which does too,
+    and words the error)."""
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -333,7 +335,7 @@ def _check_event_row(
         idx,
         rec.get("recorded_at"),
     )
-    body = row[11] if isinstance(row[11], dict) else json.loads(row[11])
+    body = row[11] if isinstance(row[11], dict) else strict_json.loads(row[11])
     got = (row[0], _time(row[1]), *row[2:9], int(row[9]), _time(row[10]))
     if got != want:
         fail((6, idx, "event row columns", want, got))

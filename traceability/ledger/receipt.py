@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from traceability import strict_json
 from traceability.errors import TraceError
 from traceability.events import event_hash
 from traceability.ledger import checkpoint, merkle, note, records, store
@@ -136,7 +136,12 @@ def verify_receipt(
         raise ReceiptError("index has leading zeroes", field="index")
     index = int(lines[2][6:])
     proof = [base64.b64decode(x, validate=True) for x in lines[3:]]
-    extra = json.loads(base64.b64decode(lines[1][6:], validate=True))
+    try:
+        extra = strict_json.loads(base64.b64decode(lines[1][6:], validate=True))
+    except strict_json.NonFiniteNumberError as exc:
+        raise ReceiptError(
+            f"extra data: {exc.message}", field="extra", computed=exc.value
+        ) from None
     log = note.Verifier.parse(log_key)
     if log.alg != note.ED25519:
         raise ReceiptError("the log key must be an Ed25519 (type 0x01) key", field="log_key")

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from json.encoder import encode_basestring as _enc
 from typing import Any
 
+from traceability import strict_json
 from traceability.ledger.errors import SubmissionError
 from traceability.signing.service import canonical
 
@@ -39,7 +40,9 @@ _MAX_SAFE = 2**53 - 1
 
 def fast_canonical(obj: dict[str, Any]) -> bytes:
     """RFC 8785 bytes of a record (see the module docstring for why this is exact)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()  # allow_nan=False: a NaN or infinite float raises (it has no RFC 8785 form)
 
 
 def record_bytes(obj: dict[str, Any]) -> bytes:
@@ -137,7 +140,8 @@ def entry_record(
 
 
 def parse_record(data: bytes) -> dict[str, Any]:
-    doc = json.loads(data)
+    """A record's JSON object (RFC 8259: NaN / Infinity raise ``NonFiniteNumberError``)."""
+    doc = strict_json.loads(data)
     if not isinstance(doc, dict):
         raise SubmissionError("a record is a JSON object", field="record")
     return doc
