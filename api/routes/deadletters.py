@@ -11,10 +11,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import Limit, Offset, SettingsDep, require_role
+from api.jsonbody import StrictJSONRoute
 from gateway.deadletters import get_dead_letter, list_dead_letters
 from traceability.store.service import get_engine
 
-router = APIRouter(tags=["dead letters"], dependencies=[Depends(require_role("regulator"))])
+router = APIRouter(
+    route_class=StrictJSONRoute,
+    tags=["dead letters"],
+    dependencies=[Depends(require_role("regulator"))],
+)
 
 
 @router.get("/deadletters")

@@ -7,6 +7,7 @@ import binascii
 from fastapi import APIRouter, status
 
 from api.deps import AnyRoleDep, Limit, Offset, ProducerDep, SessionDep, require_party
+from api.jsonbody import StrictJSONRoute
 from traceability.errors import InvalidInputError
 from traceability.registry import service as registry
 from traceability.registry.models import Device
@@ -18,7 +19,7 @@ from traceability.registry.schemas import (
 )
 from traceability.signing.service import PUBLIC_KEY_BYTES, b64url_decode
 
-router = APIRouter(tags=["devices"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["devices"])
 
 
 @router.post("/devices", status_code=status.HTTP_201_CREATED)

@@ -16,11 +16,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 from sqlmodel import Session
 
+from api.jsonbody import StrictJSONRoute
 from traceability.config import Settings
 from traceability.ledger import checkpoint, receipt, records, store
 from traceability.store.service import get_engine
 
-router = APIRouter(prefix="/ledger", tags=["ledger"])
+router = APIRouter(route_class=StrictJSONRoute, prefix="/ledger", tags=["ledger"])
 
 
 def _session(request: Request) -> Iterator[Session]:

@@ -13,9 +13,14 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
 
 from api.deps import require_role
+from api.jsonbody import StrictJSONRoute
 from gateway.metrics import CONTENT_TYPE, REGISTRY
 
-router = APIRouter(tags=["observability"], dependencies=[Depends(require_role("admin"))])
+router = APIRouter(
+    route_class=StrictJSONRoute,
+    tags=["observability"],
+    dependencies=[Depends(require_role("admin"))],
+)
 
 
 @router.get("/metrics", response_class=PlainTextResponse)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.deps import AdminDep, AnyRoleDep, Limit, Offset, ProducerDep, SessionDep, require_party
+from api.jsonbody import StrictJSONRoute
 from traceability.registry import service as registry
 from traceability.registry.models import Party, Product
 from traceability.registry.schemas import (
@@ -18,7 +19,7 @@ from traceability.registry.schemas import (
     ProductPublic,
 )
 
-router = APIRouter(tags=["registry"])
+router = APIRouter(route_class=StrictJSONRoute, tags=["registry"])
 
 
 @router.post("/parties", status_code=status.HTTP_201_CREATED)
