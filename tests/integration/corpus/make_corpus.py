@@ -100,6 +100,14 @@ def edit(payload: bytes, change: Callable[[dict[str, Any]], None]) -> bytes:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def null_to(payload: bytes, constant: bytes) -> bytes:
+    """Change the signed envelope's one ``null`` to a JSON constant RFC 8259 does not have
+    (``NaN``, ``Infinity``, ``-Infinity``) after signing: a lax parser reads a float there that
+    a lax serialiser writes back as ``null``, so the signature would still verify."""
+    assert payload.count(b"null") == 1
+    return payload.replace(b"null", constant)
+
+
 def flip_signature_bit(payload: bytes, bit: int) -> bytes:
     def change(doc: dict[str, Any]) -> None:
         sig = bytearray(base64.urlsafe_b64decode(doc["sig"] + "=="))
@@ -187,6 +195,19 @@ def bad() -> list[tuple[str, str, str, bytes]]:
                 lambda d: d["events"][0].update(epcList=["urn:epc:id:sgtin:0614141.812345.fake"]),
             ),
         ),
+        *[
+            (
+                f"{name}-after-signing.json",
+                topic(),
+                "malformed",
+                null_to(envelope("dev-c", seq, [{**event(name), "example:note": None}]), constant),
+            )
+            for name, seq, constant in (
+                ("nan", 530, b"NaN"),
+                ("infinity", 531, b"Infinity"),
+                ("negative-infinity", 532, b"-Infinity"),
+            )
+        ],
         (
             "modified-seq-after-signing.json",
             topic(),
@@ -240,7 +261,8 @@ def bad() -> list[tuple[str, str, str, bytes]]:
             envelope("dev-c", 526, [event("futsent")], sent_at=FAR_FUTURE),
         ),
     ]
-    return out + reader_cases().cases(envelope, edit)
+    readers: list[tuple[str, str, str, bytes]] = reader_cases().cases(envelope, edit)
+    return out + readers
 
 
 def reader_cases() -> ModuleType:
