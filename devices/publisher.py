@@ -15,7 +15,6 @@ is set on the socket as soon as it opens.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import queue
 import socket
@@ -35,6 +34,7 @@ from paho.mqtt.properties import Properties
 
 from devices.keys import DeviceKeyPair
 from devices.queue import Outbox, Queued
+from traceability import strict_json
 from traceability.errors import ConfigError
 from traceability.readers import derive_member_events
 from traceability.signing.envelope import build
@@ -388,7 +388,7 @@ class Publisher:
 
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
         try:
-            doc = json.loads(msg.payload)
+            doc = strict_json.loads(msg.payload)  # RFC 8259: NaN / Infinity are refused
         except ValueError:
             log.warning("device %s: undecodable verdict on %s", self.device, msg.topic)
             return
