@@ -18,8 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gateway.errors import Rejected, TransientError
+from traceability.pickling import fast_pickle
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class KeyInfo:
     key_id: str
@@ -29,6 +31,7 @@ class KeyInfo:
     revoked_at: datetime | None
 
 
+@fast_pickle
 @dataclass(slots=True)
 class DeviceInfo:
     device_id: str

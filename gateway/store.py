@@ -143,7 +143,7 @@ class StoreWriter:
             with raw.cursor() as cur:
                 cur.execute(
                     "select device_id, seq, digest from envelope_seen "
-                    "where device_id = any(%s::varchar[]) and seq = any(%s::varchar[])",
+                    "where device_id = any(%b::varchar[]) and seq = any(%b::varchar[])",
                     (devices, seqs),
                     prepare=True,
                 )

@@ -42,20 +42,20 @@ LOAD_ITEMS = sa.text(
 PG_LOAD = """
 with ev as materialized (
   select li.idx, e.event_hash, e.body
-  from unnest(%(f)s::varchar[]) as q(item)
+  from unnest(%(f)b::varchar[]) as q(item)
   cross join lateral (select idx from ledger_item where item = q.item offset 0) li
   cross join lateral (
     select event_hash, body from event where ledger_index = li.idx offset 0) e)
 select idx, event_hash, body, null::varchar, null::boolean, null::date from ev
 union all
 select null, l.gtin, null, l.lot, l.recalled, l.expires_on
-from unnest(%(g)s::varchar[]) as g(gtin)
+from unnest(%(g)b::varchar[]) as g(gtin)
 cross join lateral (select * from lot where lot.gtin = g.gtin offset 0) l
-where l.lot = any(%(l)s::varchar[]) or l.lot in (
+where l.lot = any(%(l)b::varchar[]) or l.lot in (
   select coalesce(body->'ilmd'->>'lotNumber', body->'ilmd'->>'cbvmda:lotNumber') from ev)
 """
 PG_LOTS = """select gtin, lot, recalled, expires_on from lot
-where gtin = any(%(g)s::varchar[]) and lot = any(%(l)s::varchar[])"""
+where gtin = any(%(g)b::varchar[]) and lot = any(%(l)b::varchar[])"""
 LOAD_LOTS = sa.text(
     "select gtin, lot, recalled, expires_on from lot where gtin in :g and lot in :l"
 ).bindparams(sa.bindparam("g", expanding=True), sa.bindparam("l", expanding=True))

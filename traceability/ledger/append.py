@@ -101,17 +101,17 @@ select 0, idx, leaf_hash, null::varchar from
   (select idx, leaf_hash from ledger_entry order by idx desc limit 1) last
 union all
 select 1, e.idx, null::bytea, e.event_hash
-  from unnest(%(h)s::varchar[]) as q(h) join ledger_entry e on e.event_hash = q.h
+  from unnest(%(h)b::varchar[]) as q(h) join ledger_entry e on e.event_hash = q.h
 union all
 select 2, h.idx, e.leaf_hash, q.item
-  from unnest(%(i)s::varchar[]) as q(item)
+  from unnest(%(i)b::varchar[]) as q(item)
   cross join lateral (
     select idx from ledger_item where item = q.item order by idx desc limit 1
   ) h
   join ledger_entry e on e.idx = h.idx
 union all
 select 3, null::bigint, null::bytea, v.digest
-  from unnest(%(d)s::varchar[]) as q(d) join ledger_envelope v on v.digest = q.d
+  from unnest(%(d)b::varchar[]) as q(d) join ledger_envelope v on v.digest = q.d
 """
 
 
