@@ -22,9 +22,8 @@ in an envelope built some other way makes :func:`fast_signing_bytes` raise, neve
 verified travel on as :attr:`Accepted.signed`, so the ledger does not canonicalise the envelope
 again.
 
-:class:`DecodePool` runs the stateless part of the path (everything but the seen-seq check) in
-worker processes (the GIL serialises threads), chunks of messages at a time; each worker has
-its own registry connection and key cache.
+:class:`gateway.decode_pool.DecodePool` runs the stateless part of the path (everything but the
+seen-seq check) in worker processes.
 """
 
 from __future__ import annotations
@@ -32,12 +31,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import multiprocessing
-import os
 import threading
-import time
 from collections import OrderedDict
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -64,7 +59,7 @@ class Accepted:
     topic: str
     payload: bytes
     envelope: Envelope
-    device: DeviceInfo
+    device: DeviceInfo | None  # None when decoded in a worker process (not needed after decode)
     key_id: str
     digest: str
     events: list[PreparedEvent]
@@ -326,93 +321,3 @@ class Decoder:
         return Accepted(
             topic, payload, env, info, key.key_id, digest, prepared, received_at, signed=signed
         )
-
-
-# --- decode in worker processes -------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class WorkerSpec:
-    database_url: str
-    max_payload: int
-    clock_skew_s: int
-    key_ttl_s: float = 5.0
-    topic_prefix: str = ""
-
-
-Item = tuple[str, bytes, datetime]
-# A chunk's answer: the outcomes in order, or ("transient", reason) to retry the chunk later.
-ChunkResult = list[Outcome] | tuple[str, str]
-_WORKER: Decoder | None = None
-
-
-def _init_worker(spec: WorkerSpec) -> None:
-    global _WORKER
-    from gateway.keys import sql_loader
-
-    _exit_with_parent()
-    from traceability.store.service import create_engine
-
-    pg = not spec.database_url.startswith("sqlite")
-    engine = (
-        create_engine(url=spec.database_url, pool_size=1, pool_pre_ping=False)
-        if pg
-        else create_engine(url=spec.database_url)
-    )
-    _WORKER = Decoder(
-        keys=KeyCache(sql_loader(engine), ttl_s=spec.key_ttl_s),
-        max_payload=spec.max_payload,
-        clock_skew_s=spec.clock_skew_s,
-        topic_prefix=spec.topic_prefix,
-    )
-
-
-def _exit_with_parent(interval: float = 0.5) -> None:
-    """A worker outlives a gateway killed with SIGKILL (it holds its own queue's write end, so
-    it never sees EOF): leave as soon as the parent is gone."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(interval)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="gw-parent-watch", daemon=True).start()
-
-
-def _decode_chunk(items: list[Item]) -> ChunkResult:
-    assert _WORKER is not None
-    try:
-        return [_WORKER.decode(t, p, r, check_seen=False) for t, p, r in items]
-    except TransientError as exc:  # exceptions with keyword-only args do not unpickle
-        return ("transient", str(exc)[:500])
-
-
-def _ping(delay: float) -> int:
-    time.sleep(delay)
-    return multiprocessing.current_process().pid or 0
-
-
-class DecodePool:
-    """``workers`` spawned processes running :func:`_decode_chunk` (ordered by the caller)."""
-
-    def __init__(self, spec: WorkerSpec, workers: int) -> None:
-        self.workers = workers
-        self._ex = ProcessPoolExecutor(
-            workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(spec,),
-        )
-
-    def warm(self, timeout: float = 60.0) -> None:
-        """Start every worker now (imports, schema compilation), not on the first message."""
-        futures = [self._ex.submit(_ping, 0.2) for _ in range(self.workers)]
-        for f in futures:
-            f.result(timeout)
-
-    def submit(self, items: list[Item]) -> Future[ChunkResult]:
-        return self._ex.submit(_decode_chunk, items)
-
-    def shutdown(self) -> None:
-        self._ex.shutdown(wait=True, cancel_futures=False)

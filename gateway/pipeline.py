@@ -33,7 +33,8 @@ from typing import NamedTuple, Protocol
 
 from sqlalchemy.exc import DBAPIError
 
-from gateway.decode import Accepted, ChunkResult, DecodePool, Decoder, Outcome, Refused
+from gateway.decode import Accepted, Decoder, Outcome, Refused
+from gateway.decode_pool import ChunkResult, DecodePool, outcomes
 from gateway.errors import TransientError
 from gateway.metrics import REGISTRY, GatewayMetrics
 from gateway.store import BatchResult, StoreWriter
@@ -259,7 +260,12 @@ class Pipeline:
             if res is None:
                 return [self._decode_here(i) for i in p.chunk]
             if isinstance(res, list):
-                return res
+                items = [(i.topic, i.payload, i.received_at) for i in p.chunk]
+                try:
+                    return outcomes(res, items, max_payload=self.decoder.max_payload)
+                except Exception:  # cannot happen (same bytes, same parser): be safe anyway
+                    log.exception("worker answer did not fit its chunk; decoding here")
+                    return [self._decode_here(i) for i in p.chunk]
             log.warning("registry unavailable, retrying chunk in %.2fs: %s", delay, res[1])
             time.sleep(delay)
             delay = min(delay * 2, self.backoff_max)

@@ -8,7 +8,8 @@ import threading
 from collections.abc import Callable
 
 from gateway.config import GatewayConfig
-from gateway.decode import DecodePool, Decoder, WorkerSpec
+from gateway.decode import Decoder
+from gateway.decode_pool import DecodePool, WorkerSpec
 from gateway.keys import KeyCache, sql_loader
 from gateway.mqtt import GatewayClient
 from gateway.pipeline import Pipeline

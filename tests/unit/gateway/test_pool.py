@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.decode import Accepted, DecodePool, Decoder, Refused, WorkerSpec, _decode_chunk
+from gateway.decode import Accepted, Decoder, Refused
+from gateway.decode_pool import DecodePool, WorkerSpec, _decode_chunk, outcomes
 from gateway.keys import KeyCache, sql_loader
 from gateway.pipeline import Pipeline
 from gateway.store import BatchResult
@@ -51,7 +52,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str
 
 
 def test_worker_chunk_equals_in_process_decode(db: tuple[str, dict[str, object]]) -> None:
-    import gateway.decode as dec
+    import gateway.decode_pool as dec
 
     url, ctx = db
     prov = ctx["prov"]
@@ -62,8 +63,9 @@ def test_worker_chunk_equals_in_process_decode(db: tuple[str, dict[str, object]]
         ("trace/v1/pool-1/events", b"{nope", now),
     ]
     dec._init_worker(WorkerSpec(database_url=url, max_payload=256 * 1024, clock_skew_s=300))
-    out = _decode_chunk(items)
-    assert isinstance(out, list)
+    wire = _decode_chunk(items)
+    assert isinstance(wire, list)
+    out = outcomes(wire, items, max_payload=256 * 1024)
     assert isinstance(out[0], Accepted) and out[0].signed and not out[0].duplicate
     assert [getattr(o, "reason", "ok") for o in out] == ["ok", "topic_mismatch", "malformed"]
     engine = create_engine(url=url)
@@ -71,6 +73,13 @@ def test_worker_chunk_equals_in_process_decode(db: tuple[str, dict[str, object]]
     ref = local.decode(*items[0])
     assert isinstance(ref, Accepted) and ref.digest == out[0].digest
     assert ref.signed == out[0].signed
+    assert ref.envelope == out[0].envelope and ref.key_id == out[0].key_id
+    assert ref.events == out[0].events  # bodies, hashes and derived columns
+    refused = [(o.reason, o.device, o.field, o.detail) for o in out[1:] if isinstance(o, Refused)]
+    again = [local.decode(*it) for it in items[1:]]
+    want = [(r.reason, r.device, r.field, r.detail) for r in again if isinstance(r, Refused)]
+    assert refused == want
+    assert len(refused) == 2
     local.seen.add("pool-1", "1", ref.digest)
     assert isinstance(local.check_seen(out[0]), Accepted) and out[0].duplicate
     engine.dispose()
