@@ -157,7 +157,10 @@ class VerdictService(VerdictCache):
             "verdicts": out,
         }
         return Reply(
-            reply_topic(env.device, env.reply_to), json.dumps(doc).encode(), counts, settled
+            reply_topic(env.device, env.reply_to),
+            json.dumps(doc, allow_nan=False).encode(),
+            counts,
+            settled,
         )
 
     def judge(self, item: Item, *, where: str | None, when: datetime) -> tuple[str, str]:

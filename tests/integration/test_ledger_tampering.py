@@ -87,6 +87,11 @@ CASES: dict[str, dict[str, str]] = {
         "'UTF8'), '\"OBSERVE\"', '\"DELETE\"'), 'UTF8') "
         "where digest = (select envelope from ledger_entry where idx = 1)",
     },
+    "record_not_json": {  # the audit reports it (step 2) instead of stopping on a parse error
+        "sqlite": "update ledger_entry set record = cast('{\"index\": NaN' as blob) where idx = 5",
+        "postgresql": "update ledger_entry set record = convert_to('{\"index\": NaN', 'UTF8') "
+        "where idx = 5",
+    },
     "checkpoint_modified": {
         "sql": "update ledger_checkpoint set note = replace(note, '\n14\n', '\n13\n')"
     },
@@ -127,6 +132,9 @@ def test_tampering_is_caught(engine: Engine, filled: Settings, name: str) -> Non
         report = audit.audit(s, log_key=key)
     assert not report.ok, name
     assert report.failures[0].to_dict()["message"]
+    if name == "record_not_json":
+        first = report.failures[0].to_dict()
+        assert first["index"] == 5 and "does not parse" in first["message"], first
 
 
 @pytest.mark.parametrize(

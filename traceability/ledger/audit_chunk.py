@@ -166,7 +166,17 @@ def check_chunk(conn: sa.Connection, lo: int, hi: int) -> Chunk:
     for idx, kind, leaf, data, rec_at, ev_hash, env, stored_nodes in entries:
         idx, data, leaf = int(idx), bytes(data), bytes(leaf)
         # step 2
-        rec = _parse_record(data)
+        try:
+            rec = _parse_record(data)
+        except (ValueError, TraceError) as exc:  # not JSON, NaN / Infinity, not an object
+            fail((2, idx, "record does not parse", "an RFC 8785 JSON object", str(exc)[:200]))
+            got = merkle.leaf_hash(data)
+            if got != leaf:
+                fail((2, idx, "leaf hash", got, leaf))
+            out.recs.append((idx, got, bytes(stored_nodes), None, None))  # tree still checked
+            ev_rows.pop(idx, None)
+            edges.pop(idx, None)
+            continue
         if _canonical(rec) != data:
             fail((2, idx, "record bytes are not canonical", "RFC 8785", "other bytes"))
         got = merkle.leaf_hash(data)
