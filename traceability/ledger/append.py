@@ -1,6 +1,8 @@
 """The ledger's append transaction: :func:`append_events` and :func:`append_entry`.
 
-:func:`append_events` runs in the caller's transaction and:
+:func:`append_events` stages its submissions (:mod:`traceability.ledger.staging`: items, edges,
+event columns, envelope digests; no database) and hands them to :func:`append_staged`, which
+runs in the caller's transaction and:
 
 1. takes the single-writer lock (``pg_advisory_xact_lock`` on PostgreSQL; on SQLite a write to
    ``ledger_lock`` first thing, which takes the database write lock), so that several gateway
@@ -35,11 +37,11 @@ from sqlmodel import Session
 from traceability.ledger import bulk, merkle, records, store
 from traceability.ledger.errors import SubmissionError
 from traceability.ledger.models import LedgerEntry, LedgerEnvelope, LedgerItem
-from traceability.ledger.submission import AppendResult, EventSubmission, event_position
-from traceability.signing.service import b64url
-from traceability.trace.edges import EDGE_ID_STRIDE, derive_edges, items_of
+from traceability.ledger.staging import StagedBatch, stage
+from traceability.ledger.submission import AppendResult, EventSubmission
+from traceability.trace.edges import EDGE_ID_STRIDE
 
-__all__ = ["append_entry", "append_events"]
+__all__ = ["append_entry", "append_events", "append_staged"]
 
 ENTRY_COLS = (
     "idx",
@@ -195,58 +197,49 @@ def _now(at: datetime | None) -> datetime:
 def append_events(
     session: Session, *, submissions: Sequence[EventSubmission], recorded_at: datetime | None = None
 ) -> list[AppendResult]:
-    """Record events in the caller's transaction; see the module docstring for the steps."""
+    """Record events in the caller's transaction: :func:`stage` then :func:`append_staged`."""
     if not submissions:
+        return []
+    return append_staged(session, batch=stage(submissions), recorded_at=recorded_at)
+
+
+def append_staged(
+    session: Session, *, batch: StagedBatch, recorded_at: datetime | None = None
+) -> list[AppendResult]:
+    """Record a staged batch in the caller's transaction; see the module docstring."""
+    subs = batch.submissions
+    if not subs:
         return []
     store.lock(session)  # step 1
     when = _now(recorded_at)
     stamp = records.format_time(when)
-    digests: dict[int, tuple[str, bytes]] = {}
-    for sub in submissions:
-        if id(sub.envelope) not in digests:
-            body = sub.envelope_bytes or sub.envelope.signing_bytes()
-            digests[id(sub.envelope)] = (hashlib.sha256(body).hexdigest(), body)
-    item_lists = {sub.event_hash: items_of(sub.event) for sub in submissions}
     st = _lookup(
         session,
-        list(item_lists),
-        list({i for lst in item_lists.values() for i in lst}),
-        list({d for d, _ in digests.values()}),
+        list({sub.event_hash for sub in subs}),
+        list({i for lst in batch.items for i in lst}),
+        list(batch.envelopes),
     )
     n0 = st.size
     seen = st.existing  # step 2
     results: list[AppendResult] = []
-    fresh: list[tuple[EventSubmission, int]] = []
-    pos_cache: dict[int, dict[int, int]] = {}
-    for sub in submissions:
+    fresh: list[int] = []  # positions in the batch of the events to append
+    for k, sub in enumerate(subs):
         if sub.event_hash in seen:
             results.append(AppendResult(sub.event_hash, "duplicate", seen[sub.event_hash]))
             continue
-        if sub.device_id != sub.envelope.device or sub.key_id != sub.envelope.key:
-            raise SubmissionError(
-                "device/key id differ from the envelope's", field="device_id", value=sub.device_id
-            )
         index = n0 + len(fresh)
         seen[sub.event_hash] = index
-        fresh.append((sub, event_position(sub, pos_cache)))
+        fresh.append(k)
         results.append(AppendResult(sub.event_hash, "appended", index))
     if not fresh:
         return results
     # step 3: envelopes, once each
     env_rows: dict[str, tuple[Any, ...]] = {}
-    sigs: dict[int, str] = {}
-    for sub, _ in fresh:
-        digest, body = digests[id(sub.envelope)]
+    for k in fresh:
+        digest = batch.digests[k]
         if digest not in st.envelopes and digest not in env_rows:
-            env_rows[digest] = (
-                digest,
-                sub.envelope.device,
-                sub.envelope.key,
-                sub.envelope.sig,
-                body,
-            )
-        if id(sub.envelope) not in sigs:
-            sigs[id(sub.envelope)] = b64url(sub.envelope.sig)
+            device, key, sig, body, _b64 = batch.envelopes[digest]
+            env_rows[digest] = (digest, device, key, sig, body)
     # step 4: records, leaves, events, edges
     heads = st.heads
     entry_rows: list[list[Any]] = []
@@ -256,11 +249,10 @@ def append_events(
     leaves: list[bytes] = []
     sha = hashlib.sha256
     no_head = (records.NO_PREV, "")
-    for k, (sub, pos) in enumerate(fresh):
-        index = n0 + k
-        items = item_lists[sub.event_hash]
-        links = [(item, *heads.get(item, no_head)) for item in items]
-        digest = digests[id(sub.envelope)][0]
+    for index, k in enumerate(fresh, start=n0):
+        sub = subs[k]
+        items = batch.items[k]
+        digest = batch.digests[k]
         data = records.event_record_bytes(
             index=index,
             recorded_at=stamp,
@@ -268,9 +260,9 @@ def append_events(
             envelope_digest=digest,
             device=sub.device_id,
             key=sub.key_id,
-            sig=sigs[id(sub.envelope)],
-            pos=pos,
-            items=links,
+            sig=batch.envelopes[digest][4],
+            pos=batch.positions[k],
+            items=[(item, *heads.get(item, no_head)) for item in items],
         )
         leaf = sha(b"\x00" + data).digest()
         leaves.append(leaf)
@@ -281,27 +273,12 @@ def append_events(
         entry_rows.append(
             [index, records.EVENT_KIND, leaf, b"", data, when, sub.event_hash, digest]
         )
-        cols = records.event_columns(sub.event)
-        etime = cols["event_time"]
-        event_rows.append(
-            (
-                sub.event_hash,
-                etime,
-                cols["event_type"],
-                cols["action"],
-                cols["biz_step"],
-                cols["disposition"],
-                cols["read_point"],
-                cols["biz_location"],
-                sub.device_id,
-                index,
-                when,
-                sub.event,
-            )
-        )
+        cols = batch.columns[k]
+        etime = cols[0]
+        event_rows.append((sub.event_hash, *cols, sub.device_id, index, when, sub.event))
         base = index * EDGE_ID_STRIDE
-        for j, e in enumerate(derive_edges(sub.event)):
-            edge_rows.append((base + j, e.kind, e.src, e.dst, e.item, sub.event_hash, etime, index))
+        for j, (kind, src, dst, thing) in enumerate(batch.edges[k]):
+            edge_rows.append((base + j, kind, src, dst, thing, sub.event_hash, etime, index))
     key, front = _frontier(session, n0, st.last)
     nodes, front = merkle.append_leaf_nodes(n0, front, leaves)
     for row, nd in zip(entry_rows, nodes, strict=True):
