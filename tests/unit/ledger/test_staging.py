@@ -1,0 +1,64 @@
+"""``stage``: what an append needs that does not depend on the log."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+import pytest
+
+from tests.unit.ledger.helpers import event, submissions
+from traceability.ledger import records
+from traceability.ledger.errors import SubmissionError
+from traceability.ledger.staging import stage
+from traceability.signing import service as signing
+from traceability.trace.edges import derive_edges, items_of
+
+
+def test_stage_matches_the_per_event_functions() -> None:
+    seed, pub = signing.generate_keypair()
+    kid = signing.key_id(pub)
+    subs = submissions(seed, kid, [event(i) for i in range(4)]) + submissions(
+        seed, kid, [event(9)], seq=2
+    )
+    batch = stage(subs)
+    assert batch.submissions == subs
+    for k, sub in enumerate(subs):
+        assert batch.items[k] == items_of(sub.event)
+        assert batch.edges[k] == [(e.kind, e.src, e.dst, e.item) for e in derive_edges(sub.event)]
+        cols = records.event_columns(sub.event)
+        assert batch.columns[k][0] == cols["event_time"]
+        assert batch.columns[k][1:] == tuple(
+            cols[c]
+            for c in (
+                "event_type",
+                "action",
+                "biz_step",
+                "disposition",
+                "read_point",
+                "biz_location",
+            )
+        )
+        assert batch.positions[k] == sub.envelope.events.index(sub.event)
+    first, second = subs[0].envelope, subs[-1].envelope
+    want = [hashlib.sha256(e.signing_bytes()).hexdigest() for e in (first, second)]
+    assert batch.digests == [want[0]] * 4 + [want[1]]
+    assert list(batch.envelopes) == want  # one entry per envelope
+    device, key, sig, body, b64 = batch.envelopes[want[1]]
+    assert (device, key, sig, body, b64) == (
+        "dev-1",
+        kid,
+        second.sig,
+        second.signing_bytes(),
+        signing.b64url(second.sig),
+    )
+
+
+def test_stage_refuses_a_submission_whose_ids_are_not_its_envelopes() -> None:
+    seed, pub = signing.generate_keypair()
+    kid = signing.key_id(pub)
+    (sub,) = submissions(seed, kid, [event(1)])
+    with pytest.raises(SubmissionError):
+        stage([dataclasses.replace(sub, device_id="dev-2")])
+    with pytest.raises(SubmissionError):
+        stage([dataclasses.replace(sub, position=5)])
