@@ -192,9 +192,10 @@ class VerdictCache:
                     if st is not None:
                         apply_event(st, item, doc, str(event_hash), when)
         replayed: list[tuple[int, str]] = []
+        serials = {key.split("/", 1)[1] for key in states}
         for acc in pending:  # accepted before, not committed yet (or committed meanwhile)
             for ev in acc.events:
-                for _raw, item in event_items(ev.body):
+                for _raw, item in event_items(ev.body, serials=serials):
                     st = states.get(item.key)
                     if st is not None:
                         apply_event(st, item, ev.body, ev.event_hash, ev.event_time)

@@ -49,7 +49,9 @@ def word(value: Any) -> str:
     return value.rsplit("/", 1)[-1]
 
 
-def event_items(body: dict[str, Any]) -> list[tuple[str, Item]]:
+def event_items(body: dict[str, Any], *, serials: set[str] | None = None) -> list[tuple[str, Item]]:
+    """The items an event names; with ``serials``, SGTIN URNs whose serial is not among them are
+    skipped unparsed (a cheap pre-check: other spellings are parsed and returned)."""
     out: list[tuple[str, Item]] = []
     for name in ITEM_FIELDS:
         raws = body.get(name)
@@ -57,6 +59,10 @@ def event_items(body: dict[str, Any]) -> list[tuple[str, Item]]:
             continue
         for raw in raws:
             if isinstance(raw, str):
+                if serials is not None:
+                    hint = serial_hint(raw)
+                    if hint is not None and hint not in serials:
+                        continue
                 item = parse_item(raw)
                 if item is not None:
                     out.append((raw, item))

@@ -18,12 +18,12 @@ Modules: :mod:`gateway.verdict_state` (item and lot state, what an event says),
 :mod:`gateway.verdict_cache` (the cache and its loading queries), :mod:`gateway.verdict_rules`
 (the judging rules); this one wires them to the pipeline.
 
-* An item is loaded the first time a reply envelope names it: ONE query through the ledger's
-  item index (``ledger_item`` (item, idx) -> ``event`` by ``ledger_index``), for every spelling
-  of the item (the scanned one, its SGTIN URNs, its plain Digital Link), then the envelopes that
-  were accepted but are not committed yet (:attr:`VerdictService.inflight`) are replayed on top.
-  Each event is applied once (by event hash), so an event both committed and still in flight
-  counts once.
+* The items a reply envelope names are loaded every time: ONE query through the ledger's item
+  index (``ledger_item`` (item, idx) -> ``event`` by ``ledger_index``), for every spelling of
+  the item (the scanned one, its SGTIN URNs, its plain Digital Link) — so what another gateway
+  on the shared subscription recorded counts — then the envelopes that were accepted here but
+  are not committed yet (:attr:`VerdictService.inflight`) are replayed on top. Each event is
+  applied once (by event hash), so an event both committed and still in flight counts once.
 * Every accepted envelope then updates the cached items it names (a cheap serial pre-check
   keeps bulk ingest from parsing every EPC).
 * An envelope that the store refuses after all (a ``replayed_seq`` found under the lock) drops
@@ -101,14 +101,16 @@ class VerdictService(VerdictCache):
                     self._apply_cached(acc)
             return None
         named: list[list[tuple[str, Item]]] = [event_items(ev.body) for ev in acc.events]
+        # the items asked about are read from the store every time (ONE query): another gateway
+        # on the shared subscription may have recorded them since they were cached here; what
+        # this one has in flight is replayed on top
+        asked: dict[str, tuple[Item, set[str]]] = {}
+        for pairs in named:
+            for raw, item in pairs:
+                asked.setdefault(item.key, (item, set()))[1].add(raw)
         with self._lock:
-            missing: dict[str, tuple[Item, set[str]]] = {}
-            for pairs in named:
-                for raw, item in pairs:
-                    if item.key not in self.items:
-                        missing.setdefault(item.key, (item, set()))[1].add(raw)
-            pending = list(self.inflight.values()) if missing else []
-        loaded, replayed = self._load_items(missing, pending) if missing else ({}, [])
+            pending = list(self.inflight.values()) if asked else []
+        loaded, replayed = self._load_items(asked, pending) if asked else ({}, [])
         now = time.monotonic()
         with self._lock:
             for key, st in loaded.items():

@@ -269,6 +269,30 @@ def test_settled_verdict_goes_out_before_its_batch_commits(store_url: str) -> No
     engine.dispose()
 
 
+def test_a_second_gateway_sees_what_the_first_recorded(store_url: str) -> None:
+    """Two gateways on one shared subscription: a serial dispensed through one is
+    ``already_dispensed`` at the other, which had it cached as merely commissioned."""
+    dev = f"pharm-{uuid.uuid4().hex[:4]}"
+    engine = create_engine(url=store_url)
+    prov = provision(engine, [dev])
+    reply = f"trace/v1/{dev}/verdicts"
+    a, b = Harness(store_url, dev), Harness(store_url, dev)
+    try:
+        a.submit(prov.envelope(dev, 1, [event("s1")]))
+        assert wait_for(lambda: count_seen(engine, dev) == 1, 10)
+        b.submit(prov.envelope(dev, 2, [event("s1", step="receiving")], reply_to=reply))
+        assert b.reply(2) == ["ok"]  # b now has s1 cached
+        a.submit(prov.envelope(dev, 3, [event("s1", step="dispensing")], reply_to=reply))
+        assert a.reply(3) == ["ok"]
+        assert wait_for(lambda: count_seen(engine, dev) == 3, 10)
+        b.submit(prov.envelope(dev, 4, [event("s1", step="dispensing")], reply_to=reply))
+        assert b.reply(4) == ["already_dispensed"]
+    finally:
+        a.close()
+        b.close()
+    engine.dispose()
+
+
 def count_seen(engine: sa.Engine, dev: str) -> int:
     with engine.connect() as c:
         return int(
