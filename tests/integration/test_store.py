@@ -49,3 +49,14 @@ def test_migrations_reach_head_and_round_trip(engine: Engine) -> None:
         row = s.exec(select(EventRow)).one()
         assert row.event_time == t and row.event_time.tzinfo is not None
         assert row.body["epcList"] == ["urn:x"]
+
+
+def test_postgres_connections_run_without_jit(pg_url: str) -> None:
+    """Short statements only: JIT compiling is never worth it (see create_engine)."""
+    eng = create_engine(url=pg_url, connect_args={"options": "-c statement_timeout=60000"})
+    try:
+        with eng.connect() as c:
+            assert c.execute(sa.text("show jit")).scalar() == "off"
+            assert c.execute(sa.text("show statement_timeout")).scalar() == "1min"
+    finally:
+        eng.dispose()
