@@ -152,10 +152,15 @@ class VerdictCache:
             self.items.popitem(last=False)
 
     def _load_items(
-        self, missing: dict[str, tuple[Item, set[str]]], pending: Sequence[Accepted]
+        self,
+        missing: dict[str, tuple[Item, set[str]]],
+        pending: Sequence[Accepted],
+        *,
+        exclude: frozenset[str] = frozenset(),
     ) -> tuple[dict[str, ItemState], list[tuple[int, str]]]:
-        """The items' states from the store with ``pending`` replayed on top, and which
-        (pending envelope, item) pairs were replayed (to be marked unsettled on install)."""
+        """The items' states from the store with ``pending`` replayed on top, leaving out the
+        events in ``exclude`` (by hash), and which (pending envelope, item) pairs were replayed
+        (to be marked unsettled on install)."""
         forms: set[str] = set()
         for item, raws in missing.values():
             forms |= spellings(item, raws)
@@ -184,6 +189,8 @@ class VerdictCache:
             )
         states = {key: ItemState() for key in missing}
         for _idx, event_hash, body in rows:
+            if event_hash in exclude:
+                continue
             doc = json.loads(body) if isinstance(body, str | bytes) else body
             if isinstance(doc, dict):
                 when = parse_time(str(doc.get("eventTime", "")))
@@ -195,6 +202,8 @@ class VerdictCache:
         serials = {key.split("/", 1)[1] for key in states}
         for acc in pending:  # accepted before, not committed yet (or committed meanwhile)
             for ev in acc.events:
+                if ev.event_hash in exclude:
+                    continue
                 for _raw, item in event_items(ev.body, serials=serials):
                     st = states.get(item.key)
                     if st is not None:

@@ -110,7 +110,10 @@ class VerdictService(VerdictCache):
                 asked.setdefault(item.key, (item, set()))[1].add(raw)
         with self._lock:
             pending = list(self.inflight.values()) if asked else []
-        loaded, replayed = self._load_items(asked, pending) if asked else ({}, [])
+        # judged as of just before this envelope: a redelivered envelope (already stored) gets
+        # the verdicts it got the first time, not ``already_dispensed`` by its own events
+        own = frozenset(ev.event_hash for ev in acc.events)
+        loaded, replayed = self._load_items(asked, pending, exclude=own) if asked else ({}, [])
         now = time.monotonic()
         with self._lock:
             for key, st in loaded.items():
@@ -146,9 +149,10 @@ class VerdictService(VerdictCache):
                 counts[verdict] = counts.get(verdict, 0) + 1
                 out.append({"event": i, "item": raw, "verdict": verdict, "detail": detail})
                 st = self.items.get(item.key)
-                if apply and st is not None:
+                if st is not None:  # later events of the envelope see earlier ones
                     apply_event(st, item, ev.body, ev.event_hash, ev.event_time)
-                    self._mark(id(acc), item.key)
+                    if apply:  # in flight until committed (a duplicate is stored already)
+                        self._mark(id(acc), item.key)
         env = acc.envelope
         doc = {
             "v": 1,

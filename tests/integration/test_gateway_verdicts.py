@@ -293,6 +293,34 @@ def test_a_second_gateway_sees_what_the_first_recorded(store_url: str) -> None:
     engine.dispose()
 
 
+def test_a_redelivered_envelope_gets_the_same_verdicts(store_url: str) -> None:
+    dev = f"pharm-{uuid.uuid4().hex[:4]}"
+    engine = create_engine(url=store_url)
+    prov = provision(engine, [dev])
+    reply = f"trace/v1/{dev}/verdicts"
+    h = Harness(store_url, dev)
+    try:
+        h.submit(prov.envelope(dev, 1, [event("s1"), event("s2")]))
+        ask = prov.envelope(
+            dev,
+            2,
+            [event("s1", step="dispensing"), event("s1", step="dispensing", action="OBSERVE")],
+            reply_to=reply,
+        )
+        h.submit(ask)
+        assert h.reply(2) == ["ok", "already_dispensed"]
+        assert wait_for(lambda: count_seen(engine, dev) == 2, 10)
+        with h.cond:
+            h.replies.clear()
+        h.submit(ask)  # the broker redelivers it (say the PUBACK was lost)
+        assert h.reply(2) == ["ok", "already_dispensed"]
+        h.submit(prov.envelope(dev, 3, [event("s1", step="dispensing")], reply_to=reply))
+        assert h.reply(3) == ["already_dispensed"]
+    finally:
+        h.close()
+    engine.dispose()
+
+
 def count_seen(engine: sa.Engine, dev: str) -> int:
     with engine.connect() as c:
         return int(
