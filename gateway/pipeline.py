@@ -8,12 +8,14 @@ retried with exponential backoff forever: nothing is acked meanwhile, so nothing
 
 Verdicts: every accepted outcome is shown to the :class:`VerdictSink` as it is passed on to the
 writer, in arrival order (:meth:`Pipeline._pass_on`); the sink decides the verdicts of an
-envelope that asks for a reply right there, and the writer publishes them right after the batch
-holding that envelope commits (before the acks). A batch holding a reply envelope is committed as
-soon as that envelope arrives, with only what was already waiting.
+envelope that asks for a reply right there. Verdicts that rest on committed events only
+(``Reply.settled``) are published right there too; the others by the writer right after the
+batch holding that envelope commits (before the acks). A batch holding a reply envelope is
+committed as soon as that envelope arrives, with only what was already waiting.
 
-With a :class:`DecodePool` the decode thread hands chunks of whatever has arrived to worker
-processes (at most two chunks per worker in flight, so chunks grow under load), and a collector
+With a :class:`~gateway.decode_pool.DecodePool` the decode thread hands chunks of whatever has
+arrived to worker processes (at most two chunks per worker in flight, so chunks grow under
+load), and a collector
 thread takes their results in arrival order, applies the seen-seq check and passes them on.
 ``on_commit`` (if given) is called with each batch's result right after its commit, before
 its acks.
