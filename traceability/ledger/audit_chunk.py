@@ -334,13 +334,8 @@ def _check_event_row(
     cols = records.event_columns(event)
     want = (
         rec.get("event_hash"),
-        _time(cols["event_time"]),
-        cols["event_type"],
-        cols["action"],
-        cols["biz_step"],
-        cols["disposition"],
-        cols["read_point"],
-        cols["biz_location"],
+        _time(cols[0]),
+        *cols[1:],
         rec.get("device"),
         idx,
         rec.get("recorded_at"),

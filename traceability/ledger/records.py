@@ -167,14 +167,16 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def event_columns(event: dict[str, Any]) -> dict[str, Any]:
-    """The ``event`` table's derived columns (besides hash, device, index, time recorded)."""
-    return {
-        "event_time": event_time(event),
-        "event_type": str(event.get("type", ""))[:32],
-        "action": _str(event.get("action")),
-        "biz_step": _str(event.get("bizStep")),
-        "disposition": _str(event.get("disposition")),
-        "read_point": _id(event.get("readPoint")),
-        "biz_location": _id(event.get("bizLocation")),
-    }
+def event_columns(event: dict[str, Any]) -> tuple[datetime, str, Any, Any, Any, Any, Any]:
+    """The ``event`` table's derived columns, in table order: event_time, event_type, action,
+    biz_step, disposition, read_point, biz_location (besides hash, device, index, time
+    recorded)."""
+    return (
+        event_time(event),
+        str(event.get("type", ""))[:32],
+        _str(event.get("action")),
+        _str(event.get("bizStep")),
+        _str(event.get("disposition")),
+        _id(event.get("readPoint")),
+        _id(event.get("bizLocation")),
+    )

@@ -60,21 +60,10 @@ def stage(submissions: Sequence[EventSubmission]) -> StagedBatch:
             digests[id(env)] = digest
             out.envelopes.setdefault(digest, (env.device, env.key, env.sig, body, b64url(env.sig)))
         event = sub.event
-        cols = records.event_columns(event)
         out.submissions.append(sub)
         out.items.append(items_of(event))
         out.edges.append([(e.kind, e.src, e.dst, e.item) for e in derive_edges(event)])
-        out.columns.append(
-            (
-                cols["event_time"],
-                cols["event_type"],
-                cols["action"],
-                cols["biz_step"],
-                cols["disposition"],
-                cols["read_point"],
-                cols["biz_location"],
-            )
-        )
+        out.columns.append(records.event_columns(event))
         out.positions.append(event_position(sub, pos_cache))
         out.digests.append(digest)
     return out
