@@ -27,11 +27,10 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple, Protocol
 
 from sqlalchemy.exc import DBAPIError
 
@@ -39,6 +38,7 @@ from gateway.decode import Accepted, Decoder, Outcome, Refused
 from gateway.decode_pool import ChunkResult, DecodePool, outcomes
 from gateway.errors import TransientError
 from gateway.metrics import REGISTRY, GatewayMetrics
+from gateway.reply import Reply, VerdictSink
 from gateway.store import BatchResult, StoreWriter
 
 log = logging.getLogger(__name__)
@@ -46,22 +46,6 @@ log = logging.getLogger(__name__)
 Ack = Callable[[int, int], None]
 AckMany = Callable[[list[tuple[int, int]]], None]
 Publish = Callable[[str, bytes], None]
-
-
-class Reply(NamedTuple):
-    """Verdicts for one envelope. ``settled``: every item state they rest on comes from
-    committed events (none from envelopes still in flight), so they may go out at once."""
-
-    topic: str
-    payload: bytes
-    counts: dict[str, int]  # count per verdict
-    settled: bool = False
-
-
-class VerdictSink(Protocol):
-    def observe(self, acc: Accepted) -> Reply | None: ...
-    def committed(self, accepted: Sequence[Accepted], result: BatchResult) -> None: ...
-    def reset(self) -> None: ...
 
 
 @dataclass(slots=True)

@@ -44,7 +44,7 @@ from typing import Any
 from gateway import verdict_rules
 from gateway.decode import Accepted
 from gateway.items import Item
-from gateway.pipeline import Reply
+from gateway.reply import Reply
 from gateway.store import BatchResult
 from gateway.verdict_cache import LOAD_ITEMS, LOAD_LOTS, PG_LOAD, PG_LOTS, VerdictCache
 from gateway.verdict_state import (
