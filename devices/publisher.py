@@ -25,47 +25,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from devices.broker import BrokerAddress
 from devices.keys import DeviceKeyPair
 from devices.queue import Outbox, Queued
 from traceability import strict_json
-from traceability.errors import ConfigError
 from traceability.readers import derive_member_events
 from traceability.signing.envelope import build
 
 log = logging.getLogger(__name__)
 Event = dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerAddress:
-    host: str
-    port: int
-    tls: bool = False
-    username: str | None = None
-    password: str | None = None
-
-    @classmethod
-    def parse(cls, url: str) -> BrokerAddress:
-        parsed = urlparse(url)
-        if parsed.scheme not in ("mqtt", "mqtts", "tcp") or not parsed.hostname:
-            raise ConfigError(
-                f"broker URL must be mqtt://host:port, got {url!r}", field="broker_url", value=url
-            )
-        tls = parsed.scheme == "mqtts"
-        return cls(
-            host=parsed.hostname,
-            port=parsed.port or (8883 if tls else 1883),
-            tls=tls,
-            username=parsed.username,
-            password=parsed.password,
-        )
 
 
 @dataclass
