@@ -13,6 +13,9 @@ verdict rests on comes from committed events (no envelope still in flight touche
 device learns that its events are recorded from the PUBACK, after the commit, and a crash before
 the commit means redelivery and a fresh verdict. Otherwise it is published right after the batch
 commits, when the in-flight events it rests on (same or earlier batches) are committed too.
+One consequence: an envelope that the store then refuses (a ``replayed_seq`` found only under the
+lock, e.g. a seq reused after the device lost its counter) may already have had its verdicts;
+they were true of the items, but its events are a dead letter, not a record.
 
 Modules: :mod:`gateway.verdict_state` (item and lot state, what an event says),
 :mod:`gateway.verdict_cache` (the cache and its loading queries), :mod:`gateway.verdict_rules`
