@@ -53,12 +53,22 @@ from unnest(%(g)b::varchar[]) as g(gtin)
 cross join lateral (select * from lot where lot.gtin = g.gtin offset 0) l
 where l.lot = any(%(l)b::varchar[]) or l.lot in (
   select coalesce(body->'ilmd'->>'lotNumber', body->'ilmd'->>'cbvmda:lotNumber') from ev)
+union all
+select s.first_index, s.digest, null, '#seen', null, null
+from envelope_seen s where s.device_id = %(d)s and s.seq = %(s)s
 """
 PG_LOTS = """select gtin, lot, recalled, expires_on from lot
 where gtin = any(%(g)b::varchar[]) and lot = any(%(l)b::varchar[])"""
 LOAD_LOTS = sa.text(
     "select gtin, lot, recalled, expires_on from lot where gtin in :g and lot in :l"
 ).bindparams(sa.bindparam("g", expanding=True), sa.bindparam("l", expanding=True))
+
+
+SEEN_AT = sa.text("select digest, first_index from envelope_seen where device_id = :d and seq = :s")
+
+
+def _seen_args(acc: Accepted) -> dict[str, str]:
+    return {"d": acc.envelope.device, "s": acc.envelope.seq}
 
 
 class VerdictCache:
@@ -156,11 +166,15 @@ class VerdictCache:
         missing: dict[str, tuple[Item, set[str]]],
         pending: Sequence[Accepted],
         *,
-        exclude: frozenset[str] = frozenset(),
+        asking: Accepted | None = None,
     ) -> tuple[dict[str, ItemState], list[tuple[int, str]]]:
-        """The items' states from the store with ``pending`` replayed on top, leaving out the
-        events in ``exclude`` (by hash), and which (pending envelope, item) pairs were replayed
-        (to be marked unsettled on install)."""
+        """The items' states from the store with ``pending`` replayed on top, and which
+        (pending envelope, item) pairs were replayed (to be marked unsettled on install).
+
+        When ``asking`` (the envelope the verdicts are for) is stored already — a redelivery,
+        whether this process saw it the first time or not — the states are those just before it
+        was recorded (records from its first index on left out, nothing replayed), so it gets
+        the verdicts it got the first time."""
         forms: set[str] = set()
         for item, raws in missing.values():
             forms |= spellings(item, raws)
@@ -171,16 +185,33 @@ class VerdictCache:
             if self.pg:
                 raw: Any = conn.connection.dbapi_connection
                 with raw.cursor() as cur:
-                    cur.execute(
-                        PG_LOAD, {"f": sorted(forms), "g": gtins, "l": scanned}, prepare=True
-                    )
+                    env = asking.envelope if asking is not None else None
+                    args: dict[str, Any] = {"f": sorted(forms), "g": gtins, "l": scanned}
+                    args |= {"d": env.device if env else "", "s": env.seq if env else ""}
+                    cur.execute(PG_LOAD, args, prepare=True)
                     found = cur.fetchall()
+                seen = [(r[1], r[0]) for r in found if r[3] == "#seen"]
                 rows = sorted(
-                    ((r[0], r[1], r[2]) for r in found if r[0] is not None), key=lambda r: int(r[0])
+                    ((r[0], r[1], r[2]) for r in found if r[0] is not None and r[3] != "#seen"),
+                    key=lambda r: int(r[0]),
                 )
                 lots = [(r[1], r[3], r[4], r[5]) for r in found if r[0] is None]
             else:
                 rows = [tuple(r) for r in conn.execute(LOAD_ITEMS, {"f": sorted(forms)})]
+                seen = (
+                    [tuple(r) for r in conn.execute(SEEN_AT, _seen_args(asking))]
+                    if asking is not None
+                    else []
+                )
+        at = next((int(i) for d, i in seen if asking is not None and d == asking.digest), None)
+        before = at if at is not None and at >= 0 else None
+        exclude = (  # stored, but every event of it was recorded before (by another envelope)
+            frozenset(ev.event_hash for ev in asking.events)
+            if asking is not None and at is not None and at < 0
+            else frozenset()
+        )
+        if at is not None:
+            pending = []
         if self.pg:  # the scanned lots were looked up too (a missing row: an unknown lot)
             self._set_lots(
                 lots,
@@ -188,8 +219,8 @@ class VerdictCache:
                 | {(item.gtin, item.lot) for item, _ in missing.values() if item.lot},
             )
         states = {key: ItemState() for key in missing}
-        for _idx, event_hash, body in rows:
-            if event_hash in exclude:
+        for idx, event_hash, body in rows:
+            if event_hash in exclude or (before is not None and int(idx) >= before):
                 continue
             doc = json.loads(body) if isinstance(body, str | bytes) else body
             if isinstance(doc, dict):

@@ -113,11 +113,7 @@ class VerdictService(VerdictCache):
                 asked.setdefault(item.key, (item, set()))[1].add(raw)
         with self._lock:
             pending = list(self.inflight.values()) if asked else []
-        # a redelivered envelope (already stored) is judged as of just before it, so it gets the
-        # verdicts it got the first time, not ``already_dispensed`` by its own events; an equal
-        # event in a NEW envelope is judged against the stored one (a second dispensing attempt)
-        own = frozenset(ev.event_hash for ev in acc.events) if acc.duplicate else frozenset()
-        loaded, replayed = self._load_items(asked, pending, exclude=own) if asked else ({}, [])
+        loaded, replayed = self._load_items(asked, pending, asking=acc) if asked else ({}, [])
         now = time.monotonic()
         with self._lock:
             for key, st in loaded.items():

@@ -318,6 +318,12 @@ def test_a_redelivered_envelope_gets_the_same_verdicts(store_url: str) -> None:
         assert h.reply(3) == ["already_dispensed"]
     finally:
         h.close()
+    h = Harness(store_url, dev)  # a restarted gateway: it never saw envelope 2
+    try:
+        h.submit(ask)
+        assert h.reply(2) == ["ok", "already_dispensed"]
+    finally:
+        h.close()
     engine.dispose()
 
 
