@@ -203,15 +203,12 @@ class VerdictCache:
                     if asking is not None
                     else []
                 )
+        # the asking envelope's first ledger index if it is stored (-1: it added no event, all
+        # were recorded before by other envelopes, so the state as it is now is what it met)
         at = next((int(i) for d, i in seen if asking is not None and d == asking.digest), None)
         before = at if at is not None and at >= 0 else None
-        exclude = (  # stored, but every event of it was recorded before (by another envelope)
-            frozenset(ev.event_hash for ev in asking.events)
-            if asking is not None and at is not None and at < 0
-            else frozenset()
-        )
-        if at is not None:
-            pending = []
+        if before is not None:
+            pending = []  # whatever is in flight came after it
         if self.pg:  # the scanned lots were looked up too (a missing row: an unknown lot)
             self._set_lots(
                 lots,
@@ -220,7 +217,7 @@ class VerdictCache:
             )
         states = {key: ItemState() for key in missing}
         for idx, event_hash, body in rows:
-            if event_hash in exclude or (before is not None and int(idx) >= before):
+            if before is not None and int(idx) >= before:
                 continue
             doc = json.loads(body) if isinstance(body, str | bytes) else body
             if isinstance(doc, dict):
@@ -233,8 +230,6 @@ class VerdictCache:
         serials = {key.split("/", 1)[1] for key in states}
         for acc in pending:  # accepted before, not committed yet (or committed meanwhile)
             for ev in acc.events:
-                if ev.event_hash in exclude:
-                    continue
                 for _raw, item in event_items(ev.body, serials=serials):
                     st = states.get(item.key)
                     if st is not None:
