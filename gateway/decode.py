@@ -44,7 +44,6 @@ import rfc8785
 from gateway.errors import Rejected, TransientError
 from gateway.keys import DeviceInfo, KeyCache
 from gateway.validation import EventPreparer, PreparedEvent
-from traceability.pickling import fast_pickle
 from traceability.readers.errors import ReaderError
 from traceability.signing.envelope import Envelope, EnvelopeError
 from traceability.signing.service import canonical
@@ -53,7 +52,6 @@ from traceability.strict_json import NonFiniteNumberError, check_finite
 log = logging.getLogger(__name__)
 
 
-@fast_pickle
 @dataclass(slots=True, eq=False)  # identity: ``acc in result.stored`` must not compare payloads
 class Accepted:
     topic: str
@@ -68,7 +66,6 @@ class Accepted:
     signed: bytes = b""  # the exact bytes the signature verified over (JCS of the envelope)
 
 
-@fast_pickle
 @dataclass(slots=True)
 class Refused:
     topic: str

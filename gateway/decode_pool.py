@@ -84,10 +84,7 @@ def from_wire(wire: Wire, item: Item, *, max_payload: int) -> Outcome:
     env = parse_envelope(payload, max_bytes=max_payload)  # what the worker parsed
     if derived is not None:
         object.__setattr__(env, "_derived", derived)  # derived from the signed member there
-    bodies = env.events
-    if len(bodies) != len(cores):
-        raise ValueError(f"worker answer has {len(cores)} events, the payload {len(bodies)}")
-    events = [PreparedEvent(body, *core) for body, core in zip(bodies, cores, strict=True)]
+    events = [PreparedEvent(body, *core) for body, core in zip(env.events, cores, strict=True)]
     return Accepted(
         topic,
         payload,

@@ -18,10 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gateway.errors import Rejected, TransientError
-from traceability.pickling import fast_pickle
 
 
-@fast_pickle
 @dataclass(frozen=True, slots=True)
 class KeyInfo:
     key_id: str
@@ -31,7 +29,6 @@ class KeyInfo:
     revoked_at: datetime | None
 
 
-@fast_pickle
 @dataclass(slots=True)
 class DeviceInfo:
     device_id: str

@@ -13,7 +13,6 @@ from typing import Any
 from gateway.errors import Rejected
 from gateway.keys import DeviceInfo
 from traceability.events import event_hash, validate_event
-from traceability.pickling import fast_pickle
 
 EVENT_TYPES = frozenset(
     {
@@ -30,7 +29,6 @@ REASON_CODES = frozenset(
 )
 
 
-@fast_pickle
 @dataclass(frozen=True, slots=True)
 class PreparedEvent:
     body: dict[str, Any]

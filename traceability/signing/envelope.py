@@ -30,7 +30,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from traceability.errors import InvalidInputError
-from traceability.pickling import fast_pickle
 from traceability.readers.errors import ReaderError
 from traceability.readers.service import check_reader, derive_member_events
 from traceability.signing import service as signing
@@ -53,7 +52,6 @@ class EnvelopeError(InvalidInputError):
     code = "malformed"
 
 
-@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Envelope:
     """A checked envelope: ``signed_events`` (the ``events`` member) or ``reader`` (the raw
