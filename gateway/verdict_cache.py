@@ -17,15 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gateway.decode import Accepted
-from gateway.items import Item, parse_item
+from gateway.items import Item
 from gateway.validation import parse_time
 from gateway.verdict_state import (
-    ITEM_FIELDS,
     ItemState,
     LotState,
     apply_event,
     event_items,
-    serial_hint,
     spellings,
 )
 
@@ -96,7 +94,6 @@ class VerdictCache:
         # each in-flight envelope touched: a verdict on items at zero rests on committed events
         self.unsettled: dict[str, int] = {}
         self._touched: dict[int, set[str]] = {}
-        self._serials: set[str] = set()  # serials of cached items (a superset)
         self._lock = threading.Lock()
 
     def reset(self) -> None:
@@ -104,7 +101,6 @@ class VerdictCache:
         with self._lock:
             self.items.clear()
             self.lots.clear()
-            self._serials.clear()
             self.unsettled.clear()
             self._touched.clear()
 
@@ -132,32 +128,9 @@ class VerdictCache:
         st = self.items.get(item.key)
         return st.lot if st is not None and st.lot else None
 
-    def _apply_cached(self, acc: Accepted) -> None:
-        if not self.items:
-            return
-        serials = self._serials
-        for ev in acc.events:
-            body = ev.body
-            for name in ITEM_FIELDS:
-                raws = body.get(name)
-                if not isinstance(raws, list):
-                    continue
-                for raw in raws:
-                    if not isinstance(raw, str):
-                        continue
-                    hint = serial_hint(raw)
-                    if hint is not None and hint not in serials:
-                        continue
-                    item = parse_item(raw)
-                    st = self.items.get(item.key) if item is not None else None
-                    if st is not None and item is not None:
-                        apply_event(st, item, body, ev.event_hash, ev.event_time)
-                        self._mark(id(acc), item.key)
-
     def _install(self, key: str, st: ItemState) -> None:
         self.items[key] = st
         self.items.move_to_end(key)
-        self._serials.add(key.split("/", 1)[1])
         while len(self.items) > self.max_items:
             self.items.popitem(last=False)
 

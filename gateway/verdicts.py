@@ -26,11 +26,11 @@ Modules: :mod:`gateway.verdict_state` (item and lot state, what an event says),
   the item (the scanned one, its SGTIN URNs, its plain Digital Link) — so what another gateway
   on the shared subscription recorded counts — then the envelopes that were accepted here but
   are not committed yet (:attr:`VerdictService.inflight`) are replayed on top. Each event is
-  applied once (by event hash), so an event both committed and still in flight counts once.
-* Every accepted envelope then updates the cached items it names (a cheap serial pre-check
-  keeps bulk ingest from parsing every EPC).
+  applied once (by event hash), so an event both committed and still in flight counts once
+  (the replay parses only EPCs whose serial is asked about). Bulk ingest costs the verdicts
+  nothing but a place in the in-flight list.
 * An envelope that the store refuses after all (a ``replayed_seq`` found under the lock) drops
-  the items it named from the cache; they are loaded again when next asked about.
+  the items it named from the cache.
 * Lots: loaded when first needed; kept fresh (``lot_ttl_s``) from the writer thread after
   commits, so a recall shows within about that time without a query on the verdict path.
 """
@@ -100,8 +100,7 @@ class VerdictService(VerdictCache):
         if acc.envelope.reply_to is None:
             if fresh:
                 with self._lock:
-                    self.inflight[id(acc)] = acc
-                    self._apply_cached(acc)
+                    self.inflight[id(acc)] = acc  # replayed onto the items a reply asks about
             return None
         named: list[list[tuple[str, Item]]] = [event_items(ev.body) for ev in acc.events]
         # the items asked about are read from the store every time (ONE query): another gateway
