@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
@@ -78,6 +81,26 @@ class Harness:
         self.pipeline.stop()
         self.verdicts.close()
         self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class Pharmacy:
+    """A provisioned pharmacy device on one store (the engine is disposed after the test)."""
+
+    url: str
+    dev: str
+    engine: sa.Engine
+    prov: Any
+    reply: str
+
+
+@pytest.fixture
+def pharmacy(store_url: str) -> Iterator[Pharmacy]:
+    dev = f"pharm-{uuid.uuid4().hex[:4]}"
+    engine = create_engine(url=store_url)
+    prov = provision(engine, [dev])
+    yield Pharmacy(store_url, dev, engine, prov, f"trace/v1/{dev}/verdicts")
+    engine.dispose()
 
 
 def urn(serial: str) -> str:
@@ -234,14 +257,11 @@ def test_reply_batch_is_not_held_for_batch_ms(sqlite_url: str) -> None:
     engine.dispose()
 
 
-def test_settled_verdict_goes_out_before_its_batch_commits(store_url: str) -> None:
+def test_settled_verdict_goes_out_before_its_batch_commits(pharmacy: Pharmacy) -> None:
     """A verdict on committed state only is published at once; one resting on an envelope
     still in flight waits for that envelope's commit."""
-    dev = f"pharm-{uuid.uuid4().hex[:4]}"
-    engine = create_engine(url=store_url)
-    prov = provision(engine, [dev])
-    reply = f"trace/v1/{dev}/verdicts"
-    h = Harness(store_url, dev)
+    dev, engine, prov, reply = pharmacy.dev, pharmacy.engine, pharmacy.prov, pharmacy.reply
+    h = Harness(pharmacy.url, dev)
     h.pipeline.batch_s = 0.01
     gate = threading.Event()
     write = h.pipeline.writer.write
@@ -266,17 +286,13 @@ def test_settled_verdict_goes_out_before_its_batch_commits(store_url: str) -> No
     finally:
         gate.set()
         h.close()
-    engine.dispose()
 
 
-def test_a_second_gateway_sees_what_the_first_recorded(store_url: str) -> None:
+def test_a_second_gateway_sees_what_the_first_recorded(pharmacy: Pharmacy) -> None:
     """Two gateways on one shared subscription: a serial dispensed through one is
     ``already_dispensed`` at the other, which had it cached as merely commissioned."""
-    dev = f"pharm-{uuid.uuid4().hex[:4]}"
-    engine = create_engine(url=store_url)
-    prov = provision(engine, [dev])
-    reply = f"trace/v1/{dev}/verdicts"
-    a, b = Harness(store_url, dev), Harness(store_url, dev)
+    dev, engine, prov, reply = pharmacy.dev, pharmacy.engine, pharmacy.prov, pharmacy.reply
+    a, b = Harness(pharmacy.url, dev), Harness(pharmacy.url, dev)
     try:
         a.submit(prov.envelope(dev, 1, [event("s1")]))
         assert wait_for(lambda: count_seen(engine, dev) == 1, 10)
@@ -290,15 +306,11 @@ def test_a_second_gateway_sees_what_the_first_recorded(store_url: str) -> None:
     finally:
         a.close()
         b.close()
-    engine.dispose()
 
 
-def test_a_redelivered_envelope_gets_the_same_verdicts(store_url: str) -> None:
-    dev = f"pharm-{uuid.uuid4().hex[:4]}"
-    engine = create_engine(url=store_url)
-    prov = provision(engine, [dev])
-    reply = f"trace/v1/{dev}/verdicts"
-    h = Harness(store_url, dev)
+def test_a_redelivered_envelope_gets_the_same_verdicts(pharmacy: Pharmacy) -> None:
+    dev, engine, prov, reply = pharmacy.dev, pharmacy.engine, pharmacy.prov, pharmacy.reply
+    h = Harness(pharmacy.url, dev)
     try:
         h.submit(prov.envelope(dev, 1, [event("s1"), event("s2")]))
         ask = prov.envelope(
@@ -318,13 +330,12 @@ def test_a_redelivered_envelope_gets_the_same_verdicts(store_url: str) -> None:
         assert h.reply(3) == ["already_dispensed"]
     finally:
         h.close()
-    h = Harness(store_url, dev)  # a restarted gateway: it never saw envelope 2
+    h = Harness(pharmacy.url, dev)  # a restarted gateway: it never saw envelope 2
     try:
         h.submit(ask)
         assert h.reply(2) == ["ok", "already_dispensed"]
     finally:
         h.close()
-    engine.dispose()
 
 
 def count_seen(engine: sa.Engine, dev: str) -> int:
