@@ -2,12 +2,11 @@
 
 :func:`stage` computes, per submission, the items it touches, its trace-graph edges, its
 ``event`` row columns and its position in its envelope, and per envelope the digest of its
-signed bytes and its signature in base64url. None of it needs the single-writer lock or the
-log's state, so it is done before the lock is taken
-(:func:`traceability.ledger.append.append_staged` then takes it for as short a time as it can);
-:func:`traceability.ledger.append.append_events` stages and appends in one call. (Staging the
-next batch in a second thread while one is written was measured with ``bench.ledger``: no gain,
-both threads need the GIL.)
+signed bytes and its signature in base64url. None of it reads the database or the log's state
+(a pure function, tested on its own); :func:`traceability.ledger.append.append_staged` does the
+rest in the caller's transaction, and :func:`traceability.ledger.append.append_events` does both.
+(Staging the next batch in a second thread while one is written was measured with
+``bench.ledger``: no gain, both threads need the GIL.)
 """
 
 from __future__ import annotations
