@@ -32,6 +32,15 @@ CASES: dict[str, dict[str, str]] = {
         "where ledger_index = 4",
     },
     "event_row_deleted": {"sql": "delete from event where ledger_index = 3"},
+    # a second row for record 2 (the key is (ledger_index, event_time), so another time fits)
+    "event_row_inserted": {
+        "sqlite": "insert into event select event_hash, datetime(event_time, '+1 day'), "
+        "event_type, action, biz_step, disposition, read_point, biz_location, device_id, "
+        "ledger_index, recorded_at, body from event where ledger_index = 2",
+        "postgresql": "insert into event select event_hash, event_time + interval '1 day', "
+        "event_type, action, biz_step, disposition, read_point, biz_location, device_id, "
+        "ledger_index, recorded_at, body from event where ledger_index = 2",
+    },
     "record_modified": {
         "sql": "update ledger_entry set record = (select record from ledger_entry where idx = 6) "
         "where idx = 5"
@@ -135,6 +144,9 @@ def test_tampering_is_caught(engine: Engine, filled: Settings, name: str) -> Non
     if name == "record_not_json":
         first = report.failures[0].to_dict()
         assert first["index"] == 5 and "does not parse" in first["message"], first
+    if name == "event_row_inserted":  # named as such, whichever of the two rows is kept
+        messages = [f.to_dict()["message"] for f in report.failures]
+        assert any("event rows for one record" in m for m in messages), messages
 
 
 @pytest.mark.parametrize(

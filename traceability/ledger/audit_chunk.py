@@ -142,16 +142,17 @@ def check_chunk(conn: sa.Connection, lo: int, hi: int) -> Chunk:
         else {}
     )
     parsed_env: dict[str, list[Any]] = {}
-    ev_rows = {
-        int(r[9]): r
-        for r in rows(
-            "select event_hash, event_time, event_type, action, biz_step, disposition, "
-            "read_point, biz_location, device_id, ledger_index, recorded_at, body from event "
-            "where ledger_index >= :lo and ledger_index < :hi",
-            lo,
-            hi,
-        )
-    }
+    ev_rows: dict[int, Any] = {}
+    for r in rows(
+        "select event_hash, event_time, event_type, action, biz_step, disposition, "
+        "read_point, biz_location, device_id, ledger_index, recorded_at, body from event "
+        "where ledger_index >= :lo and ledger_index < :hi order by ledger_index, event_time",
+        lo,
+        hi,
+    ):
+        if int(r[9]) in ev_rows:  # the key is (ledger_index, event_time): one more row fits
+            fail((6, int(r[9]), "event rows for one record", 1, "more than one"))
+        ev_rows[int(r[9])] = r
     edges: dict[int, list[tuple[Any, ...]]] = {}
     for r in rows(
         "select id, kind, src, dst, item, event_hash, event_time, ledger_index from trace_edge "

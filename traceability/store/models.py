@@ -17,10 +17,13 @@ from traceability.store.types import BigIntId, JSONType, UTCDateTime, utcnow
 
 
 class EventRow(SQLModel, table=True):
-    """One EPCIS 2.0 event, keyed by its CBV 2.0 event hash (plus event time)."""
+    """One EPCIS 2.0 event (CBV 2.0 event hash ``event_hash``), derived from the ledger record
+    ``ledger_index`` and keyed by it (plus the event time, as a hypertable's keys must); the
+    event is found from its hash through ``ledger_entry.event_hash`` (unique)."""
 
     __tablename__ = "event"
-    event_hash: str = Field(primary_key=True, max_length=120)
+    __table_args__ = (sa.PrimaryKeyConstraint("ledger_index", "event_time", name="event_pkey"),)
+    event_hash: str = Field(max_length=120)
     event_time: datetime = Field(primary_key=True, sa_type=UTCDateTime)
     event_type: str = Field(max_length=32)
     action: str | None = Field(default=None, max_length=8)
@@ -29,7 +32,9 @@ class EventRow(SQLModel, table=True):
     read_point: str | None = Field(default=None, max_length=200)
     biz_location: str | None = Field(default=None, max_length=200)
     device_id: str | None = Field(default=None, max_length=64)
-    ledger_index: int = Field(sa_type=sa.BigInteger, index=True)
+    ledger_index: int = Field(
+        primary_key=True, sa_type=sa.BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
     recorded_at: datetime = Field(sa_type=UTCDateTime)
     body: dict[str, Any] = Field(sa_type=JSONType)
 
