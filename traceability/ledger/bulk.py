@@ -9,7 +9,8 @@ statement per table) the column types are given and ``jsonb`` columns take the P
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,6 +72,20 @@ def _json_text(obj: Any) -> str:
 # Up to this many rows a table's insert is one ``INSERT ... SELECT FROM unnest(arrays)``: one
 # round trip instead of COPY's two, and it can be queued in pipeline mode (COPY cannot).
 SMALL_ROWS = 64
+
+
+@contextmanager
+def pipeline(session: Session) -> Iterator[None]:
+    """On PostgreSQL, psycopg pipeline mode for the block (re-entrant: an enclosing pipeline
+    stays in charge); inserts in it (:func:`copy`) are sent without waiting for the server, and
+    the block's end waits for them all. Elsewhere nothing."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    raw: Any = conn.connection.dbapi_connection
+    with raw.pipeline():
+        yield
 
 
 def in_pipeline(raw: Any) -> bool:
