@@ -17,11 +17,11 @@ runs in the caller's transaction and:
 4. builds every custody record in Python (previous record of each touched item, canonical bytes,
    leaf hash), the Merkle subtrees each leaf completes (kept on the leaf's own row, ``nodes``;
    the frontier is cached with the item heads), the ``event`` rows and the ``trace_edge`` rows;
-5. bulk-inserts them and returns one :class:`AppendResult` per submission. On PostgreSQL the
-   inserts run in pipeline mode, one ``INSERT ... SELECT FROM unnest`` per table, sent as each
-   table's rows are built: the ``event`` and ``trace_edge`` rows (which need only the indexes)
-   first, so the server stores them while Python builds the records. (Measured with
-   ``bench.ledger`` against one binary COPY per table, which makes Python wait for each.)
+5. bulk-inserts them (one binary COPY per table on PostgreSQL; the records are built while
+   their COPY is sent, so the server inserts the first while Python builds the next) and
+   returns one :class:`AppendResult` per submission. (Measured with ``bench.ledger`` and
+   ``bench.ingest``: sending every table as an unnest INSERT in pipeline mode, built before
+   the records, gave the same appends/s for more CPU, and a slower gateway.)
 
 :func:`append_entry` appends a non-event entry (device key lifecycle).
 """
@@ -29,7 +29,7 @@ runs in the caller's transaction and:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -131,8 +131,7 @@ def append_staged(
         results.append(AppendResult(sub.event_hash, "appended", index))
     if not fresh:
         return results
-    with bulk.pipeline(session):
-        _write(session, batch, st, fresh, n0, when, stamp)
+    _write(session, batch, st, fresh, n0, when, stamp)
     return results
 
 
@@ -145,14 +144,53 @@ def _write(
     when: datetime,
     stamp: str,
 ) -> None:
-    """Steps 3-5 for the events at batch positions ``fresh`` (indexes from ``n0`` on).
-
-    On PostgreSQL this runs in pipeline mode (:func:`bulk.pipeline`): each table's rows are sent
-    as soon as they are built and the server inserts them while Python builds the next; so the
-    derived rows (which need only the indexes) go first and the server stores them while the
-    records are built."""
+    """Steps 3-5 for the events at batch positions ``fresh`` (indexes from ``n0`` on)."""
     subs = batch.submissions
-    # step 5, first part: the derived rows (the server inserts them during steps 3-4)
+    # step 3: envelopes, once each
+    env_rows: dict[str, tuple[Any, ...]] = {}
+    for k in fresh:
+        digest = batch.digests[k]
+        if digest not in st.envelopes and digest not in env_rows:
+            device, key, sig, body, _b64 = batch.envelopes[digest]
+            env_rows[digest] = (digest, device, key, sig, body)
+    bulk.copy(session, "ledger_envelope", ENVELOPE_COLS, ENVELOPE_TYPES, list(env_rows.values()))
+    # step 4: each record, its leaf and the subtrees it completes, built while the COPY of the
+    # ones before it is being inserted by the server (bulk.copy_stream)
+    heads = st.heads
+    item_rows: list[tuple[Any, ...]] = []
+    frontier = list(log_state.frontier(session, st))
+    last = b""
+
+    def entries() -> Iterator[list[Any]]:
+        nonlocal frontier, last
+        sha = hashlib.sha256
+        no_head = (records.NO_PREV, "")
+        for index, k in enumerate(fresh, start=n0):
+            sub = subs[k]
+            items = batch.items[k]
+            digest = batch.digests[k]
+            data = records.event_record_bytes(
+                index=index,
+                recorded_at=stamp,
+                event_hash=sub.event_hash,
+                envelope_digest=digest,
+                device=sub.device_id,
+                key=sub.key_id,
+                sig=batch.envelopes[digest][4],
+                pos=batch.positions[k],
+                items=[(item, *heads.get(item, no_head)) for item in items],
+            )
+            last = leaf = sha(b"\x00" + data).digest()
+            hexleaf = leaf.hex()
+            for item in items:
+                heads[item] = (index, hexleaf)
+                item_rows.append((item, index))
+            (nodes,), frontier = merkle.append_leaf_nodes(index, frontier, [leaf])
+            yield [index, records.EVENT_KIND, leaf, nodes, data, when, sub.event_hash, digest]
+
+    # step 5: the rows
+    bulk.copy_stream(session, "ledger_entry", ENTRY_COLS, ENTRY_TYPES, entries(), len(fresh))
+    bulk.copy(session, "ledger_item", ITEM_COLS, ITEM_TYPES, item_rows)
     event_rows: list[tuple[Any, ...]] = []
     edge_rows: list[tuple[Any, ...]] = []
     for index, k in enumerate(fresh, start=n0):
@@ -165,52 +203,8 @@ def _write(
             edge_rows.append((base + j, kind, src, dst, thing, sub.event_hash, etime, index))
     bulk.copy(session, "event", EVENT_COLS, EVENT_TYPES, event_rows)
     bulk.copy(session, "trace_edge", EDGE_COLS, EDGE_TYPES, edge_rows)
-    # step 3: envelopes, once each
-    env_rows: dict[str, tuple[Any, ...]] = {}
-    for k in fresh:
-        digest = batch.digests[k]
-        if digest not in st.envelopes and digest not in env_rows:
-            device, key, sig, body, _b64 = batch.envelopes[digest]
-            env_rows[digest] = (digest, device, key, sig, body)
-    bulk.copy(session, "ledger_envelope", ENVELOPE_COLS, ENVELOPE_TYPES, list(env_rows.values()))
-    # step 4: records and leaves, the subtrees they complete
-    heads = st.heads
-    entry_rows: list[list[Any]] = []
-    item_rows: list[tuple[Any, ...]] = []
-    leaves: list[bytes] = []
-    sha = hashlib.sha256
-    no_head = (records.NO_PREV, "")
-    for index, k in enumerate(fresh, start=n0):
-        sub = subs[k]
-        items = batch.items[k]
-        digest = batch.digests[k]
-        data = records.event_record_bytes(
-            index=index,
-            recorded_at=stamp,
-            event_hash=sub.event_hash,
-            envelope_digest=digest,
-            device=sub.device_id,
-            key=sub.key_id,
-            sig=batch.envelopes[digest][4],
-            pos=batch.positions[k],
-            items=[(item, *heads.get(item, no_head)) for item in items],
-        )
-        leaf = sha(b"\x00" + data).digest()
-        leaves.append(leaf)
-        hexleaf = leaf.hex()
-        for item in items:
-            heads[item] = (index, hexleaf)
-            item_rows.append((item, index))
-        entry_rows.append(
-            [index, records.EVENT_KIND, leaf, b"", data, when, sub.event_hash, digest]
-        )
-    nodes, front = merkle.append_leaf_nodes(n0, log_state.frontier(session, st), leaves)
-    for row, nd in zip(entry_rows, nodes, strict=True):
-        row[3] = nd
-    # step 5: the ledger's own rows
-    bulk.copy(session, "ledger_entry", ENTRY_COLS, ENTRY_TYPES, entry_rows)
-    bulk.copy(session, "ledger_item", ITEM_COLS, ITEM_TYPES, item_rows)
-    log_state.remember(session, size=n0 + len(leaves), last=leaves[-1], frontier=front, heads=heads)
+    size = n0 + len(fresh)
+    log_state.remember(session, size=size, last=last, frontier=frontier, heads=heads)
 
 
 def append_entry(

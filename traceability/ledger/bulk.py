@@ -9,8 +9,7 @@ statement per table) the column types are given and ``jsonb`` columns take the P
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,20 +73,6 @@ def _json_text(obj: Any) -> str:
 SMALL_ROWS = 64
 
 
-@contextmanager
-def pipeline(session: Session) -> Iterator[None]:
-    """On PostgreSQL, psycopg pipeline mode for the block (re-entrant: an enclosing pipeline
-    stays in charge); inserts in it (:func:`copy`) are sent without waiting for the server, and
-    the block's end waits for them all. Elsewhere nothing."""
-    conn = session.connection()
-    if conn.dialect.name != "postgresql":
-        yield
-        return
-    raw: Any = conn.connection.dbapi_connection
-    with raw.pipeline():
-        yield
-
-
 def in_pipeline(raw: Any) -> bool:
     """Whether the psycopg connection is in pipeline mode (statements queued until a sync)."""
     return bool(raw.pgconn.pipeline_status)
@@ -140,6 +125,16 @@ def copy(
     if len(rows) <= SMALL_ROWS or in_pipeline(raw):
         _insert_unnest(raw, table, columns, types, rows)
         return
+    _copy_binary(raw, table, columns, types, rows)
+
+
+def _copy_binary(
+    raw: Any,
+    table: str,
+    columns: Sequence[str],
+    types: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> None:
     with raw.cursor() as cur:
         set_json_dumps(_dumps, context=cur)
         with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as cp:
@@ -147,3 +142,23 @@ def copy(
             write = cp.write_row
             for row in rows:
                 write(row)
+
+
+def copy_stream(
+    session: Session,
+    table: str,
+    columns: Sequence[str],
+    types: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    count: int,
+) -> None:
+    """As :func:`copy` for ``count`` rows that are built while they are sent (``rows`` a
+    generator): in a binary COPY, psycopg sends every 32 KiB of rows as it fills and the server
+    inserts them while Python builds the next. Where :func:`copy` would not COPY (few rows,
+    pipeline mode, SQLite) the rows are built first and handed to it."""
+    conn = session.connection()
+    raw: Any = conn.connection.dbapi_connection if conn.dialect.name == "postgresql" else None
+    if raw is None or count <= SMALL_ROWS or in_pipeline(raw):
+        copy(session, table, columns, types, list(rows))
+        return
+    _copy_binary(raw, table, columns, types, rows)
