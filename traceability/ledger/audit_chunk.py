@@ -22,7 +22,7 @@ from traceability.ledger import merkle, records
 from traceability.ledger.audit_report import Fail
 from traceability.signing.envelope import body_events
 from traceability.signing.service import b64url_decode
-from traceability.trace.edges import EDGE_ID_STRIDE, derive_edges, items_of
+from traceability.trace.edges import EDGE_ID_STRIDE, derive
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -232,23 +232,15 @@ def check_chunk(conn: sa.Connection, lo: int, hi: int) -> Chunk:
                     [(lk.get("item"), lk.get("prev"), lk.get("prev_hash")) for lk in links],
                 )
                 # step 5 (the items; the links are checked in order by the caller)
-                touched = items_of(event)
+                touched, derived = derive(event)
                 if names != touched:
                     fail((5, idx, "items touched", touched, names))
                 # step 6
                 _check_event_row(fail, idx, rec, event, ev_rows.pop(idx, None), computed)
+                etime = _event_time(event)
                 want_edges = [
-                    (
-                        idx * EDGE_ID_STRIDE + j,
-                        e.kind,
-                        e.src,
-                        e.dst,
-                        e.item,
-                        rec.get("event_hash"),
-                        _event_time(event),
-                        idx,
-                    )
-                    for j, e in enumerate(derive_edges(event))
+                    (idx * EDGE_ID_STRIDE + j, *parts, rec.get("event_hash"), etime, idx)
+                    for j, parts in enumerate(derived)
                 ]
                 if edges.pop(idx, []) != want_edges:
                     fail((6, idx, "trace edges", len(want_edges), "different rows"))

@@ -21,9 +21,8 @@ from traceability.ledger import records
 from traceability.ledger.errors import SubmissionError
 from traceability.ledger.submission import EventSubmission, event_position
 from traceability.signing.service import b64url
-from traceability.trace.edges import derive_edges, items_of
+from traceability.trace.edges import EdgeParts, derive
 
-EdgeParts = tuple[str, str, str, str | None]  # kind, src, dst, item
 Columns = tuple[datetime, str, Any, Any, Any, Any, Any]  # time, type, action .. biz_location
 
 
@@ -60,8 +59,9 @@ def stage(submissions: Sequence[EventSubmission]) -> StagedBatch:
             out.envelopes.setdefault(digest, (env.device, env.key, env.sig, body, b64url(env.sig)))
         event = sub.event
         out.submissions.append(sub)
-        out.items.append(items_of(event))
-        out.edges.append([(e.kind, e.src, e.dst, e.item) for e in derive_edges(event)])
+        items, edges = derive(event)
+        out.items.append(items)
+        out.edges.append(edges)
         out.columns.append(records.event_columns(event))
         out.positions.append(event_position(sub, pos_cache))
         out.digests.append(digest)

@@ -35,35 +35,30 @@ class Edge:
     item: str | None
 
 
-def _strings(value: Any) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+EdgeParts = tuple[str, str, str, str | None]  # kind, src, dst, item
+_AGGREGATING = ("AggregationEvent", "AssociationEvent")
 
 
-def _classes(value: Any) -> list[str]:
-    if not isinstance(value, list):
-        return []
-    return [
-        q["epcClass"] for q in value if isinstance(q, dict) and isinstance(q.get("epcClass"), str)
-    ]
+def _members(event: dict[str, Any], epc_key: str, quantity_key: str) -> set[str]:
+    """The EPC strings under ``epc_key`` and the ``epcClass`` strings under ``quantity_key``."""
+    out: set[str] = set()
+    epcs = event.get(epc_key)
+    if isinstance(epcs, list):
+        out.update([v for v in epcs if isinstance(v, str)])
+    quantities = event.get(quantity_key)
+    if isinstance(quantities, list):
+        for q in quantities:
+            if isinstance(q, dict):
+                c = q.get("epcClass")
+                if isinstance(c, str):
+                    out.add(c)
+    return out
 
 
 def _id(value: Any) -> str | None:
     if isinstance(value, dict) and isinstance(value.get("id"), str):
         return str(value["id"])
     return None
-
-
-def items_of(event: dict[str, Any]) -> list[str]:
-    """Every item the event touches (EPCs, parent, inputs/outputs, lot classes), sorted."""
-    found: set[str] = set()
-    for key in ("epcList", "childEPCs", "inputEPCList", "outputEPCList"):
-        found.update(_strings(event.get(key)))
-    for key in ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList"):
-        found.update(_classes(event.get(key)))
-    parent = event.get("parentID")
-    if isinstance(parent, str):
-        found.add(parent)
-    return sorted(found)
 
 
 def _party(entries: Any) -> str | None:
@@ -81,34 +76,44 @@ def _party(entries: Any) -> str | None:
     return next(iter(sorted(by_type.values())), None)
 
 
-def derive_edges(event: dict[str, Any]) -> list[Edge]:
-    """The edges of one event, in a deterministic order."""
-    edges: list[Edge] = []
+def derive(event: dict[str, Any]) -> tuple[list[str], list[EdgeParts]]:
+    """:func:`items_of` and :func:`derive_edges` (as tuples) of one event, in one pass."""
+    direct = _members(event, "epcList", "quantityList")
+    children = _members(event, "childEPCs", "childQuantityList")
+    inputs = _members(event, "inputEPCList", "inputQuantityList")
+    outputs = _members(event, "outputEPCList", "outputQuantityList")
+    raw_parent = event.get("parentID")
+    parent = raw_parent if isinstance(raw_parent, str) else None
+    items = direct | children | inputs | outputs
+    if parent is not None:
+        items.add(parent)
+    edges: list[EdgeParts] = []
     etype = event.get("type")
-    action = event.get("action")
-    direct = sorted(set(_strings(event.get("epcList")) + _classes(event.get("quantityList"))))
-    if etype in ("AggregationEvent", "AssociationEvent") and action in ("ADD", "OBSERVE"):
-        parent = event.get("parentID")
-        children = sorted(
-            set(_strings(event.get("childEPCs")) + _classes(event.get("childQuantityList")))
-        )
-        if isinstance(parent, str):
-            edges.extend(Edge("contains", parent, c, c) for c in children)
-        direct = sorted({*direct, *children, *([parent] if isinstance(parent, str) else [])})
+    if etype in _AGGREGATING and event.get("action") in ("ADD", "OBSERVE"):
+        if parent is not None:
+            edges.extend([("contains", parent, c, c) for c in sorted(children)])
+            direct.add(parent)
+        direct |= children
     if etype == "TransformationEvent":
-        inputs = sorted(
-            set(_strings(event.get("inputEPCList")) + _classes(event.get("inputQuantityList")))
-        )
-        outputs = sorted(
-            set(_strings(event.get("outputEPCList")) + _classes(event.get("outputQuantityList")))
-        )
-        edges.extend(Edge("transforms", i, o, o) for i in inputs for o in outputs)
-        direct = sorted({*direct, *outputs})
+        outs = sorted(outputs)
+        edges.extend([("transforms", i, o, o) for i in sorted(inputs) for o in outs])
+        direct |= outputs
+    ordered = sorted(direct)
     src = _party(event.get("sourceList"))
     dst = _party(event.get("destinationList"))
     if src and dst:
-        edges.extend(Edge("custody", src, dst, item) for item in direct)
+        edges.extend([("custody", src, dst, item) for item in ordered])
     where = _id(event.get("bizLocation")) or _id(event.get("readPoint"))
     if where:
-        edges.extend(Edge("observed", item, where, item) for item in direct)
-    return edges
+        edges.extend([("observed", item, where, item) for item in ordered])
+    return sorted(items), edges
+
+
+def items_of(event: dict[str, Any]) -> list[str]:
+    """Every item the event touches (EPCs, parent, inputs/outputs, lot classes), sorted."""
+    return derive(event)[0]
+
+
+def derive_edges(event: dict[str, Any]) -> list[Edge]:
+    """The edges of one event, in a deterministic order."""
+    return [Edge(*parts) for parts in derive(event)[1]]
