@@ -1,5 +1,6 @@
 """``bulk.copy``: the unnest INSERT (few rows, or pipeline mode) and binary COPY (many rows) store
-the same values, on PostgreSQL; SQLite takes the same rows through executemany."""
+the same values, on PostgreSQL, and so does ``bulk.copy_stream`` (rows from a generator);
+SQLite takes the same rows through executemany."""
 
 from __future__ import annotations
 
@@ -66,6 +67,9 @@ def test_unnest_and_copy_store_the_same_values(pg_url: str, count: int) -> None:
                 assert bulk.in_pipeline(raw)
                 bulk.copy(s, "bt", COLS, TYPES, more)  # COPY is not allowed here: unnest
             assert read(s, "bt") == want + more
+            streamed = rows(2 * count, count)  # from a generator, as the ledger's records are
+            bulk.copy_stream(s, "bt", COLS, TYPES, (r for r in streamed), count)
+            assert read(s, "bt") == want + more + streamed
             s.rollback()
     finally:
         engine.dispose()
