@@ -32,7 +32,7 @@ Head = tuple[int, str]  # (index, leaf hash hex) of an item's latest record
 _E = LedgerEntry.__table__  # type: ignore[attr-defined]
 _V = LedgerEnvelope.__table__  # type: ignore[attr-defined]
 _I = LedgerItem.__table__  # type: ignore[attr-defined]
-CACHE_ITEMS = 500_000  # heads kept per database; past it the cache starts again empty
+CACHE_ITEMS = 200_000  # heads kept per database (~30 MB); past it the cache starts again empty
 
 
 @dataclass(slots=True)
