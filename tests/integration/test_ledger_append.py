@@ -18,7 +18,17 @@ from sqlmodel import Session
 from tests.unit.ledger.helpers import T0, event, fill, setup_device, submissions
 from tests.unit.ledger.test_merkle import mth
 from traceability.config import Settings
-from traceability.ledger import audit, bulk, checkpoint, merkle, note, receipt, service, store
+from traceability.ledger import (
+    audit,
+    bulk,
+    checkpoint,
+    log_state,
+    merkle,
+    note,
+    receipt,
+    service,
+    store,
+)
 from traceability.ledger.errors import InconsistentCheckpointError, ReceiptError
 from traceability.ledger.witness import Response, Witness, serve
 from traceability.registry.keys import KeyLookupError, key_for, revoke_key, rotate_key
@@ -308,3 +318,33 @@ def test_large_batch_streams_its_records(engine: Engine) -> None:
         entries = [service.get_record(s, index=i).record for i in range(size)]
         assert service.root_at(s, size) == mth(entries)  # the naive RFC 9162 reference
         assert audit.audit(s).ok
+
+
+def test_an_event_recorded_twice_is_refused_or_named(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The append's duplicate check bypassed (as a faulty or hostile writer would): SQLite's
+    unique index refuses the second record; on PostgreSQL (a hash index, migration 0005) the
+    audit names it, and nothing else fails."""
+    with Session(engine) as s:
+        seed, kid, first = fill(s, n=3)
+        real = log_state._query
+
+        def blind(*args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+            return [r for r in real(*args, **kwargs) if r[0] != 1]  # "nothing recorded yet"
+
+        monkeypatch.setattr(log_state, "_query", blind)
+        again = submissions(seed, kid, [event(0)], seq=77)  # the same event, a new envelope
+        if engine.dialect.name == "sqlite":
+            with pytest.raises(sa.exc.IntegrityError):
+                service.append_events(s, submissions=again, recorded_at=T0)
+                s.flush()
+            return
+        (twice,) = service.append_events(s, submissions=again, recorded_at=T0)
+        s.commit()
+        assert twice.status == "appended"
+        report = audit.audit(s)
+        assert [f.to_dict()["message"] for f in report.failures] == [
+            f"step 4: event {first[0].event_hash} recorded twice"
+        ]
+        assert report.failures[0].to_dict()["index"] == twice.index

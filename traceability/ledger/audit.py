@@ -10,9 +10,10 @@ The audit follows these numbered steps (the code marks each one):
 4. For event records: the envelope (stored once) must hash to the committed digest, its
    ``device``/``key``/``sig`` columns must equal the record's; the event is ``events[pos]``; its
    CBV 2.0 event hash (``traceability.events.event_hash`` of the event as stored in the
-   envelope) must equal the record's ``event_hash`` (and the ``event`` row's key, step 6); an
-   (envelope, pos) pair may be recorded once; the device signature must verify over the
-   envelope with the key valid (per the key entries before the record) at ``recorded_at``.
+   envelope) must equal the record's ``event_hash`` (and the ``event`` row's, step 6); an
+   (envelope, pos) pair and an event hash may each be recorded once; the device signature
+   must verify over the envelope with the key valid (per the key entries before the record)
+   at ``recorded_at``.
    Signatures are checked in parallel across the cores.
 5. Item chains: the record's items must be exactly the items the event touches, and each
    item's ``prev``/``prev_hash`` must be the index and leaf hash of the item's previous record.
@@ -173,6 +174,7 @@ def audit(
         for bad in _bad_signatures(sig_tasks, sig_index, processes):
             fail(4, bad, "device signature does not verify", "valid signature", "invalid")
         rep.signatures_checked = len(sig_tasks)
+        _check_twice(session, fail)  # step 4: an event hash recorded once
         _check_stray(session, fail, n)
         stored = int(conn.execute(sa.text("select count(*) from ledger_item")).scalar() or 0)
         if stored != items:
@@ -200,6 +202,22 @@ def _bad_signatures(
         results = _verify_batch(work)
     unique.update(zip(work, results, strict=True))
     return [i for t, i in zip(tasks, index, strict=True) if not unique[t]]
+
+
+def _check_twice(session: Session, fail: Any) -> None:
+    """Step 4: no event hash in two records (the column equals the record's, step 2). On
+    PostgreSQL no unique index stands behind this (migration 0005): the append checks under
+    its lock, and this is what catches a log where that was bypassed."""
+    twice = session.connection().execute(
+        sa.text(
+            "select event_hash, min(idx), max(idx) from ledger_entry "
+            "where event_hash is not null group by event_hash having count(*) > 1 "
+            "order by 2 limit :k"
+        ),
+        {"k": MAX_FAILURES},
+    )
+    for event_hash, first, later in twice:
+        fail(4, int(later), f"event {event_hash} recorded twice", f"once (at {first})", later)
 
 
 def _check_stray(session: Session, fail: Any, n: int) -> None:

@@ -3,7 +3,9 @@
 Read under the single-writer lock, in one round trip on PostgreSQL:
 
 1. the log's size and its last leaf hash;
-2. which of the batch's events are already recorded (``ledger_entry.event_hash``, unique);
+2. which of the batch's events are already recorded (``ledger_entry.event_hash``: a hash index
+   on PostgreSQL, probed once per hash through a LATERAL subquery, as the planner would
+   otherwise hash-join against a sequential scan of the whole log);
 3. the chain head (index and leaf hash of the latest record) of every item the batch touches;
 4. which of the batch's envelopes are already stored.
 
@@ -59,8 +61,9 @@ _PG_SQL = """
 select 0, idx, leaf_hash, null::varchar from
   (select idx, leaf_hash from ledger_entry order by idx desc limit 1) last
 union all
-select 1, e.idx, null::bytea, e.event_hash
-  from unnest(%(h)b::varchar[]) as q(h) join ledger_entry e on e.event_hash = q.h
+select 1, e.idx, null::bytea, q.h
+  from unnest(%(h)b::varchar[]) as q(h)
+  cross join lateral (select idx from ledger_entry where event_hash = q.h limit 1) e
 union all
 select 2, h.idx, e.leaf_hash, q.item
   from unnest(%(i)b::varchar[]) as q(item)

@@ -25,6 +25,11 @@ from traceability.store.types import BigIntId, UTCDateTime
 
 class LedgerEntry(SQLModel, table=True):
     __tablename__ = "ledger_entry"
+    # PostgreSQL: a hash index (migration 0005; uniqueness is the append's and the audit's);
+    # SQLite keeps the unique index migration 0002 made
+    __table_args__ = (
+        sa.Index("ix_ledger_entry_event_hash", "event_hash", postgresql_using="hash"),
+    )
     idx: int = Field(
         primary_key=True, sa_type=sa.BigInteger, sa_column_kwargs={"autoincrement": False}
     )
