@@ -19,7 +19,7 @@ from traceability.store.types import BigIntId, JSONType, UTCDateTime, utcnow
 class EventRow(SQLModel, table=True):
     """One EPCIS 2.0 event (CBV 2.0 event hash ``event_hash``), derived from the ledger record
     ``ledger_index`` and keyed by it (plus the event time, as a hypertable's keys must); the
-    event is found from its hash through ``ledger_entry.event_hash`` (unique)."""
+    event is found from its hash through ``ledger_entry.event_hash`` (indexed)."""
 
     __tablename__ = "event"
     __table_args__ = (sa.PrimaryKeyConstraint("ledger_index", "event_time", name="event_pkey"),)
