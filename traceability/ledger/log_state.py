@@ -153,7 +153,8 @@ def read(
 
     Call it holding the append lock (:func:`traceability.ledger.store.lock`)."""
     wanted = list(dict.fromkeys(items))
-    cache = _CACHES.get(_key(session))
+    key = _key(session)
+    cache = _CACHES.get(key)
     cached = cache.heads if cache is not None else {}
     st = LogState(0, None, {}, {}, set())
     _fill(st, _query(session, events, [i for i in wanted if i not in cached], digests))
@@ -164,7 +165,7 @@ def read(
             if head is not None:
                 st.heads[item] = head
         return st
-    _CACHES.pop(_key(session), None)
+    _CACHES.pop(key, None)
     missing = [i for i in wanted if i in cached]
     if missing:  # the cache was stale: ask for the heads it answered
         _fill(st, _query(session, [], missing, [], with_size=False))

@@ -1,21 +1,13 @@
-"""Naive reference for :mod:`traceability.trace.edges`: the original, written literally
-(one extraction per key, per function). The optimised module must agree with it on every event
-(``test_edges.py``, hypothesis)."""
+"""Naive reference for :mod:`traceability.trace.edges`: the original extraction and assembly,
+written literally (one extraction per key, per function). The optimised module must agree with
+it on every event (``test_edges.py``, hypothesis). The helpers the rewrite left as they were
+(``_party``, ``_id``) are the module's own."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from traceability.trace.edges import Edge
-
-_SOURCE_PREFERENCE = (
-    "urn:epcglobal:cbv:sdt:owning_party",
-    "owning_party",
-    "urn:epcglobal:cbv:sdt:possessing_party",
-    "possessing_party",
-    "urn:epcglobal:cbv:sdt:location",
-    "location",
-)
+from traceability.trace.edges import Edge, _id, _party
 
 
 def _strings(value: Any) -> list[str]:
@@ -30,12 +22,6 @@ def _classes(value: Any) -> list[str]:
     ]
 
 
-def _id(value: Any) -> str | None:
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return str(value["id"])
-    return None
-
-
 def items_of(event: dict[str, Any]) -> list[str]:
     """Every item the event touches (EPCs, parent, inputs/outputs, lot classes), sorted."""
     found: set[str] = set()
@@ -47,21 +33,6 @@ def items_of(event: dict[str, Any]) -> list[str]:
     if isinstance(parent, str):
         found.add(parent)
     return sorted(found)
-
-
-def _party(entries: Any) -> str | None:
-    if not isinstance(entries, list):
-        return None
-    by_type: dict[str, str] = {}
-    for e in entries:
-        if isinstance(e, dict) and isinstance(e.get("type"), str):
-            value = e.get("source", e.get("destination"))
-            if isinstance(value, str):
-                by_type.setdefault(e["type"], value)
-    for t in _SOURCE_PREFERENCE:
-        if t in by_type:
-            return by_type[t]
-    return next(iter(sorted(by_type.values())), None)
 
 
 def derive_edges(event: dict[str, Any]) -> list[Edge]:
