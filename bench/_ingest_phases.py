@@ -5,6 +5,7 @@ rate, latency percentiles, device provisioning, and the phases that drive a gene
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlmodel import Session
 
+from bench._cpu import CpuMeter
 from bench._ingest_gen import GenSpec, _event, generator
 
 console = Console(stderr=True)
@@ -81,6 +83,10 @@ def run_phase(
     proc.start()
     _, n_env = parent.recv()
     start_committed = rec.committed.value
+    names = {os.getpid(): "gateway"}  # this process: the gateway's MQTT, collector, writer
+    names.update({p.pid: "gateway_decode" for p in mp.active_children() if p.pid})
+    names[proc.pid or 0] = "generator"
+    meter = CpuMeter(names).start()  # envelopes are built and signed: only the load counts
     parent.send("go")
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task(name, total=n_env)
@@ -97,6 +103,7 @@ def run_phase(
                 break
             time.sleep(0.05)
     _, sent = parent.recv()
+    cpu = meter.stop(events=(rec.committed.value - start_committed) * spec.per_envelope)
     parent.send("done")
     proc.join(15)
     devs = sorted(spec.keys)
@@ -130,6 +137,7 @@ def run_phase(
         "ratio_to_verify": round(rate / verify_per_s, 3),
         "elapsed_s": round(elapsed, 2),
         "window": spec.window,
+        "cpu": cpu,
     }
 
 

@@ -18,6 +18,11 @@ def test_small_run(pg_url: str) -> None:
     assert result["audit_ok"] is True
     for key in ("appends_per_s", "baseline_copy_rows_per_s", "baseline_all_rows_per_s"):
         assert result[key] > 0, key
+    cpu = result["append_cpu"]  # where the appends' CPU went (bench._cpu), building excluded
+    assert cpu["cpu_us_per_event"]["python"] > 0
+    assert cpu["cpu_us_per_event"]["postgres_backend"] > 0
+    assert cpu["machine_busy_us_per_event"] > 0
+    assert cpu["backend_one_core_ceiling_events_per_s"] > 0
     eng = create_engine(url=pg_url)
     try:
         with eng.connect() as c:
