@@ -4,9 +4,9 @@ read from ``/proc`` (Linux), turned into CPU microseconds per event and a ceilin
 A phase is measured between :meth:`CpuMeter.start` and :meth:`CpuMeter.stop`. Each live process
 is put in a group: by pid where the caller names it (``names``: the bench process, the load
 generator), else by its command name: ``postgres`` for every PostgreSQL process (backends, WAL
-writer, checkpointer, background writer), ``mosquitto``, and any other under its own name. A
-process that starts during the phase counts from zero; one that ends during it is lost (none of
-the groups above does). The machine's busy time (``/proc/stat``: all but idle and iowait, so
+writer, checkpointer, background writer), ``mosquitto``, ``kernel_threads`` (kworker,
+ksoftirqd, ...), and any other under its own name. A process that starts during the phase counts
+from zero; one that ends during it is lost (none of the groups above does). The machine's busy time (``/proc/stat``: all but idle and iowait, so
 kernel and softirq time for loopback networking count too) is the total that bounds throughput:
 
     ceiling_events_per_s = cores * 1e6 / machine busy CPU microseconds per event
@@ -34,6 +34,8 @@ __all__ = [
 
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _BY_COMM = ("postgres", "mosquitto")
+# kernel threads (writeback, block I/O, soft interrupts, memory monitoring) as one group
+_KERNEL = ("kworker/", "ksoftirqd/", "kdamond", "rcu_", "migration/", "kswapd", "jbd2/")
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ class CpuMeter:
     def group(self, pid: int, comm: str) -> str:
         if pid in self.names:
             return self.names[pid]
+        if comm.startswith(_KERNEL):
+            return "kernel_threads"
         return next((g for g in _BY_COMM if comm.startswith(g)), comm)
 
     def start(self) -> CpuMeter:
