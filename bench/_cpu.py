@@ -6,8 +6,9 @@ is put in a group: by pid where the caller names it (``names``: the bench proces
 generator), else by its command name: ``postgres`` for every PostgreSQL process (backends, WAL
 writer, checkpointer, background writer), ``mosquitto``, ``kernel_threads`` (kworker,
 ksoftirqd, ...), and any other under its own name. A process that starts during the phase counts
-from zero; one that ends during it is lost (none of the groups above does). The machine's busy time (``/proc/stat``: all but idle and iowait, so
-kernel and softirq time for loopback networking count too) is the total that bounds throughput:
+from zero; one that ends during it is lost (none of the groups above does). The machine's
+busy time (``/proc/stat``: all but idle and iowait, so kernel and softirq time for loopback
+networking count too) is the total that bounds throughput:
 
     ceiling_events_per_s = cores * 1e6 / machine busy CPU microseconds per event
 
