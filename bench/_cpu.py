@@ -19,6 +19,7 @@ running: a target above it cannot be met without making the work per event cheap
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ __all__ = [
     "CpuMeter",
     "ProcStat",
     "Snapshot",
+    "ceiling",
     "machine_ticks",
     "parse_stat",
     "snapshot",
@@ -65,6 +67,13 @@ def machine_ticks(text: str) -> dict[str, int]:
             vals = [int(v) for v in line.split()[1:9]]  # guest time is inside user
             return dict(zip(CPU_FIELDS, vals, strict=True))
     raise ValueError("no aggregate cpu line in /proc/stat")
+
+
+def ceiling(machine_busy_us_per_event: float) -> int | None:
+    """Events/s with every core busy all the time at this much machine CPU per event."""
+    if machine_busy_us_per_event <= 0:
+        return None
+    return round((os.cpu_count() or 1) * 1e6 / machine_busy_us_per_event)
 
 
 @dataclass(frozen=True)
@@ -113,7 +122,9 @@ class CpuMeter:
         return summarise(self._start, end, events=events, group=self.group)
 
 
-def summarise(start: Snapshot, end: Snapshot, *, events: int, group: Any) -> dict[str, Any]:
+def summarise(
+    start: Snapshot, end: Snapshot, *, events: int, group: Callable[[int, str], str]
+) -> dict[str, Any]:
     per_group: dict[str, int] = {}
     for pid, now in end.procs.items():
         before = start.procs.get(pid)
@@ -125,7 +136,6 @@ def summarise(start: Snapshot, end: Snapshot, *, events: int, group: Any) -> dic
     kinds = {k: end.machine[k] - start.machine[k] for k in CPU_FIELDS}
     total = sum(kinds.values())
     busy = total - kinds["idle"] - kinds["iowait"]
-    cores = os.cpu_count() or 1
     n = max(events, 1)
     us = 1e6 / _TICK / n
     machine_us = busy * us
@@ -136,5 +146,5 @@ def summarise(start: Snapshot, end: Snapshot, *, events: int, group: Any) -> dic
         "machine_us_per_event": {
             k: round(v * us, 1) for k, v in kinds.items() if k not in ("idle", "iowait") and v
         },
-        "ceiling_events_per_s": round(cores * 1e6 / machine_us) if machine_us else None,
+        "ceiling_events_per_s": ceiling(machine_us),
     }

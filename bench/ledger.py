@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from rich.progress import Progress
 from sqlmodel import Session
 
-from bench._cpu import CpuMeter
+from bench._cpu import CpuMeter, ceiling
 from traceability.events import event_hash
 from traceability.ledger import bulk, merkle, store
 from traceability.ledger.append import EVENT_COLS
@@ -156,7 +156,7 @@ def _append_cpu(cpu: dict[str, Any], loop_us: float, build_us: float) -> dict[st
         **cpu,
         "cpu_us_per_event": per,
         "machine_busy_us_per_event": round(busy, 1),
-        "ceiling_events_per_s": round((os.cpu_count() or 1) * 1e6 / busy) if busy > 0 else None,
+        "ceiling_events_per_s": ceiling(busy),
         # one writer appends in one transaction: one PostgreSQL backend, one core, at a time
         "backend_one_core_ceiling_events_per_s": round(1e6 / per["postgres_backend"])
         if per.get("postgres_backend")
