@@ -32,7 +32,7 @@ from traceability.ledger import (
 from traceability.ledger.errors import InconsistentCheckpointError, ReceiptError
 from traceability.ledger.witness import Response, Witness, serve
 from traceability.registry.keys import KeyLookupError, key_for, revoke_key, rotate_key
-from traceability.signing import service as signing
+from traceability.signing import ed25519 as signing
 from traceability.signing.errors import WeakKeyError
 
 

@@ -47,7 +47,7 @@ from tests.integration.ledger_interop_helpers import (
 from tests.unit.ledger.helpers import event, setup_device, submissions
 from traceability.config import Settings
 from traceability.ledger import checkpoint, merkle, note, receipt, service
-from traceability.signing import service as signing
+from traceability.signing import ed25519 as signing
 from traceability.store.service import create_engine
 
 

@@ -53,7 +53,7 @@ from traceability.ledger.audit_keys import KeyState, check_device_keys
 from traceability.ledger.audit_report import AuditReport, StopAuditError
 from traceability.ledger.checkpoint import parse as parse_checkpoint
 from traceability.ledger.errors import AuditError
-from traceability.signing.service import verify
+from traceability.signing.ed25519 import verify
 from traceability.trace.edges import EDGE_ID_STRIDE
 
 __all__ = ["CHUNK", "MAX_FAILURES", "AuditReport", "audit"]

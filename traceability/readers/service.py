@@ -38,7 +38,7 @@ from traceability.readers.impinj import parse_impinj
 from traceability.readers.models import Observation, ReaderConfig, ReaderInput, TagRead
 from traceability.readers.parsing import epc_urn
 from traceability.readers.zebra import parse_zebra
-from traceability.signing.service import canonical
+from traceability.signing.ed25519 import canonical
 
 __all__ = [
     "FORMATS",

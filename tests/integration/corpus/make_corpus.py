@@ -27,8 +27,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from traceability.signing import ed25519 as signing
 from traceability.signing import envelope as env_mod
-from traceability.signing import service as signing
 
 HERE = Path(__file__).resolve().parent
 MAX_PAYLOAD = 16 * 1024  # the corpus gateway's limit (oversize.json is just above it)
