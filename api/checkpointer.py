@@ -14,7 +14,7 @@ from traceability.config import Settings
 from traceability.ledger import store as ledger_store
 from traceability.ledger.checkpoint import latest_checkpoint, sign_checkpoint
 from traceability.ledger.errors import NoteError
-from traceability.store.service import get_engine, session_scope
+from traceability.store.engine import get_engine, session_scope
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from traceability.store.service import create_engine, normalise_url, upgrade
+from traceability.store.engine import create_engine, normalise_url, upgrade
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/suyuan_test"

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query
 from api.deps import Limit, Offset, SettingsDep, require_role
 from api.jsonbody import StrictJSONRoute
 from gateway.deadletters import get_dead_letter, list_dead_letters
-from traceability.store.service import get_engine
+from traceability.store.engine import get_engine
 
 router = APIRouter(
     route_class=StrictJSONRoute,

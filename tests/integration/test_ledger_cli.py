@@ -26,7 +26,7 @@ from traceability.cli.main import app
 from traceability.config import Settings, get_settings
 from traceability.ledger import checkpoint, merkle, note, receipt, service
 from traceability.signing import ed25519 as signing
-from traceability.store.service import create_engine, upgrade
+from traceability.store.engine import create_engine, upgrade
 
 N_EVENTS = 40
 ORIGIN = "suyuan.example/ledger"

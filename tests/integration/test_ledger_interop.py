@@ -48,7 +48,7 @@ from tests.unit.ledger.helpers import event, setup_device, submissions
 from traceability.config import Settings
 from traceability.ledger import checkpoint, merkle, note, receipt, service
 from traceability.signing import ed25519 as signing
-from traceability.store.service import create_engine
+from traceability.store.engine import create_engine
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,7 @@ from gateway.testing import (
     provision,
     wait_for,
 )
-from traceability.store.service import create_engine
+from traceability.store.engine import create_engine
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).resolve().parent / "corpus"

@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from gateway.testing import PrivateBroker, Publisher, event, free_port, provision, wait_for
-from traceability.store.service import create_engine
+from traceability.store.engine import create_engine
 
 REPO = Path(__file__).resolve().parents[2]
 TRACECTL = str(Path(sys.executable).with_name("tracectl"))

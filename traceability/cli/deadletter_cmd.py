@@ -13,7 +13,7 @@ app = typer.Typer(no_args_is_help=True)
 
 def _engine() -> Engine:
     from traceability.config import get_settings
-    from traceability.store.service import get_engine
+    from traceability.store.engine import get_engine
 
     return get_engine(get_settings().effective_database_url)
 

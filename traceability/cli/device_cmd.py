@@ -64,7 +64,7 @@ def enroll(
     from traceability.registry import service as registry
     from traceability.registry.models import Device
     from traceability.registry.schemas import DeviceCreate
-    from traceability.store.service import get_engine, session_scope
+    from traceability.store.engine import get_engine, session_scope
 
     settings = get_settings()
     path = key_file or _default_key_file(device_id)

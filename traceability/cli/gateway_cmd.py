@@ -24,9 +24,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run an ingest worker: verify, validate, append, ack after commit, dead-letter."""
         from gateway import logs
+        from gateway.app import Gateway
         from gateway.config import GatewayConfig
         from gateway.metrics import serve
-        from gateway.service import Gateway
         from traceability.config import get_settings
 
         logs.setup(log_level)

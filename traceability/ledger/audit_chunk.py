@@ -287,7 +287,7 @@ _WORKER_ENGINE: list[sa.Engine] = []
 def chunk_worker(task: tuple[str, int, int]) -> Chunk:
     url, lo, hi = task
     if not _WORKER_ENGINE:
-        from traceability.store.service import create_engine
+        from traceability.store.engine import create_engine
 
         _WORKER_ENGINE.append(create_engine(url=url, poolclass=sa.pool.NullPool))
     with _WORKER_ENGINE[0].connect() as conn:

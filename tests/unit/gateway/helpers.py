@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gateway.decode import Decoder
-from gateway.keys import DeviceInfo, KeyCache, KeyInfo
+from gateway.key_cache import DeviceInfo, KeyCache, KeyInfo
 from traceability.signing import ed25519 as signing
 from traceability.signing import envelope as env_mod
 
