@@ -30,8 +30,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from traceability.errors import InvalidInputError
+from traceability.readers.derive import check_reader, derive_member_events
 from traceability.readers.errors import ReaderError
-from traceability.readers.service import check_reader, derive_member_events
 from traceability.signing import ed25519 as signing
 from traceability.strict_json import NonFiniteNumberError
 from traceability.strict_json import loads as strict_loads
