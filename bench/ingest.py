@@ -287,7 +287,7 @@ def main() -> None:
         # a real Mosquitto with the project's broker settings (set_tcp_nodelay, persistence,
         # big queues), on a spare loopback port, so other clients of the shared broker
         # neither slow the run nor receive its load
-        from gateway.testing import PrivateBroker
+        from tests.support.gateway import PrivateBroker
 
         broker = PrivateBroker(Path(tempfile.mkdtemp(prefix="suyuan-bench-"))).start()
         os.environ["TRACE_BENCH_MQTT_URL"] = broker.url

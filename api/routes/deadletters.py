@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query
 
 from api.deps import Limit, Offset, SettingsDep, require_role
 from api.jsonbody import StrictJSONRoute
-from gateway.deadletters import get_dead_letter, list_dead_letters
+from traceability.deadletters.store import get_dead_letter, list_dead_letters
 from traceability.store.engine import get_engine
 
 router = APIRouter(

@@ -17,7 +17,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from gateway.app import Gateway
 from gateway.config import GatewayConfig
-from gateway.testing import Publisher, event, provision, wait_for
+from tests.support.gateway import Publisher, event, provision, wait_for
 from traceability.config import Settings
 from traceability.store.engine import create_engine
 

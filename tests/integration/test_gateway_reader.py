@@ -15,8 +15,8 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from gateway.app import Gateway
-from gateway.testing import SGLN, Publisher, provision, wait_for
 from tests.integration.test_gateway_pipeline import config_for, count
+from tests.support.gateway import SGLN, Publisher, provision, wait_for
 from traceability.ledger import audit
 from traceability.readers import derive_member_events
 from traceability.signing import envelope as env_mod

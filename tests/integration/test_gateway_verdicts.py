@@ -24,8 +24,8 @@ from gateway.decode import Decoder
 from gateway.key_cache import KeyCache, sql_loader
 from gateway.pipeline import Pipeline
 from gateway.store import StoreWriter
-from gateway.testing import SGLN, event, provision, wait_for
 from gateway.verdicts import VerdictService
+from tests.support.gateway import SGLN, event, provision, wait_for
 from traceability.registry.models import Lot, Product, ProductCategory
 from traceability.store.engine import create_engine
 

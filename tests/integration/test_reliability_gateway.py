@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 
 from devices.keys import DeviceKeyPair
 from devices.publisher import Publisher as DevicePublisher
-from gateway.testing import (
+from tests.support.gateway import (
     PrivateBroker,
     Provisioned,
     Publisher,

@@ -26,7 +26,7 @@ def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON document")] = False,
 ) -> None:
     """List dead letters, newest first."""
-    from gateway.deadletters import list_dead_letters
+    from traceability.deadletters.store import list_dead_letters
 
     rows = list_dead_letters(_engine(), reason=reason, device=device, limit=limit)
     if as_json:
@@ -55,7 +55,7 @@ def show_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON document")] = False,
 ) -> None:
     """One dead letter with its original payload."""
-    from gateway.deadletters import get_dead_letter
+    from traceability.deadletters.store import get_dead_letter
     from traceability.errors import NotFoundError
 
     try:

@@ -26,8 +26,8 @@ def register(app: typer.Typer) -> None:
         from gateway import logs
         from gateway.app import Gateway
         from gateway.config import GatewayConfig
-        from gateway.metrics import serve
         from traceability.config import get_settings
+        from traceability.metrics.prometheus import serve
 
         logs.setup(log_level)
         config = GatewayConfig.from_settings(get_settings(), mqtt_url=mqtt_url, client_id=client_id)

@@ -14,7 +14,7 @@ from gateway.decode_pool import DecodePool, WorkerSpec, _decode_chunk, outcomes
 from gateway.key_cache import KeyCache, sql_loader
 from gateway.pipeline import Pipeline
 from gateway.store import BatchResult
-from gateway.testing import event, provision
+from tests.support.gateway import event, provision
 from traceability.store.engine import create_engine, upgrade
 
 
