@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.checkpointer import sign_if_grown
 from api.main import create_app
-from tests.unit.ledger.helpers import event, fill, submissions
+from tests.support.ledger import event, fill, submissions
 from traceability.config import Settings
 from traceability.ledger.service import append_events
 from traceability.store.engine import get_engine, session_scope

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.main import create_app
-from tests.conftest import clone_database
-from tests.unit.ledger.helpers import event, setup_device, submissions
+from tests.support.ledger import event, setup_device, submissions
+from tests.support.services import clone_database
 from traceability.config import Settings
 from traceability.ledger import checkpoint, merkle, note, receipt, records, service
 from traceability.ledger.errors import ProofError

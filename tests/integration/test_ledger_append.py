@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from tests.unit.ledger.helpers import T0, event, fill, setup_device, submissions
-from tests.unit.ledger.test_merkle import mth
+from tests.support.ledger import T0, event, fill, setup_device, submissions
+from tests.support.merkle import mth
 from traceability.config import Settings
 from traceability.ledger import (
     audit,

@@ -21,7 +21,7 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner, Result
 
-from tests.unit.ledger.helpers import event, setup_device, submissions
+from tests.support.ledger import event, setup_device, submissions
 from traceability.cli.main import app
 from traceability.config import Settings, get_settings
 from traceability.ledger import checkpoint, merkle, note, receipt, service

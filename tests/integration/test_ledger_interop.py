@@ -44,7 +44,7 @@ from tests.integration.ledger_interop_helpers import (
     wait_done,
     wrong_index,
 )
-from tests.unit.ledger.helpers import event, setup_device, submissions
+from tests.support.ledger import event, setup_device, submissions
 from traceability.config import Settings
 from traceability.ledger import checkpoint, merkle, note, receipt, service
 from traceability.signing import ed25519 as signing

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from tests.unit.ledger.helpers import T0, event, fill, setup_device, submissions
+from tests.support.ledger import T0, event, fill, setup_device, submissions
 from traceability import events
 from traceability.config import Settings
 from traceability.ledger import audit, checkpoint, service

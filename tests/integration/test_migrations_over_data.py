@@ -11,8 +11,8 @@ import pytest
 from alembic import command
 from sqlmodel import Session
 
-from tests.conftest import clone_database
-from tests.unit.ledger.helpers import event, fill, submissions
+from tests.support.ledger import event, fill, submissions
+from tests.support.services import clone_database
 from traceability.ledger import audit, log_state, service
 from traceability.store.engine import alembic_config, create_engine, current_revision, upgrade
 

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from tests.unit.ledger.helpers import event, submissions
+from tests.support.ledger import event, submissions
 from traceability.ledger import records
 from traceability.ledger.errors import SubmissionError
 from traceability.ledger.staging import stage

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.readers.payloads import (
+from tests.support.readers import (
     DOCK,
     DOCK_IN,
     DOCK_OUT,

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from gateway.decode import Accepted
-from tests.unit.gateway.helpers import SGLN, Registry, decoder
-from tests.unit.readers.payloads import IMPINJ, member
+from tests.support.decoding import SGLN, Registry, decoder
+from tests.support.readers import IMPINJ, member
 from traceability.readers import ReaderError
 from traceability.signing import ed25519 as signing
 from traceability.signing import envelope as env_mod
