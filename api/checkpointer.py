@@ -1,4 +1,5 @@
-"""Periodic checkpoints (DESIGN.md §2.7): the API process signs the ledger when it has grown.
+"""Periodic checkpoints (docs/architecture.md, step 5): the API process signs the ledger when it
+has grown.
 
 A background thread wakes every ``checkpoint_interval_s``; when the log is larger than the
 latest signed checkpoint it signs a new one (which also collects witness cosignatures). A

@@ -1,4 +1,4 @@
-"""The signed device envelope of DESIGN.md §3, checked at construction.
+"""The signed device envelope (docs/protocol.md §3), checked at construction.
 
 ``Envelope.from_json`` follows these steps and raises :class:`EnvelopeError` with the reason
 code of the first that fails:
@@ -47,7 +47,7 @@ _ALLOWED = frozenset(
 
 
 class EnvelopeError(InvalidInputError):
-    """An envelope that can never be accepted; ``code`` is a DESIGN.md §3 reason code."""
+    """An envelope that can never be accepted; ``code`` is a reason code (docs/protocol.md §5)."""
 
     code = "malformed"
 

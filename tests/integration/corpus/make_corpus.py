@@ -7,7 +7,7 @@ bit flips and paddings are fixed, so a run rewrites byte-identical files; ``--ch
 if any file on disk differs from what would be written (CI: the corpus matches its generator).
 
 Each bad file holds the exact payload bytes published; ``manifest.json`` names, per file, the
-topic it is published on and the DESIGN.md §3 dead-letter reason the gateway must give it.
+topic it is published on and the dead-letter reason (docs/protocol.md §5) the gateway must give it.
 The test (``test_reliability_gateway.py::test_reliability_bad_input_corpus``) registers the
 devices with these keys, runs the gateway with ``TRACE_GATEWAY_MAX_PAYLOAD=MAX_PAYLOAD``,
 publishes good/ and bad files interleaved and checks every dead letter and every good event.
