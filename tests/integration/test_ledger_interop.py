@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from tests.integration.ledger_interop_helpers import (
+from tests.support.ledger import event, setup_device, submissions
+from tests.support.ledger_interop import (
     WITNESS_NAME,
     World,
     alter_leaf,
@@ -44,7 +45,6 @@ from tests.integration.ledger_interop_helpers import (
     wait_done,
     wrong_index,
 )
-from tests.support.ledger import event, setup_device, submissions
 from traceability.config import Settings
 from traceability.ledger import checkpoint, merkle, note, receipt, service
 from traceability.signing import ed25519 as signing
