@@ -112,7 +112,10 @@ class Signer:
         parts = text.strip().split("+", 4)
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
             raise NoteError("a signer key is PRIVATE+KEY+name+keyid+key", field="key")
-        raw = base64.b64decode(parts[4])
+        try:
+            raw = base64.b64decode(parts[4], validate=True)
+        except ValueError:
+            raise NoteError("a signer key's key is not base64", field="key") from None
         if len(raw) != 33 or raw[0] not in (ED25519, COSIGNATURE_V1):
             raise NoteError("only Ed25519 signer keys are supported", field="key")
         return cls(parts[2], raw[1:], raw[0])

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from traceability.errors import ConfigError
 from traceability.ledger import checkpoint, merkle, note
 from traceability.ledger.errors import NoteError, ProofError
+from traceability.ledger.keyfile import check_private, read_private, write_private
 
 MAX_PROOF_LINES = 63
 MAX_BODY = 64 * 1024
@@ -39,17 +41,27 @@ class Witness:
         self.logs = logs
         self.state_file = state_file
         self._lock = threading.Lock()
+        if state_file.exists():
+            check_private(state_file)  # refuse a state others may read or write, at start
+            self._state()
 
     def _state(self) -> dict[str, dict[str, str | int]]:
         if not self.state_file.exists():
             return {}
-        data: dict[str, dict[str, str | int]] = json.loads(self.state_file.read_text())
+        try:
+            data = json.loads(read_private(self.state_file))
+            if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+                raise ValueError("not an object of per-origin objects")
+        except ValueError as exc:
+            raise ConfigError(
+                f"witness state {self.state_file} is malformed ({exc}); restore it from a backup",
+                code="witness_state",
+                field="state",
+            ) from None
         return data
 
     def _save(self, state: dict[str, dict[str, str | int]]) -> None:
-        tmp = self.state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state, indent=1, sort_keys=True))
-        tmp.replace(self.state_file)
+        write_private(self.state_file, json.dumps(state, indent=1, sort_keys=True), replace=True)
 
     def add_checkpoint(self, body: bytes) -> Response:
         try:
