@@ -38,11 +38,19 @@ def key_cmd() -> None:
 @app.command("checkpoint")
 def checkpoint_cmd(
     no_witness: bool = typer.Option(False, "--no-witness", help="do not collect cosignatures"),
+    trust_store: bool = typer.Option(
+        False,
+        "--trust-store",
+        help="sign although the signer state file (log.key.last) is missing, taking the "
+        "store's latest checkpoint as the last signed one; only after `tracectl verify` passes",
+    ),
 ) -> None:
     """Sign a checkpoint of the current tree now and collect witness cosignatures."""
     with _session() as s:
         try:
-            cp = checkpoint.sign_checkpoint(s, settings=get_settings(), collect=not no_witness)
+            cp = checkpoint.sign_checkpoint(
+                s, settings=get_settings(), collect=not no_witness, trust_store=trust_store
+            )
             s.commit()
         except TraceError as exc:
             _fail(exc, False)
