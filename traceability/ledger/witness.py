@@ -5,8 +5,10 @@
 proof from the last one it cosigned for that origin: 404 unknown origin, 403 no valid signature
 by a trusted log key, 400 old size larger than the checkpoint or a malformed body, 409 old size
 differing from its state (body: its size, ``text/x.tlog.size``) or same size with another root,
-422 bad proof. The check and the state update are atomic (a lock around both, the state file
-written by rename before answering).
+422 bad proof, 503 a state file it cannot read. The check and the state update are atomic (a
+lock around both, the state file written by rename before answering). The key and the state
+file are mode 0600 and refused when others may read or write them
+(:mod:`traceability.ledger.keyfile`).
 """
 
 from __future__ import annotations
@@ -86,9 +88,13 @@ class Witness:
         if old > cp.size:
             return Response(400, "text/plain", "old size exceeds the checkpoint size\n")
         with self._lock:
-            state = self._state()
-            mine = state.get(cp.origin, {"size": 0, "root": ""})
-            have = int(mine["size"])
+            try:
+                state = self._state()
+                mine = state.get(cp.origin, {"size": 0, "root": ""})
+                have = int(mine["size"])
+            except (ConfigError, KeyError, TypeError, ValueError) as exc:
+                why = exc.message if isinstance(exc, ConfigError) else "malformed entry"
+                return Response(503, "text/plain", f"witness state unavailable: {why}\n")
             if old != have:
                 return Response(409, "text/x.tlog.size", f"{have}\n")
             if old == cp.size:

@@ -77,3 +77,22 @@ def test_witness_serve_refuses_a_key_others_may_read(tmp_path: Path) -> None:
     assert res.exit_code != 0
     assert isinstance(res.exception, keyfile.KeyFileError), res.output
     assert f"chmod 600 {key}" in str(res.exception)
+
+
+def test_a_witness_whose_state_breaks_answers_503(tmp_path: Path) -> None:
+    from traceability.ledger.witness import Witness
+
+    log = note.Signer("log.example", signing.generate_keypair()[0])
+    state = tmp_path / "w.json"
+    w = Witness(
+        signer=note.Signer("w.example", signing.generate_keypair()[0]),
+        logs=[log.verifier],
+        state_file=state,
+    )
+    text = checkpoint.body("log.example", 1, b"\x01" * 32)
+    body = ("old 0\n\n" + text + "\n" + log.sign(text)).encode()
+    assert w.add_checkpoint(body).status == 200
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600
+    keyfile.write_private(state, "{not json", replace=True)
+    resp = w.add_checkpoint(body)
+    assert resp.status == 503 and "witness state" in resp.body
