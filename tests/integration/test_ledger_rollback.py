@@ -208,3 +208,28 @@ def test_an_event_time_with_no_utc_equivalent_is_refused_at_append(engine: Engin
         ev = {**event(0), "eventTime": "0001-01-01T00:00:00+08:00"}
         with pytest.raises(SubmissionError, match="eventTime"):
             service.append_events(s, submissions=submissions(seed, kid, [ev]), recorded_at=T0)
+
+
+def test_signer_refuses_to_sign_with_a_new_key(engine: Engine, signed: Settings) -> None:
+    """The log key lost while the store holds checkpoints: no new key is made (it would start
+    another history); the error says what to restore."""
+    key = signed.effective_log_key_file
+    key.unlink()
+    with Session(engine) as s, pytest.raises(InconsistentCheckpointError) as caught:
+        checkpoint.sign_checkpoint(s, settings=signed)
+    assert caught.value.code == "log_key_missing" and str(key) in caught.value.message
+    assert not key.exists()
+
+
+def test_verify_takes_the_log_key_and_never_makes_one(engine: Engine, signed: Settings) -> None:
+    vkey = checkpoint.load_log_signer(signed).verifier.vkey()
+    key = signed.effective_log_key_file
+    key.unlink()
+    code, out = _cli(signed, "verify")
+    assert code == 1 and "no log key at" in out and "--log-key" in out, out
+    assert not key.exists()
+    code, out = _cli(signed, "verify", "--log-key", vkey)
+    assert code == 0 and out.startswith("ok: 14 entries, checkpoint 14"), out
+    other = note.Signer("suyuan.example/ledger", signing.generate_keypair()[0]).verifier.vkey()
+    code, out = _cli(signed, "verify", "--log-key", other)
+    assert code == 1 and "index 13, step 8: checkpoint 14 does not verify" in out, out

@@ -134,12 +134,21 @@ def sign_checkpoint(
 
     ``trust_store``: sign although the signer state file is missing (it is written anew)."""
     settings = settings or get_settings()
+    key = Path(settings.effective_log_key_file)
+    conn = session.connection()
+    if not key.exists() and conn.execute(sa.select(_C.c.size).limit(1)).first() is not None:
+        raise InconsistentCheckpointError(  # a new key would start another log's history
+            f"refusing to sign: the log key {key} is missing but the store holds checkpoints "
+            f"signed by it; restore {key} and {state_path(settings)} from a backup",
+            code="log_key_missing",
+            field="log_key",
+            value=str(key),
+        )
     signer = load_log_signer(settings)
     size = store.size(session)
     root = store.root(session, size)
     for last in _last_signed(session, settings, signer.verifier, trust_store=trust_store):
         _check_consistent(session, size, root, last)
-    conn = session.connection()
     existing = conn.execute(sa.select(_C.c.note).where(_C.c.size == size)).scalar()
     if existing is None:
         text = body(signer.name, size, root)
