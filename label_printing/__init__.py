@@ -1,0 +1,51 @@
+"""Label printing: serial allocation, code payloads, renderers (PNG/SVG, PDF sheets, ZPL) and
+commissioning of printed labels in the ledger. See ``docs/labels.md``.
+
+Public API::
+
+    check_request(gtin=..., lot=..., expiry=..., count=..., format=..., max_count=...)
+    open_station(engine, data_dir=..., station=...) -> StationKey
+    print_labels(engine, request=..., station=..., out_dir=...) -> RunReport
+    print_run / run_status / reprint / void          (label_printing.runs)
+    allocate_serials / allocate_ssccs                (label_printing.serials)
+    pallet_label(...)                                (ZPL GS1 logistic label)
+"""
+
+from __future__ import annotations
+
+from label_printing.config import LabelSettings, get_label_settings
+from label_printing.errors import LabelInputError, RunNotFoundError, RunStateError
+from label_printing.payloads import LabelData, digital_link, element_string, hri_lines
+from label_printing.render_zpl import pallet_label
+from label_printing.request import FORMATS, LabelRequest, check_request
+from label_printing.runs import RunReport, print_run, reprint, run_status, void
+from label_printing.serials import allocate_serials, allocate_ssccs
+from label_printing.service import open_station, print_labels, start_run
+from label_printing.station import StationKey
+
+__all__ = [
+    "FORMATS",
+    "LabelData",
+    "LabelInputError",
+    "LabelRequest",
+    "LabelSettings",
+    "RunNotFoundError",
+    "RunReport",
+    "RunStateError",
+    "StationKey",
+    "allocate_serials",
+    "allocate_ssccs",
+    "check_request",
+    "digital_link",
+    "element_string",
+    "get_label_settings",
+    "hri_lines",
+    "open_station",
+    "pallet_label",
+    "print_labels",
+    "print_run",
+    "reprint",
+    "run_status",
+    "start_run",
+    "void",
+]
