@@ -28,6 +28,7 @@ demo: install
 services:
 	bash .ci/services.sh
 	bash .ci/interop.sh
+	bash .ci/zpl.sh
 
 test: install services
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
