@@ -77,7 +77,9 @@ def test_runs_on_a_new_engine_continue_where_the_last_stopped(store_url: str) ->
     for _ in range(2):
         eng = create_engine(url=store_url)
         with Session(eng) as s:
-            first = allocate_serials(s, gtin="09506000134352", run_id="r", count=3, mode="sequential")
+            first = allocate_serials(
+                s, gtin="09506000134352", run_id="r", count=3, mode="sequential"
+            )
             s.commit()
         eng.dispose()
     assert first == ["4", "5", "6"]
