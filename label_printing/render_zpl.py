@@ -10,7 +10,7 @@ serial can contain it (``_``, the usual choice, is in set 82: a serial ``X_1`` w
 without ``^`` or ``~``, and set 82 has neither; the text lines are hex-escaped (``^FH_``).
 
 The logistic label (:func:`pallet_label`) is A6 (105 x 148 mm): the SSCC in text, a content
-block, a GS1-128 of (02) GTIN, (17) expiry, (37) count and (10) lot, and the SSCC as GS1-128
+block, a GS1-128 of (02) GTIN, (17) expiry, (10) lot and (37) count, and the SSCC as GS1-128
 ``(00)`` -- the lowest barcode on the label (GS1 Logistic Label Guideline).
 """
 
@@ -97,8 +97,10 @@ def pallet_label(
     small = _d(3.5, dpi)
     mod = 2 if dpi == 203 else 3
     yymmdd = expiry.strftime("%y%m%d")
-    # subset C for the 24 fixed digits, then B (">6") for (37) and (10); ">8" is FNC1
-    top_bar = f">;>802{gtin}17{yymmdd}>637{count}>810{_esc(lot).replace('>', '>0')}"
+    # subset C for the 24 fixed digits, then B (">6") for (10) and (37); ">8" is FNC1, ">0" a
+    # literal ">" (a lot may hold one; the lot is not last: zpl-renderer-js drops the character
+    # after a final ">0")
+    top_bar = f">;>802{gtin}17{yymmdd}>610{_esc(lot).replace('>', '>0')}>837{count}"
     rows = [
         f"^XA^CI28^PW{_d(w, dpi)}^LL{_d(h, dpi)}^LH0,0",
         f"^FO{x},{_d(5, dpi)}^A0N,{big},{big}^FH_^FD{_esc(company)}^FS",
