@@ -109,7 +109,9 @@ def ensure_station(
     device = session.get(Device, key.device_id)
     if device is None:
         party = party_id or DEFAULT_PARTY
-        location = location_id or DEFAULT_LOCATION
+        location = location_id or (
+            DEFAULT_LOCATION if party == DEFAULT_PARTY else f"{party[:52]}-print-room"
+        )
         if session.get(Party, party) is None:
             if party_id is not None:
                 raise LabelInputError(f"party: unknown party {party_id!r}", field="party")
