@@ -46,6 +46,7 @@ bench: install services
 	$(VENV)/bin/python -m bench.identifiers --json
 	$(VENV)/bin/python -m bench.ledger --json
 	$(VENV)/bin/python -m bench.ingest --json
+	$(VENV)/bin/python -m bench.labels --json
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .suyuan .mypy_cache .ruff_cache .pytest_cache
