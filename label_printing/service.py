@@ -6,15 +6,33 @@ run and its serials (committed before rendering), then :func:`label_printing.run
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from label_printing.errors import LabelInputError
 from label_printing.request import LabelRequest
 from label_printing.runs import Progress, RunReport, create_run, print_run
 from label_printing.station import StationKey, ensure_station, load_or_create_key
 from label_printing.symbols import QrEngine
 from traceability.store.service import session_scope
+
+
+def prepare_out_dir(out_dir: Path) -> None:
+    """Create the output folder (and parents) and check it is writable: before any serial is
+    allocated, so a bad ``--out`` consumes nothing."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise LabelInputError(
+            f"out: cannot write to {str(out_dir)[:120]}: {exc.strerror or exc}",
+            field="out",
+            value=str(out_dir)[:120],
+        ) from None
 
 
 def open_station(
@@ -50,6 +68,7 @@ def print_labels(
     on_start: Progress | None = None,
     qr_engine: QrEngine = "zint",
 ) -> RunReport:
+    prepare_out_dir(out_dir)
     run_id = start_run(engine, request=request, station=station)
     if on_start is not None:
         on_start(request.count)

@@ -130,7 +130,9 @@ def create_labels(
 def _print(engine: Any, req: Any, station: Any, data_dir: Path, chunk: int) -> Any:
     """Start the run first so its files land in a folder named after it."""
     from label_printing import print_run, start_run
+    from label_printing.service import prepare_out_dir
 
+    prepare_out_dir(data_dir / "labels")
     run_id = start_run(engine, request=req, station=station)
     return print_run(
         engine, run_id=run_id, station=station, out_dir=_run_dir(data_dir, run_id), chunk=chunk
