@@ -16,11 +16,20 @@ from __future__ import annotations
 from label_printing.config import LabelSettings, get_label_settings
 from label_printing.errors import LabelInputError, RunNotFoundError, RunStateError
 from label_printing.payloads import LabelData, digital_link, element_string, hri_lines
+from label_printing.registry_info import product_name
 from label_printing.render_zpl import pallet_label
-from label_printing.request import FORMATS, LabelRequest, check_request
-from label_printing.runs import RunReport, print_run, reprint, run_status, void
+from label_printing.request import (
+    FORMATS,
+    LabelRequest,
+    check_count,
+    check_expiry,
+    check_gtin,
+    check_lot,
+    check_request,
+)
+from label_printing.runs import RunReport, get_run, print_run, reprint, run_status, void
 from label_printing.serials import allocate_serials, allocate_ssccs
-from label_printing.service import open_station, print_labels, start_run
+from label_printing.service import open_station, prepare_out_dir, print_labels, start_run
 from label_printing.station import StationKey
 
 __all__ = [
@@ -35,15 +44,22 @@ __all__ = [
     "StationKey",
     "allocate_serials",
     "allocate_ssccs",
+    "check_count",
+    "check_expiry",
+    "check_gtin",
+    "check_lot",
     "check_request",
     "digital_link",
     "element_string",
     "get_label_settings",
+    "get_run",
     "hri_lines",
     "open_station",
     "pallet_label",
+    "prepare_out_dir",
     "print_labels",
     "print_run",
+    "product_name",
     "reprint",
     "run_status",
     "start_run",

@@ -20,7 +20,7 @@ class LabelSettings(BaseSettings):
     )
     station: str = Field(default="label-station-1", description="the print station's device id")
     serial_mode: str = Field(default="random", description="random | sequential")
-    chunk: int = Field(default=200, ge=1, description="labels commissioned per ledger batch")
+    chunk: int = Field(default=200, ge=1, le=1000, description="labels per commissioning event")
 
 
 @lru_cache(maxsize=1)

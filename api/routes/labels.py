@@ -25,14 +25,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import ProducerDep, SessionDep, SettingsDep, require_party
 from api.jsonbody import StrictJSONRoute
 from label_printing import (
+    LabelData,
     LabelInputError,
     check_request,
+    digital_link,
     get_label_settings,
+    get_run,
     open_station,
+    prepare_out_dir,
+    print_run,
     run_status,
+    start_run,
 )
-from label_printing.payloads import LabelData, digital_link
-from label_printing.runs import get_run
 from traceability.registry.models import Product
 from traceability.store.service import get_engine
 
@@ -129,9 +133,6 @@ def create_labels(
 
 def _print(engine: Any, req: Any, station: Any, data_dir: Path, chunk: int) -> Any:
     """Start the run first so its files land in a folder named after it."""
-    from label_printing import print_run, start_run
-    from label_printing.service import prepare_out_dir
-
     prepare_out_dir(data_dir / "labels")
     run_id = start_run(engine, request=req, station=station)
     return print_run(

@@ -103,8 +103,7 @@ def print_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Allocate serials, commission them in the ledger and write the labels."""
-    from label_printing import check_request, get_label_settings, print_labels
-    from label_printing.registry_info import product_name
+    from label_printing import check_request, get_label_settings, print_labels, product_name
 
     ls = get_label_settings()
     try:
@@ -238,8 +237,14 @@ def pallet_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """GS1 logistic labels (A6 ZPL) with freshly allocated SSCCs."""
-    from label_printing import allocate_ssccs, pallet_label
-    from label_printing.request import check_count, check_expiry, check_gtin, check_lot
+    from label_printing import (
+        allocate_ssccs,
+        check_count,
+        check_expiry,
+        check_gtin,
+        check_lot,
+        pallet_label,
+    )
     from traceability.store.service import session_scope
 
     try:
