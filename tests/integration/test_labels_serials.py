@@ -108,3 +108,21 @@ def test_sscc_prefix_exhaustion_is_refused(store_url: str) -> None:
         with pytest.raises(SerialExhaustedError):
             allocate_ssccs(s, company_prefix="061414112345", count=2)
     eng.dispose()
+
+
+def test_migration_0006_down_and_up(store_url: str) -> None:
+    import sqlalchemy as sa
+    from alembic import command
+
+    from traceability.store.service import alembic_config, upgrade
+
+    tables = {"label_run", "label_serial", "label_serial_counter", "sscc_counter", "label_sscc"}
+    eng = create_engine(url=store_url)
+    try:
+        assert tables <= set(sa.inspect(eng).get_table_names())
+        command.downgrade(alembic_config(url=store_url), "0005")
+        assert not tables & set(sa.inspect(eng).get_table_names())
+        upgrade(url=store_url)
+        assert tables <= set(sa.inspect(eng).get_table_names())
+    finally:
+        eng.dispose()
