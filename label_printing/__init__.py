@@ -26,6 +26,7 @@ from label_printing.request import (
     check_gtin,
     check_lot,
     check_request,
+    parse_label_size,
 )
 from label_printing.runs import RunReport, get_run, print_run, reprint, run_status, void
 from label_printing.serials import allocate_serials, allocate_ssccs
@@ -56,6 +57,7 @@ __all__ = [
     "hri_lines",
     "open_station",
     "pallet_label",
+    "parse_label_size",
     "prepare_out_dir",
     "print_labels",
     "print_run",

@@ -1,4 +1,5 @@
-"""PDF label sheets (fpdf2): A4 pages holding a grid of labels of a configurable size.
+"""PDF label sheets (fpdf2): A4 pages holding a grid of labels of a configurable size (default
+70 x 37 mm: 3 x 8 = 24 a page), the grid centred on the sheet.
 
 Each label: the QR Code of the Digital Link and the GS1 DataMatrix of the element string side by
 side, and under them the product name, GTIN, expiry, lot and serial as text. The codes are drawn
@@ -16,7 +17,6 @@ from fpdf import FPDF
 from label_printing.symbols import Matrix
 
 A4 = (210.0, 297.0)
-MARGIN = 6.0
 FONT_PT = 6.0
 LINE_MM = 2.5
 
@@ -28,11 +28,17 @@ class SheetLayout:
 
     @property
     def cols(self) -> int:
-        return max(1, int((A4[0] - 2 * MARGIN) // self.label_w))
+        return max(1, int(A4[0] // self.label_w))
 
     @property
     def rows(self) -> int:
-        return max(1, int((A4[1] - 2 * MARGIN) // self.label_h))
+        return max(1, int(A4[1] // self.label_h))
+
+    @property
+    def origin(self) -> tuple[float, float]:
+        """Top-left of the grid: the sheet's spare width and height split evenly (label sheets
+        such as 3 x 8 of 70 x 37 mm run edge to edge)."""
+        return (A4[0] - self.cols * self.label_w) / 2, (A4[1] - self.rows * self.label_h) / 2
 
     @property
     def per_page(self) -> int:
@@ -71,8 +77,9 @@ class SheetWriter:
         if slot == 0:
             self.pdf.add_page()
         col, row = slot % lay.cols, slot // lay.cols
-        x = MARGIN + col * lay.label_w
-        y = MARGIN + row * lay.label_h
+        x0, y0 = lay.origin
+        x = x0 + col * lay.label_w
+        y = y0 + row * lay.label_h
         text_h = LINE_MM * len(lines) + 1.0
         side = min(lay.label_h - text_h - 2.0, (lay.label_w - 6.0) / 2)
         self._codes(qr, x + 1.0, y + 1.0, side, 4)

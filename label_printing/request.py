@@ -107,6 +107,20 @@ def _choice(field: str, value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def parse_label_size(value: str) -> tuple[float, float]:
+    """``"70x37"`` (millimetres, width x height) -> (70.0, 37.0)."""
+    w, sep, h = str(value).lower().partition("x")
+    try:
+        if not sep:
+            raise ValueError(value)
+        size = (float(w), float(h))
+    except ValueError:
+        raise _fail("label_size", "must be WIDTHxHEIGHT in mm, e.g. 70x37", value) from None
+    if not all(x == x and abs(x) != float("inf") for x in size):
+        raise _fail("label_size", "must be WIDTHxHEIGHT in mm, e.g. 70x37", value)
+    return size
+
+
 def check_resolver(value: str) -> str:
     parts = urlsplit(value)
     if (
@@ -147,8 +161,17 @@ def check_request(
     if dpi not in DPIS:
         raise _fail("dpi", "must be 203 or 300", dpi)
     res = check_resolver(resolver)
-    if not (20 <= label_width_mm <= 200 and 15 <= label_height_mm <= 280):
-        raise _fail("label_size", "width must be 20-200 mm and height 15-280 mm", label_width_mm)
+    if not (
+        isinstance(label_width_mm, (int, float))
+        and isinstance(label_height_mm, (int, float))
+        and 20 <= label_width_mm <= 200
+        and 15 <= label_height_mm <= 280
+    ):
+        raise _fail(
+            "label_size",
+            "width must be 20-200 mm and height 15-280 mm",
+            f"{label_width_mm}x{label_height_mm}",
+        )
     name = _one_line(product_name)[:80]
     if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in name):
         raise _fail("product_name", "has control or surrogate characters", product_name)

@@ -32,6 +32,7 @@ from label_printing import (
     get_label_settings,
     get_run,
     open_station,
+    parse_label_size,
     prepare_out_dir,
     print_run,
     run_status,
@@ -58,6 +59,7 @@ class LabelsCreate(BaseModel):
     symbol: str = Field(default="qr", max_length=16)
     dpi: int = 203
     product_name: str = Field(default="", max_length=200)
+    label_size: str = Field(default="70x37", max_length=32, description="PDF: WxH in mm")
     response: Literal["links", "file"] = "links"
 
 
@@ -75,6 +77,7 @@ def create_labels(
 ) -> Any:
     ls = get_label_settings()
     try:
+        width, height = parse_label_size(data.label_size)
         req = check_request(
             gtin=data.gtin,
             lot=data.lot,
@@ -87,6 +90,8 @@ def create_labels(
             dpi=data.dpi,
             resolver=ls.resolver,
             product_name=data.product_name,
+            label_width_mm=width,
+            label_height_mm=height,
         )
         if data.response == "file" and req.format not in ("pdf", "zpl"):
             raise LabelInputError(

@@ -96,6 +96,7 @@ def print_cmd(
     symbol: str = typer.Option("qr", "--symbol", help="PNG/SVG: qr | datamatrix"),
     dpi: int = typer.Option(203, "--dpi", help="ZPL: 203 | 300"),
     name: str = typer.Option("", "--name", help="Product name printed on the label."),
+    label_size: str = typer.Option("70x37", "--label-size", help="PDF: label WxH in mm."),
     resolver: str | None = typer.Option(None, "--resolver", help="Digital Link domain."),
     station: str | None = typer.Option(None, "--station", help="Print station device id."),
     party: str | None = typer.Option(None, "--party", help="Party of a new station."),
@@ -103,7 +104,13 @@ def print_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Allocate serials, commission them in the ledger and write the labels."""
-    from label_printing import check_request, get_label_settings, print_labels, product_name
+    from label_printing import (
+        check_request,
+        get_label_settings,
+        parse_label_size,
+        print_labels,
+        product_name,
+    )
 
     ls = get_label_settings()
     try:
@@ -119,6 +126,8 @@ def print_cmd(
             dpi=dpi,
             resolver=resolver or ls.resolver,
             product_name=name,
+            label_width_mm=(size := parse_label_size(label_size))[0],
+            label_height_mm=size[1],
         )
         engine = _engine()
         key = _station(engine, station, party, location)

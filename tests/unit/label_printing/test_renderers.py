@@ -67,7 +67,7 @@ def test_svg_is_well_formed_and_carries_the_text() -> None:
 
 @pytest.mark.parametrize("fmt", ["png", "pdf", "svg"])
 def test_run_writer_outputs_decode(tmp_path: Path, fmt: str) -> None:
-    labels = [(i, _data(s)) for i, s in enumerate(SERIALS * 6)]  # 24: more than one A4 page
+    labels = [(i, _data(s)) for i, s in enumerate(SERIALS * 8)]  # 32: two A4 pages of 24
     writer = RunWriter(
         out_dir=tmp_path, run_id="r1", format=fmt, gtin="09506000134352", lot="LOT_9>",
         resolver=RESOLVER, product_name="Orchard apples 苹果",
@@ -77,7 +77,7 @@ def test_run_writer_outputs_decode(tmp_path: Path, fmt: str) -> None:
     files = writer.finish()
     links = sorted(digital_link(d, resolver=RESOLVER) for _, d in labels)
     if fmt == "png":
-        assert len(files) == 24
+        assert len(files) == 32
         got = sorted(t for f in files for fmt_, t in decode_png(f) if fmt_ == "QRCode")
         assert got == links
     elif fmt == "pdf":
@@ -90,7 +90,7 @@ def test_run_writer_outputs_decode(tmp_path: Path, fmt: str) -> None:
             _dm_text(d) for _, d in labels
         )
     else:
-        assert len(files) == 24 and all(f.read_text().startswith("<svg") for f in files)
+        assert len(files) == 32 and all(f.read_text().startswith("<svg") for f in files)
 
 
 def test_zpl_item_labels_structure() -> None:

@@ -77,3 +77,28 @@ def test_bad_option_is_named(field: str, value: object) -> None:
     with pytest.raises(LabelInputError) as info:
         check_request(**{**GOOD, field: value})  # type: ignore[arg-type]
     assert info.value.field == field
+
+
+@pytest.mark.parametrize("text", ["70", "axb", "nanxnan", "infx30", "70x", ""])
+def test_label_size_must_be_w_x_h(text: str) -> None:
+    from label_printing import parse_label_size
+
+    with pytest.raises(LabelInputError) as info:
+        parse_label_size(text)
+    assert info.value.field == "label_size"
+
+
+@pytest.mark.parametrize("size", [(10.0, 37.0), (70.0, 500.0), (1e300, 37.0)])
+def test_label_size_range(size: tuple[float, float]) -> None:
+    with pytest.raises(LabelInputError) as info:
+        check_request(**GOOD, label_width_mm=size[0], label_height_mm=size[1])  # type: ignore[arg-type]
+    assert info.value.field == "label_size"
+
+
+def test_label_size_sets_the_sheet_grid() -> None:
+    from label_printing import parse_label_size
+    from label_printing.render_pdf import SheetLayout
+
+    w, h = parse_label_size("50x30")
+    assert SheetLayout(label_w=w, label_h=h).per_page == 4 * 9
+    assert SheetLayout().per_page == 24  # 70 x 37 mm: the classic A4 24-up sheet
