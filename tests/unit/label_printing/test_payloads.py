@@ -47,3 +47,34 @@ def test_human_readable_lines() -> None:
     assert "(01) 09506000134352" in lines
     assert "(21) A-1" in lines
     assert any("2027-01-31" in line for line in lines)
+
+
+CS82 = "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+
+
+def test_any_set_82_lot_and_serial_round_trip_and_decode() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from PIL import Image
+
+    from label_printing.payloads import zint_gs1
+    from label_printing.symbols import datamatrix_matrix, matrix_image, qr_matrix
+    from tests.unit.label_printing.decode import decode_image
+
+    text = st.text(alphabet=CS82, min_size=1, max_size=20)
+
+    @settings(max_examples=40, deadline=None)
+    @given(lot=text, serial=text)
+    def check(lot: str, serial: str) -> None:
+        d = LabelData(gtin=DATA.gtin, lot=lot, expiry=DATA.expiry, serial=serial)
+        uri = digital_link(d, resolver="https://id.gs1.org")
+        dl = parse_digital_link(uri)
+        assert dl.qualifiers == (("10", lot), ("21", serial))
+        assert parse_element_string(element_string(d)).as_dict()["21"] == serial
+        qr = matrix_image(qr_matrix(uri), module_px=3, quiet=4)
+        dm = matrix_image(datamatrix_matrix(zint_gs1(d)), module_px=3, quiet=2)
+        assert decode_image(qr) == [("QRCode", uri)]
+        assert decode_image(dm) == [("DataMatrix", bracketed(d))]
+        assert isinstance(qr, Image.Image)
+
+    check()
