@@ -118,14 +118,21 @@ def _serials(
     return list(session.exec(q.order_by(col(LabelSerial.position))))
 
 
-def _mark(session: Session, gtin: str, serials: list[str], state: str, **extra: Any) -> None:
+def _mark(
+    session: Session, gtin: str, serials: list[str], state: str, *, only_from: str | None = None
+) -> int:
+    """Set the state of ``serials`` (those in state ``only_from``, when given); returns how
+    many rows changed. The UPDATE locks the rows (PostgreSQL) / the database (SQLite)."""
     table = LabelSerial.__table__  # type: ignore[attr-defined]
-    values: dict[str, Any] = {"state": state, "updated_at": datetime.now(UTC), **extra}
+    values: dict[str, Any] = {"state": state, "updated_at": datetime.now(UTC)}
+    changed = 0
     for i in range(0, len(serials), 500):
-        part = serials[i : i + 500]
-        session.execute(
-            sa.update(table).where(table.c.gtin == gtin, table.c.serial.in_(part)).values(values)
-        )
+        cond = [table.c.gtin == gtin, table.c.serial.in_(serials[i : i + 500])]
+        if only_from is not None:
+            cond.append(table.c.state == only_from)
+        result = session.execute(sa.update(table).where(*cond).values(values))
+        changed += int(getattr(result, "rowcount", 0) or 0)
+    return changed
 
 
 def run_status(session: Session, *, run_id: str) -> dict[str, Any]:
@@ -201,6 +208,13 @@ def print_run(
         fresh = [r.serial for r in part if r.state == ALLOCATED]
         if fresh:
             with session_scope(engine=engine) as session:
+                # claim the chunk first: a second process printing the same run finds the
+                # serials no longer allocated and stops, its transaction rolled back
+                claimed = _mark(session, run.gtin, fresh, COMMISSIONED, only_from=ALLOCATED)
+                if claimed != len(fresh):
+                    raise RunStateError(
+                        f"run {run.id} is being printed by another process", field="run"
+                    )
                 ev = commission.commissioning_event(
                     gtin=run.gtin,
                     serials=fresh,
@@ -210,7 +224,6 @@ def print_run(
                 )
                 results = commission.record(session, station=station, events=[ev])
                 indexes += [r.index for r in results]
-                _mark(session, run.gtin, fresh, COMMISSIONED)
         writer.write(_data(run, part))
         serials = [r.serial for r in part]
         if run.format == "pdf":

@@ -135,3 +135,38 @@ def test_percent_encoded_lot_round_trips(engine: Engine, tmp_path: Path) -> None
     (link,) = _links(rep.files, "png")
     assert unquote(link.split("/10/")[1].split("/21/")[0]) == "A%/&?+"
     assert parse_digital_link(link).qualifiers[0] == ("10", "A%/&?+")
+
+
+def test_two_resumes_of_one_run_commission_each_serial_once(engine: Engine, tmp_path: Path) -> None:
+    import threading
+    from collections import Counter
+
+    from label_printing import print_run, start_run
+
+    station = open_station(engine, data_dir=tmp_path / "data", station="print-5")
+    run_id = start_run(engine, request=_request("zpl", 120), station=station)  # type: ignore[arg-type]
+    errors: list[BaseException] = []
+
+    def go(k: int) -> None:
+        try:
+            print_run(engine, run_id=run_id, station=station, out_dir=tmp_path / f"t{k}", chunk=10)
+        except RunStateError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    print_run(engine, run_id=run_id, station=station, out_dir=tmp_path / "last", chunk=10)
+    with Session(engine) as s:
+        epcs = Counter(
+            e
+            for r in s.exec(select(EventRow).where(EventRow.biz_step == "commissioning"))
+            for e in r.body["epcList"]
+        )
+        status = run_status(s, run_id=run_id)
+        assert audit.audit(s).ok
+    assert len(epcs) == 120 and set(epcs.values()) == {1}
+    assert len(status["printed"]) == 120
+    assert all("another process" in str(e) for e in errors)
