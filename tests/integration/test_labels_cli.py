@@ -82,3 +82,19 @@ def test_print_json_and_files(tmp_path: Path) -> None:
     ]
     missing = _run(["status", "f" * 32], tmp_path)
     assert missing.returncode == 1 and "no label run" in missing.stderr
+
+
+def test_pallet_labels_get_fresh_ssccs(tmp_path: Path) -> None:
+    from traceability.identifiers import validate_sscc
+
+    args = ["pallet", "--company-prefix", "0614141", "--gtin", "09506000134352", "--lot", "L1",
+            "--expiry", "2027-01-31", "--items", "48", "--count", "2", "--out",
+            str(tmp_path / "p"), "--json"]  # fmt: skip
+    first = json.loads(_run(args, tmp_path).stdout)
+    second = json.loads(_run(args, tmp_path).stdout)
+    ssccs = first["ssccs"] + second["ssccs"]
+    assert len(set(ssccs)) == 4 and all(validate_sscc(s) for s in ssccs)
+    text = Path(first["file"]).read_text()
+    assert text.count("^XA") == 2 and all(f">;>800{s}" in text for s in first["ssccs"])
+    bad = _run([*args[:2], "06141", *args[3:]], tmp_path)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: company_prefix: ")
