@@ -175,6 +175,17 @@ def install(app: FastAPI) -> None:
             {"Retry-After": "5"},
         )
 
+    @app.exception_handler(sa_exc.DBAPIError)
+    async def _dbapi(_request: Request, exc: sa_exc.DBAPIError) -> JSONResponse:
+        log.error("the database refused the request: %s", exc.orig)
+        return error_response(
+            500,
+            {
+                "code": "store_error",
+                "message": "the database refused the request; nothing was saved (see the log)",
+            },
+        )
+
     @app.exception_handler(OverflowError)
     async def _overflow(_request: Request, exc: OverflowError) -> JSONResponse:
         return error_response(
