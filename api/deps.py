@@ -29,7 +29,7 @@ from starlette.requests import HTTPConnection
 
 from traceability.config import TOKEN_RE, ApiToken, Role, Settings
 from traceability.errors import ForbiddenError, UnauthenticatedError
-from traceability.store.service import get_engine, session_scope
+from traceability.store.engine import get_engine, session_scope
 
 ROLES: tuple[Role, ...] = ("producer", "regulator", "admin")
 MAX_INT = 2**63 - 1  # the largest integer any route parameter takes (SQL bigint)

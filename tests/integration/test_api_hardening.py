@@ -21,8 +21,8 @@ from api.main import create_app
 from devices.keys import DeviceKeyPair
 from devices.simulators import sim_key
 from traceability.config import Settings
-from traceability.signing.service import b64url
-from traceability.store.service import create_engine
+from traceability.signing.ed25519 import b64url
+from traceability.store.engine import create_engine
 
 ADMIN_TOKEN = "a" * 40
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -24,10 +24,10 @@ from schemathesis import GenerationMode
 
 from api.main import create_app
 from devices.keys import DeviceKeyPair
-from tests.conftest import clone_database
+from tests.support.services import clone_database
 from traceability.config import Settings
-from traceability.signing.service import b64url
-from traceability.store.service import upgrade
+from traceability.signing.ed25519 import b64url
+from traceability.store.engine import upgrade
 
 EXAMPLES = int(os.environ.get("TRACE_SCHEMATHESIS_EXAMPLES", "25"))
 ADMIN_TOKEN = "admin-token-for-schemathesis-0123456789"

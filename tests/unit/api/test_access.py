@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from devices.keys import DeviceKeyPair
 from tests.unit.api.conftest import ADMIN, FARM, REG, SHOP
-from traceability.signing.service import b64url
+from traceability.signing.ed25519 import b64url
 
 ROLES: dict[str, dict[str, str]] = {
     "public": {},

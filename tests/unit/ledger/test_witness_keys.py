@@ -10,12 +10,11 @@ import pytest
 from traceability.config import Settings
 from traceability.errors import ConfigError
 from traceability.ledger import checkpoint, note
-from traceability.signing import service as signing
+from traceability.signing import ed25519 as signing
 
 PROD = {
     "mode": "production",
-    "secret_key": "s3cret",
-    "admin_token": "t0ken",
+    "admin_token": "t0ken" * 8,  # production: 32+ characters
     "database_url": "postgresql://postgres@127.0.0.1:5432/x",
 }
 

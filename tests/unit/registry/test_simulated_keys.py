@@ -15,7 +15,7 @@ from traceability.errors import InvalidInputError
 from traceability.registry import keys
 from traceability.registry import service as reg
 from traceability.registry.schemas import DeviceCreate, LocationCreate, PartyCreate
-from traceability.store.service import create_engine
+from traceability.store.engine import create_engine
 
 
 @pytest.fixture
