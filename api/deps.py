@@ -1,25 +1,38 @@
-"""FastAPI dependencies: the settings, a store session, and role-based bearer-token auth.
+"""FastAPI dependencies: the settings, a store session, bounded parameters and bearer auth.
 
-Tokens come from settings: ``TRACE_ADMIN_TOKEN`` is the admin (operator) token, and
-``TRACE_API_TOKENS`` lists others as ``token:role[:party_id],...``. An admin passes every role
-check; a producer token is tied to its party (routes refuse acting for another party).
+Tokens come from settings, parsed and validated once at start-up
+(:attr:`traceability.config.Settings.api_token_table`): ``TRACE_ADMIN_TOKEN`` is the admin
+(operator) token, and ``TRACE_API_TOKENS`` lists others as ``token:role[:party_id],...``. An
+admin passes every role check; a producer token is tied to its party (routes refuse acting for
+another party and show it only its own party's devices and locations; docs/access.md).
+
+The ``Authorization`` header is read exactly: ``Bearer`` and one or more spaces, then an RFC
+6750 token68 -- nothing is stripped, so no header can become an empty token. Every configured
+token is compared, each in constant time over SHA-256 digests (no early exit, no length leak).
+
+:data:`SessionDep` commits when the route function returns and *before* the response is sent
+(``scope="function"``): a failed commit is answered as an error, never as a success.
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable, Iterator
+import hashlib
+import hmac
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
-from fastapi import Depends, Header, HTTPException, Query, Request
+from fastapi import Depends, Path, Query, Request
+from fastapi.security import HTTPBearer
 from sqlmodel import Session
+from starlette.requests import HTTPConnection
 
-from traceability.config import Settings
+from traceability.config import TOKEN_RE, ApiToken, Role, Settings
+from traceability.errors import ForbiddenError, UnauthenticatedError
 from traceability.store.engine import get_engine, session_scope
 
-Role = Literal["producer", "regulator", "admin"]
 ROLES: tuple[Role, ...] = ("producer", "regulator", "admin")
+MAX_INT = 2**63 - 1  # the largest integer any route parameter takes (SQL bigint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +41,12 @@ class Principal:
     party_id: str | None = None
 
     def may_act_for(self, party_id: str) -> bool:
-        return self.role == "admin" or self.party_id == party_id
+        return self.role == "admin" or (self.party_id is not None and self.party_id == party_id)
+
+    @property
+    def sees_all_parties(self) -> bool:
+        """Admins and regulators read every party's devices and locations."""
+        return self.role in ("admin", "regulator")
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -45,74 +63,132 @@ def get_session(settings: SettingsDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit runs before the response is sent (FastAPI >= 0.121)
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
-# paging parameters shared by the list endpoints
+# Bounded integer parameters: use these (or give ge/le yourself) for every int parameter,
+# so that no number reaches SQL outside the 64-bit range (tests/unit/api checks every route).
 Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_INT)]
+QueryIndex = Annotated[int, Query(ge=0, le=MAX_INT)]
+QuerySize = Annotated[int, Query(ge=1, le=MAX_INT)]
+PathIndex = Annotated[int, Path(ge=0, le=MAX_INT)]
 
 
-def parse_tokens(spec: str) -> dict[str, Principal]:
-    """``token:role[:party_id],...`` -> {token: Principal}; malformed entries are refused."""
-    out: dict[str, Principal] = {}
-    for item in (x.strip() for x in spec.split(",")):
-        if not item:
-            continue
-        parts = item.split(":")
-        if len(parts) not in (2, 3) or parts[1] not in ROLES or not parts[0]:
-            raise ValueError(
-                f"TRACE_API_TOKENS entry must be token:role[:party_id], got "
-                f"{parts[0][:4]}...:{parts[1] if len(parts) > 1 else ''}"
-            )
-        role: Role = parts[1]
-        out[parts[0]] = Principal(role=role, party_id=parts[2] if len(parts) == 3 else None)
-    return out
+class _Digests:
+    """The configured tokens as SHA-256 digests with their principals."""
+
+    def __init__(self, table: tuple[ApiToken, ...]) -> None:
+        self.entries = [
+            (hashlib.sha256(t.token.encode()).digest(), Principal(t.role, t.party_id))
+            for t in table
+        ]
+
+    def find(self, token: str) -> Principal | None:
+        digest = hashlib.sha256(token.encode("utf-8", "surrogateescape")).digest()
+        found: Principal | None = None
+        for known, principal in self.entries:  # every entry, whatever matched
+            if hmac.compare_digest(digest, known) and found is None:
+                found = principal
+        return found
 
 
-def authenticate(settings: Settings, authorization: str | None) -> Principal | None:
-    if not authorization or not authorization.startswith("Bearer "):
+def token_table(settings: Settings) -> _Digests:
+    return _Digests(settings.api_token_table)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token68>`` header, else None (read exactly)."""
+    if authorization is None:
         return None
-    token = authorization[len("Bearer ") :].strip()
-    found: Principal | None = None
-    if secrets.compare_digest(token.encode(), settings.admin_token.encode()):
-        found = Principal(role="admin")
-    for known, principal in parse_tokens(settings.api_tokens).items():
-        if secrets.compare_digest(token.encode(), known.encode()):
-            found = found or principal
-    return found
+    scheme, sep, rest = authorization.partition(" ")
+    if not sep or scheme.lower() != "bearer":
+        return None
+    token = rest.lstrip(" ")  # RFC 7235: 1*SP between scheme and credentials; nothing else
+    return token if TOKEN_RE.fullmatch(token) else None
 
 
-def require_role(*roles: Role) -> Callable[..., Principal]:
+class BearerAuth(HTTPBearer):
+    """Declares the HTTP bearer scheme in OpenAPI (the docs' "Authorize") and reads the header
+    with :func:`bearer_token` (HTTPBearer's own reading strips whitespace)."""
+
+    async def __call__(self, request: HTTPConnection) -> Any:
+        return bearer_token(request.headers.get("authorization"))
+
+
+bearer_scheme = BearerAuth(
+    auto_error=False,
+    description="TRACE_ADMIN_TOKEN, or a token from TRACE_API_TOKENS (docs/access.md)",
+)
+
+
+def authenticate(request: Request, token: str | None) -> Principal | None:
+    if token is None:
+        return None
+    table: _Digests = request.app.state.tokens
+    return table.find(token)
+
+
+def _principal(request: Request, token: str | None, wanted: set[str]) -> Principal:
+    principal = authenticate(request, token)
+    if principal is None:
+        raised = request.headers.get("authorization") is not None
+        raise UnauthenticatedError(
+            "the bearer token is not valid" if raised else "a bearer token is required",
+            field="authorization",
+        )
+    if principal.role not in wanted:
+        raise ForbiddenError(
+            f"role {principal.role} may not do this (needs {' or '.join(sorted(wanted))})",
+            field="authorization",
+        )
+    return principal
+
+
+def require_role(*roles: Role) -> Any:
     """A dependency admitting a bearer token with one of ``roles`` (admin always admitted)."""
     wanted = set(roles) | {"admin"}
 
     def dependency(
-        settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
+        request: Request, token: Annotated[str | None, Depends(bearer_scheme)]
     ) -> Principal:
-        principal = authenticate(settings, authorization)
-        if principal is None:
-            raise HTTPException(
-                status_code=401,
-                detail="bearer token required",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        if principal.role not in wanted:
-            raise HTTPException(
-                status_code=403,
-                detail=f"role {principal.role} may not do this "
-                f"(needs {' or '.join(sorted(wanted))})",
-            )
-        return principal
+        return _principal(request, token, wanted)
 
     return dependency
+
+
+def optional_principal(
+    request: Request, token: Annotated[str | None, Depends(bearer_scheme)]
+) -> Principal | None:
+    """The caller if a token was given (a wrong token is still refused), else None (public)."""
+    if token is None and request.headers.get("authorization") is None:
+        return None
+    return _principal(request, token, set(ROLES))
 
 
 ProducerDep = Annotated[Principal, Depends(require_role("producer"))]
 RegulatorDep = Annotated[Principal, Depends(require_role("regulator"))]
 AdminDep = Annotated[Principal, Depends(require_role("admin"))]
 AnyRoleDep = Annotated[Principal, Depends(require_role("producer", "regulator"))]
+MaybeDep = Annotated[Principal | None, Depends(optional_principal)]
 
 
 def require_party(principal: Principal, party_id: str) -> None:
     if not principal.may_act_for(party_id):
-        raise HTTPException(status_code=403, detail=f"this token may not act for party {party_id}")
+        raise ForbiddenError(
+            f"this token may not act for party {party_id}", field="party_id", value=party_id
+        )
+
+
+def visible_party(principal: Principal, party_id: str | None) -> str | None:
+    """The party filter a list may use: producers see only their own party (asking for
+    another is 403); admins and regulators see all, or the one asked for."""
+    if principal.sees_all_parties:
+        return party_id
+    if principal.party_id is None:  # parse_api_tokens refuses this; defence in depth
+        raise ForbiddenError("this producer token belongs to no party", field="authorization")
+    if party_id is not None and party_id != principal.party_id:
+        raise ForbiddenError(
+            f"this token may not read party {party_id}", field="party_id", value=party_id
+        )
+    return principal.party_id

@@ -1,4 +1,5 @@
-"""The FastAPI application: routers from ``api/routes``, error mapping from ``api/errors``."""
+"""The FastAPI application: routers from ``api/routes``, error mapping from ``api/errors``,
+request checks from ``api/guard`` (body size, path and query text), tokens parsed once."""
 
 from __future__ import annotations
 
@@ -34,9 +35,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    from api.deps import token_table
     from api.errors import install as install_error_handlers
+    from api.guard import RequestGuard
 
+    app.state.tokens = token_table(settings)
     install_error_handlers(app)
+    app.add_middleware(RequestGuard, max_body=settings.api_max_body_bytes)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -98,3 +98,27 @@ def _show(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)):
         return value
     return repr(value)
+
+
+class UnauthenticatedError(TraceError):
+    """No credentials, or credentials that match no known principal (HTTP 401)."""
+
+    code = "unauthenticated"
+
+
+class ForbiddenError(TraceError):
+    """Known credentials that may not do this (HTTP 403)."""
+
+    code = "forbidden"
+
+
+class PayloadTooLargeError(InvalidInputError):
+    """A request or message larger than the configured limit (HTTP 413)."""
+
+    code = "too_large"
+
+
+class UnavailableError(TraceError):
+    """A service the request needs (the database) cannot be reached now (HTTP 503)."""
+
+    code = "unavailable"

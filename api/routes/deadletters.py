@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import Limit, Offset, SettingsDep, require_role
+from api.deps import Limit, Offset, PathIndex, SettingsDep, require_role
 from api.jsonbody import StrictJSONRoute
 from traceability.deadletters.store import get_dead_letter, list_dead_letters
 from traceability.store.engine import get_engine
@@ -36,6 +36,6 @@ def list_deadletters(
 
 
 @router.get("/deadletters/{dead_letter_id}")
-def show_deadletter(settings: SettingsDep, dead_letter_id: int) -> dict[str, Any]:
+def show_deadletter(settings: SettingsDep, dead_letter_id: PathIndex) -> dict[str, Any]:
     engine = get_engine(settings.effective_database_url)
     return get_dead_letter(engine, dead_letter_id)

@@ -1,4 +1,9 @@
-"""Device enrolment: ``POST /devices``, ``POST /devices/{id}/keys`` and reads (thin)."""
+"""Device enrolment: ``POST /devices``, ``POST /devices/{id}/keys`` and reads (thin).
+
+Producers see their own party's devices and keys only; regulators and admins every party's
+(docs/access.md). In production mode the simulators' derived keys are refused
+(:func:`traceability.registry.keys.refuse_simulated_key`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,16 @@ import binascii
 
 from fastapi import APIRouter, status
 
-from api.deps import AnyRoleDep, Limit, Offset, ProducerDep, SessionDep, require_party
+from api.deps import (
+    AnyRoleDep,
+    Limit,
+    Offset,
+    ProducerDep,
+    SessionDep,
+    SettingsDep,
+    require_party,
+    visible_party,
+)
 from api.jsonbody import StrictJSONRoute
 from traceability.errors import InvalidInputError
 from traceability.registry import service as registry
@@ -36,34 +50,40 @@ def list_devices(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[DevicePublic]:
-    if who.role == "producer":
-        party_id = who.party_id
+    party_id = visible_party(who, party_id)
     return registry.list_devices(session, party_id=party_id, limit=limit, offset=offset)
 
 
 @router.get("/devices/{device_id}")
 def get_device(device_id: str, session: SessionDep, who: AnyRoleDep) -> DevicePublic:
     device = registry.get_or_raise(session, Device, device_id, what="device")
-    if who.role == "producer":
+    if not who.sees_all_parties:
         require_party(who, device.party_id)
     return DevicePublic.model_validate(device)
 
 
 @router.post("/devices/{device_id}/keys", status_code=status.HTTP_201_CREATED)
 def enroll_key(
-    device_id: str, data: DeviceKeyCreate, session: SessionDep, who: ProducerDep
+    device_id: str,
+    data: DeviceKeyCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    who: ProducerDep,
 ) -> DeviceKeyPublic:
     device = registry.get_or_raise(session, Device, device_id, what="device")
     require_party(who, device.party_id)
     return registry.enroll_device_key(
-        session, device_id=device_id, public_key=decode_public_key(data.public_key)
+        session,
+        device_id=device_id,
+        public_key=decode_public_key(data.public_key),
+        production=settings.mode == "production",
     )
 
 
 @router.get("/devices/{device_id}/keys")
 def list_keys(device_id: str, session: SessionDep, who: AnyRoleDep) -> list[DeviceKeyPublic]:
     device = registry.get_or_raise(session, Device, device_id, what="device")
-    if who.role == "producer":
+    if not who.sees_all_parties:
         require_party(who, device.party_id)
     return registry.list_device_keys(session, device_id=device_id)
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 from sqlmodel import Session
 
+from api.deps import MAX_INT, PathIndex
 from api.jsonbody import StrictJSONRoute
 from traceability.config import Settings
 from traceability.ledger import checkpoint, receipt, records, store
@@ -47,7 +48,9 @@ def get_checkpoint(request: Request, s: Session = Depends(_session)) -> PlainTex
 
 @router.get("/proof/inclusion")
 def get_inclusion(
-    index: int = Query(ge=0), size: int = Query(ge=1), s: Session = Depends(_session)
+    index: int = Query(ge=0, le=MAX_INT),
+    size: int = Query(ge=1, le=MAX_INT),
+    s: Session = Depends(_session),
 ) -> dict[str, Any]:
     return {
         "index": index,
@@ -58,13 +61,15 @@ def get_inclusion(
 
 @router.get("/proof/consistency")
 def get_consistency(
-    old: int = Query(ge=1), new: int = Query(ge=1), s: Session = Depends(_session)
+    old: int = Query(ge=1, le=MAX_INT),
+    new: int = Query(ge=1, le=MAX_INT),
+    s: Session = Depends(_session),
 ) -> dict[str, Any]:
     return {"old": old, "new": new, "proof": _b64(store.consistency_proof(s, old=old, new=new))}
 
 
 @router.get("/entries/{index}")
-def get_entry(index: int, s: Session = Depends(_session)) -> dict[str, Any]:
+def get_entry(index: PathIndex, s: Session = Depends(_session)) -> dict[str, Any]:
     row = store.get_record(s, index=index)
     return {
         "index": row.idx,

@@ -1,13 +1,29 @@
-"""Registry endpoints: parties, locations, products, lots (thin over the registry service)."""
+"""Registry endpoints: parties, locations, products, lots (thin over the registry service).
+
+Who reads what is docs/access.md: parties, products and lots are public (a consumer page shows
+who made a product and whether its lot is recalled); locations are their own party's for a
+producer, every party's for regulators and admins. Codes in paths and queries are validated by
+the identifier core: a wrong GTIN is a 400 naming the field, never an empty answer.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api.deps import AdminDep, AnyRoleDep, Limit, Offset, ProducerDep, SessionDep, require_party
+from api.deps import (
+    AdminDep,
+    AnyRoleDep,
+    Limit,
+    Offset,
+    ProducerDep,
+    SessionDep,
+    require_party,
+    visible_party,
+)
 from api.jsonbody import StrictJSONRoute
+from traceability.identifiers.gs1 import validate_gtin
 from traceability.registry import service as registry
-from traceability.registry.models import Party, Product
+from traceability.registry.models import Party, Product, ProductCategory
 from traceability.registry.schemas import (
     LocationCreate,
     LocationPublic,
@@ -49,11 +65,13 @@ def create_location(data: LocationCreate, session: SessionDep, who: ProducerDep)
 @router.get("/locations")
 def list_locations(
     session: SessionDep,
-    _who: AnyRoleDep,
+    who: AnyRoleDep,
     party_id: str | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[LocationPublic]:
+    """Producers: their own party's locations only; regulators and admins: every party's."""
+    party_id = visible_party(who, party_id)
     return registry.list_locations(session, party_id=party_id, limit=limit, offset=offset)
 
 
@@ -66,7 +84,7 @@ def create_product(data: ProductCreate, session: SessionDep, who: ProducerDep) -
 @router.get("/products")
 def list_products(
     session: SessionDep,
-    category: str | None = None,
+    category: ProductCategory | None = None,
     party_id: str | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
@@ -78,7 +96,9 @@ def list_products(
 
 @router.get("/products/{gtin}")
 def get_product(gtin: str, session: SessionDep) -> ProductPublic:
-    return ProductPublic.model_validate(registry.get_or_raise(session, Product, gtin.zfill(14)))
+    """Public. ``gtin``: GTIN-8/12/13/14 with its check digit (400 otherwise)."""
+    key = validate_gtin(gtin)
+    return ProductPublic.model_validate(registry.get_or_raise(session, Product, key))
 
 
 @router.post("/lots", status_code=status.HTTP_201_CREATED)
@@ -92,4 +112,6 @@ def create_lot(data: LotCreate, session: SessionDep, who: ProducerDep) -> LotPub
 def list_lots(
     session: SessionDep, gtin: str | None = None, limit: Limit = 100, offset: Offset = 0
 ) -> list[LotPublic]:
-    return registry.list_lots(session, gtin=gtin, limit=limit, offset=offset)
+    """Public. ``gtin``: GTIN-8/12/13/14 with its check digit (400 otherwise)."""
+    key = validate_gtin(gtin) if gtin is not None else None
+    return registry.list_lots(session, gtin=key, limit=limit, offset=offset)

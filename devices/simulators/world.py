@@ -3,7 +3,6 @@ batches it streams, and deterministic identifier factories with correct check ch
 
 from __future__ import annotations
 
-import hashlib
 import random
 import string
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from traceability.identifiers import (
     uscc_check_char,
 )
 from traceability.identifiers.cn import USCC_CHARS
+from traceability.registry.keys import simulated_seed
 from traceability.registry.models import CreditStatus, ProductCategory
 from traceability.registry.schemas import (
     DeviceCreate,
@@ -91,8 +91,7 @@ class Scenario:
 def sim_key(device_id: str) -> DeviceKeyPair:
     """A simulated device's key: derived from its id, so every run registers the same key.
     (Simulation only: real devices generate theirs with :meth:`DeviceKeyPair.generate`.)"""
-    seed = hashlib.sha256(f"suyuan-simulated-device-key:{device_id}".encode()).digest()
-    return DeviceKeyPair.from_seed(device_id, seed)
+    return DeviceKeyPair.from_seed(device_id, simulated_seed(device_id))
 
 
 def make_uscc(rng: random.Random, *, division: str, kind: str = "91") -> str:

@@ -191,7 +191,8 @@ def test_entries_route(api: Api) -> None:
         assert bytes.fromhex(body["leaf_hash"]) == merkle.leaf_hash(raw)
     r = api.client.get(f"/ledger/entries/{BEYOND}")
     assert r.status_code == 404 and r.json()["error"]["code"] == "entry_not_found"
-    assert api.client.get("/ledger/entries/-1").status_code == 404
+    r = api.client.get("/ledger/entries/-1")  # a bounded index: refused before any look-up
+    assert r.status_code == 422 and r.json()["error"]["field"] == "path.index"
     assert api.client.get("/ledger/entries/abc").status_code == 422
 
 

@@ -9,19 +9,48 @@ A record is judged by the time the platform recorded it (``at``), never by the d
 from __future__ import annotations
 
 import base64
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from traceability.config import get_settings
 from traceability.errors import InvalidInputError
 from traceability.ledger.records import format_time
 from traceability.ledger.service import append_entry
 from traceability.registry.models import Device, DeviceKey, DeviceStatus
-from traceability.signing.ed25519 import check_public_key
+from traceability.signing.ed25519 import check_public_key, public_key_from_seed
 from traceability.signing.ed25519 import key_id as derive_key_id
 
 REGISTER, ROTATE, REVOKE = "key.register", "key.rotate", "key.revoke"
+SIMULATED_KEY_LABEL = "suyuan-simulated-device-key:"
+
+
+def simulated_seed(device_id: str) -> bytes:
+    """The Ed25519 seed the simulators and the demo derive from a device's (public) id, so
+    that every run registers the same key. Anyone can compute it: such a key proves nothing,
+    and production mode refuses to register it (:func:`refuse_simulated_key`)."""
+    return hashlib.sha256(f"{SIMULATED_KEY_LABEL}{device_id}".encode()).digest()
+
+
+def refuse_simulated_key(
+    *, device_id: str, public_key: bytes, production: bool | None = None
+) -> None:
+    """In production mode (``production``; default: the process's ``TRACE_MODE``) refuse a key
+    derived from the device's id by :func:`simulated_seed`. Every key registration and
+    rotation passes here, whichever caller (API, CLI, simulator) asks."""
+    if production is None:
+        production = get_settings().mode == "production"
+    if production and public_key == public_key_from_seed(seed=simulated_seed(device_id)):
+        raise InvalidInputError(
+            f"the key of device {device_id!r} is the simulators' key derived from its public "
+            "id (anyone can compute its private half); production mode refuses it: generate "
+            "a key on the device (`tracectl device keygen`)",
+            code="simulated_key",
+            field="public_key",
+            value=device_id,
+        )
 
 
 class KeyLookupError(InvalidInputError):
@@ -55,10 +84,17 @@ def _body(kind: str, device_id: str, key: DeviceKey, **extra: Any) -> dict[str, 
 
 
 def register_key(
-    session: Session, *, device_id: str, public_key: bytes, at: datetime | None = None
+    session: Session,
+    *,
+    device_id: str,
+    public_key: bytes,
+    at: datetime | None = None,
+    production: bool | None = None,
 ) -> DeviceKey:
-    """Register a device's Ed25519 key (refusing small-order keys), valid from ``at``."""
+    """Register a device's Ed25519 key (refusing small-order keys, and in production the
+    simulators' derived keys), valid from ``at``."""
     check_public_key(public_key)
+    refuse_simulated_key(device_id=device_id, public_key=public_key, production=production)
     _device(session, device_id)
     when = _at(at)
     kid = derive_key_id(public_key)
@@ -74,10 +110,16 @@ def register_key(
 
 
 def rotate_key(
-    session: Session, *, device_id: str, new_public_key: bytes, at: datetime | None = None
+    session: Session,
+    *,
+    device_id: str,
+    new_public_key: bytes,
+    at: datetime | None = None,
+    production: bool | None = None,
 ) -> DeviceKey:
     """Register a new key; the device's current keys stay valid until ``at``, then end."""
     check_public_key(new_public_key)
+    refuse_simulated_key(device_id=device_id, public_key=new_public_key, production=production)
     _device(session, device_id)
     when = _at(at)
     old = session.exec(

@@ -1,4 +1,14 @@
-"""Request/response models of the registry (tables: :mod:`traceability.registry.models`)."""
+"""Request/response models of the registry (tables: :mod:`traceability.registry.models`).
+
+The USCC rule (one for the API, the registry and ``tracectl id check``): the code is checked by
+the identifier core (:func:`traceability.identifiers.cn.validate_uscc`). A code of the wrong
+shape (length, characters, administrative division) is refused. A code whose check character
+(GB 32100) or embedded organisation-code check (GB 11714) fails is *invalid as a code* --
+``id check`` says ``valid: false`` with those findings at severity ``warning`` -- but such codes
+are registered in the real world (DESIGN §7: warn, don't drop), so a party is registered with
+it and flagged wherever it is shown: ``uscc_checksum_valid: false`` and ``uscc_warning``
+(the same message ``id check`` gives).
+"""
 
 from __future__ import annotations
 
@@ -7,23 +17,30 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
-from traceability.identifiers.cn import USCC_CHARS, uscc_check_char
+from traceability.identifiers.cn import validate_uscc
+from traceability.identifiers.errors import IdentifierError
 from traceability.identifiers.gs1 import gtin_check_digit
 from traceability.registry.models import CreditStatus, DeviceStatus, ProductCategory
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
+def uscc_findings(code: str) -> list[IdentifierError]:
+    """What the identifier core finds wrong with a USCC (empty when it is valid)."""
+    try:
+        validate_uscc(code)
+    except IdentifierError as err:
+        return list(err.errors)
+    return []
+
+
 def uscc_problem(code: str | None) -> str | None:
-    """Why a USCC fails its check character (None when it passes or is absent)."""
+    """Why a registered USCC fails its checks, as ``id check`` words it (None when it passes
+    or is absent); ``"; "``-joined when both check characters fail."""
     if code is None:
         return None
-    if len(code) != 18 or any(c not in USCC_CHARS for c in code):
-        return "not 18 characters of 0-9 and A-Y without I, O, S, V, Z"
-    expected = uscc_check_char(code[:17])
-    if code[17] != expected:
-        return f"check character should be {expected}, got {code[17]}"
-    return None
+    found = uscc_findings(code)
+    return "; ".join(e.message for e in found) or None
 
 
 def _gs1_ok(key: str) -> bool:
@@ -54,8 +71,9 @@ class PartyCreate(BaseModel):
         if v is None:
             return None
         v = v.strip().upper()
-        if len(v) != 18 or not v.isalnum():
-            raise ValueError("unified social credit code must be 18 letters/digits")
+        hard = [e for e in uscc_findings(v) if e.severity == "error"]
+        if hard:
+            raise ValueError(hard[0].message)
         return v  # a failing check character is kept and flagged, not refused
 
     @field_validator("gln")
@@ -76,8 +94,15 @@ class PartyPublic(BaseModel):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
+    def uscc_checksum_valid(self) -> bool | None:
+        """False when the registered code fails its check characters (kept, but flagged);
+        None without a code."""
+        return None if self.uscc is None else not uscc_findings(self.uscc)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def uscc_warning(self) -> str | None:
-        """Set when the registered code fails the GB 32100 check (kept, but flagged)."""
+        """Why the registered code fails its checks (``id check``'s message), else None."""
         return uscc_problem(self.uscc)
 
 

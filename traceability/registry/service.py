@@ -133,7 +133,12 @@ def list_devices(
 
 
 def enroll_device_key(
-    session: Session, *, device_id: str, public_key: bytes, at: datetime | None = None
+    session: Session,
+    *,
+    device_id: str,
+    public_key: bytes,
+    at: datetime | None = None,
+    production: bool | None = None,
 ) -> DeviceKeyPublic:
     """Register a device's public key: through ``registry.keys.register_key`` (which also writes
     the ledger's key-lifecycle entry) when it is available, else a plain validated insert."""
@@ -150,9 +155,14 @@ def enroll_device_key(
         )
     register_key = _shared_register_key()
     if register_key is not None:
-        result = register_key(session, device_id=device_id, public_key=public_key, at=at)
+        result = register_key(
+            session, device_id=device_id, public_key=public_key, at=at, production=production
+        )
         return DeviceKeyPublic.model_validate(result)
     signing.check_public_key(public_key)
+    from traceability.registry.keys import refuse_simulated_key
+
+    refuse_simulated_key(device_id=device_id, public_key=public_key, production=production)
     row = DeviceKey(
         key_id=kid, device_id=device_id, public_key=public_key, valid_from=at or utcnow()
     )

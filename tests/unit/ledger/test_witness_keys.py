@@ -14,8 +14,7 @@ from traceability.signing import ed25519 as signing
 
 PROD = {
     "mode": "production",
-    "secret_key": "s3cret",
-    "admin_token": "t0ken",
+    "admin_token": "t0ken" * 8,  # production: 32+ characters
     "database_url": "postgresql://postgres@127.0.0.1:5432/x",
 }
 

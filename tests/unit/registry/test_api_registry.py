@@ -34,7 +34,10 @@ def test_enrolment_through_the_api(client: TestClient) -> None:
     assert client.post("/parties", json=party, headers=FARM).status_code == 403
     assert client.post("/parties", json=party).status_code == 401
     r = client.post("/parties", json=party, headers=ADMIN)
-    assert r.status_code == 201 and r.json()["uscc_warning"].startswith("check character")
+    assert r.status_code == 201 and r.json()["uscc_warning"].endswith(
+        "check character should be 3, got 4"
+    )
+    assert r.json()["uscc_checksum_valid"] is False
     loc = {
         "id": "field",
         "name": "Field",

@@ -33,7 +33,8 @@ def test_party_with_failing_uscc_is_kept_and_flagged(session: Session) -> None:
     ok = reg.create_party(session, data=PartyCreate(id="a", name="A", uscc="91350100M000100Y43"))
     bad = reg.create_party(session, data=PartyCreate(id="b", name="B", uscc="91350100M000100Y44"))
     assert ok.uscc_warning is None
-    assert bad.uscc_warning == "check character should be 3, got 4"
+    assert bad.uscc_warning == "unified social credit code check character should be 3, got 4"
+    assert ok.uscc_checksum_valid is True and bad.uscc_checksum_valid is False
     assert reg.get_party(session, party_id="b").uscc_warning == bad.uscc_warning
     with pytest.raises(ConflictError):
         reg.create_party(session, data=PartyCreate(id="a", name="again"))
