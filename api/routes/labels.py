@@ -64,7 +64,11 @@ class LabelsCreate(BaseModel):
 
 
 def _unprocessable(exc: LabelInputError) -> JSONResponse:
-    return JSONResponse(status_code=422, content={"error": exc.to_dict()})
+    # Body fields are named ``body.<name>``, as the API's validation errors name them.
+    error = exc.to_dict()
+    if "field" in error:
+        error["field"] = f"body.{error['field']}"
+    return JSONResponse(status_code=422, content={"error": error})
 
 
 def _run_dir(data_dir: Path, run_id: str) -> Path:

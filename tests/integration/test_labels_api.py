@@ -106,7 +106,7 @@ def test_bad_input_is_422_naming_the_field(
 ) -> None:
     r = client.post("/labels", json={**BODY, **change}, headers=PRODUCER)
     assert r.status_code == 422, r.text
-    assert r.json()["error"]["field"] == field
+    assert r.json()["error"]["field"] == f"body.{field}"
     assert _serial_count(store_url) == 0
 
 
