@@ -13,6 +13,7 @@ from typing import Any
 from gateway.errors import Rejected
 from gateway.keys import DeviceInfo
 from traceability.events import event_hash, validate_event
+from traceability.identifiers.places import Place, place_of
 
 EVENT_TYPES = frozenset(
     {
@@ -52,24 +53,26 @@ def parse_time(text: str) -> datetime | None:
     return value.astimezone(UTC)
 
 
+def bound_place(device: DeviceInfo) -> Place | None:
+    """The place a device is bound to: its location's SGLN, else its GLN (None: neither, or
+    unparseable; such a device's events are refused)."""
+    for text in (device.location_sgln, device.location_gln):
+        if text:
+            place = place_of(text)
+            if place is not None:
+                return place
+    return None
+
+
 def location_allowed(loc: str, device: DeviceInfo) -> bool:
-    """``loc`` is the device's bound location or under it (same GLN/SGLN, any extension)."""
-    sgln, gln = device.location_sgln, device.location_gln
-    if sgln is None and gln is None:
-        return True
-    if sgln is not None:
-        if loc == sgln:
-            return True
-        if sgln.startswith("urn:epc:id:sgln:") and loc.startswith("urn:epc:id:sgln:"):
-            base = sgln.rsplit(".", 1)[0] if sgln.count(".") >= 2 else sgln
-            if loc.startswith(base + "."):
-                return True
-        if loc.startswith(sgln.rstrip("/") + "/"):
-            return True
-    if gln is not None and f"/414/{gln}" in loc:
-        tail = loc.split(f"/414/{gln}", 1)[1]
-        return tail == "" or tail.startswith(("/", "?"))
-    return False
+    """``loc`` names the device's bound place, or a sub-location (an extension) of a place
+    bound by GLN only; compared on GLN and extension after parsing (SGLN URN or Digital Link),
+    never on text. A device bound to a place without a GLN may record no location at all."""
+    bound = bound_place(device)
+    if bound is None:
+        return False
+    place = place_of(loc)
+    return place is not None and bound.covers(place)
 
 
 class EventPreparer:
@@ -83,6 +86,14 @@ class EventPreparer:
         self, events: list[dict[str, Any]], *, device: DeviceInfo, received_at: datetime
     ) -> list[PreparedEvent]:
         limit = received_at + self.skew
+        if events and bound_place(device) is None:
+            raise Rejected(
+                f"device {device.device_id} is bound to location {device.location_id!r}, which "
+                "has no valid GLN or SGLN: none of its events can be checked for place",
+                code="location_not_allowed",
+                field="device",
+                device=device.device_id,
+            )
         out: list[PreparedEvent] = []
         for i, ev in enumerate(events):
             etype = ev.get("type") if isinstance(ev, dict) else None
