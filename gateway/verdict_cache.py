@@ -18,7 +18,6 @@ from sqlalchemy.engine import Engine
 
 from gateway.decode import Accepted
 from gateway.items import Item
-from gateway.validation import parse_time
 from gateway.verdict_state import (
     ItemState,
     LotState,
@@ -26,6 +25,7 @@ from gateway.verdict_state import (
     event_items,
     spellings,
 )
+from traceability.events.timing import parse_time
 
 # every event touching any spelling of the items, in log order (ledger_item's key is
 # (item, idx); event.ledger_index is indexed)
