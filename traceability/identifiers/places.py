@@ -18,7 +18,7 @@ from traceability.identifiers.epc import parse_epc_urn
 from traceability.identifiers.errors import IdentifierError
 from traceability.identifiers.gs1 import validate_gln
 
-__all__ = ["Place", "parse_place", "place_of"]
+__all__ = ["Place", "parse_place", "place_of", "same_place"]
 
 NO_EXTENSION = "0"  # the SGLN extension that stands for "the GLN itself"
 
@@ -94,3 +94,12 @@ def place_of(text: str) -> Place | None:
         return parse_place(text)
     except IdentifierError:
         return None
+
+
+def same_place(a: str, b: str) -> bool:
+    """``a`` and ``b`` name the same place: equal GLN and extension when both are GS1 places
+    (in any spelling), else equal text."""
+    if a == b:
+        return True
+    pa, pb = place_of(a), place_of(b)
+    return pa is not None and pa == pb
