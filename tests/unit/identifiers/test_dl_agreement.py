@@ -13,10 +13,11 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from traceability.events._dl import normalise
+from traceability.events._dl import gs1_check_digit, normalise
 from traceability.identifiers import (
     IdentifierError,
     epc_urn_to_digital_link,
+    gtin_check_digit,
     parse_digital_link,
     parse_epc_urn,
 )
@@ -57,3 +58,9 @@ def test_normalise_and_core_agree(prefix: str, tail: str) -> None:
             == parse_digital_link(core).primary_and_qualifiers
             == parse_epc_urn(urn).elements
         )
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=30))
+def test_the_hash_path_check_digit_is_the_cores(body: str) -> None:
+    """events._dl.gs1_check_digit (byte sums, on the hot path) == identifiers.gtin_check_digit."""
+    assert str(gs1_check_digit(body)) == gtin_check_digit(body)
