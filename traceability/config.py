@@ -70,7 +70,7 @@ class Settings(BaseSettings):
         "RFC 3339, naive = UTC",
     )
     event_max_age_days: float = Field(
-        default=366.0,
+        default=731.0,
         ge=0,
         description="an eventTime more than this many days before its envelope's sent_at is "
         "refused (time_too_old); 0 = no limit",

@@ -7,7 +7,7 @@ same reasons:
 ``time_before_floor``  the time is before the floor (default 2000-01-01T00:00:00Z,
                        ``TRACE_TIME_FLOOR``): year 0001, 1900 ... (also a time so early that it
                        cannot be converted to UTC)
-``time_too_old``       an ``eventTime`` more than the maximum age (default 366 days,
+``time_too_old``       an ``eventTime`` more than the maximum age (default 731 days,
                        ``TRACE_EVENT_MAX_AGE_DAYS``; 0 = no limit) before the envelope's ``sent_at``
 ``clock_skew``         the time is later than now + the allowed clock skew (``TRACE_CLOCK_SKEW_S``),
                        e.g. year 9999 (also a time so late it cannot be converted to UTC)
@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 DEFAULT_FLOOR: Final = datetime(2000, 1, 1, tzinfo=UTC)
-DEFAULT_MAX_AGE: Final = timedelta(days=366)
+DEFAULT_MAX_AGE: Final = timedelta(days=731)
 DEFAULT_SKEW: Final = timedelta(seconds=300)
 
 

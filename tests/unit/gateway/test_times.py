@@ -82,11 +82,11 @@ def test_sent_at_out_of_range_is_refused_by_name(reg: Registry, sent_at: str, co
 
 def test_event_time_long_before_sent_at_is_refused(reg: Registry) -> None:
     d = decoder(reg)
-    old = envelope(reg, "dev-1", 1, [event(when=NOW - timedelta(days=400))])
+    old = envelope(reg, "dev-1", 1, [event(when=NOW - timedelta(days=800))])
     reason, field, detail = outcome(d.decode(TOPIC, old, NOW))
     assert (reason, field) == ("time_too_old", "events[0].eventTime")
-    assert "366 days before the envelope's sent_at" in detail
-    recent = envelope(reg, "dev-1", 2, [event(when=NOW - timedelta(days=300))])
+    assert "731 days before the envelope's sent_at" in detail
+    recent = envelope(reg, "dev-1", 2, [event(when=NOW - timedelta(days=700))])
     assert outcome(d.decode(TOPIC, recent, NOW))[0] == "accepted"
 
 
