@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gateway.errors import Rejected
-from gateway.keys import DeviceInfo
+from gateway.key_cache import DeviceInfo
 from traceability.events import event_hash, validate_event
 from traceability.events.timing import TimeRule
 from traceability.events.validation import time_issues

@@ -17,15 +17,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gateway.decode import Accepted
-from gateway.items import Item
-from gateway.verdict_state import (
+from traceability.events.timing import parse_time
+from traceability.verdicts.items import Item
+from traceability.verdicts.state import (
     ItemState,
     LotState,
     apply_event,
     event_items,
     spellings,
 )
-from traceability.events.timing import parse_time
 
 # every event touching any spelling of the items, in log order (ledger_item's key is
 # (item, idx); event.ledger_index is indexed)

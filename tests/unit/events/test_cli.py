@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.unit.events.conftest import EXAMPLES_DIR, HASH_DIR, TAMPERED_DIR, load
+from tests.support.vectors import EXAMPLES_DIR, HASH_DIR, TAMPERED_DIR, load
 from traceability.cli.main import app
 from traceability.config import get_settings
 

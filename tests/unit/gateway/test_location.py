@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from gateway.decode import Refused
-from tests.unit.gateway.helpers import Registry, decoder, envelope, event
+from tests.support.decoding import Registry, decoder, envelope, event
 
 NOW = datetime.now(UTC)
 ORCHARD = "6937101000018"  # cp 6937101, location ref 00001

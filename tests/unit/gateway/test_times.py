@@ -10,10 +10,10 @@ import pytest
 
 from gateway.config import GatewayConfig
 from gateway.decode import Refused
-from tests.unit.gateway.helpers import Registry, decoder, envelope, event
+from tests.support.decoding import Registry, decoder, envelope, event
 from traceability.config import Settings
 from traceability.events.timing import TimeRule
-from traceability.signing import service as signing
+from traceability.signing import ed25519 as signing
 
 NOW = datetime.now(UTC)
 TOPIC = "trace/v1/dev-1/events"
