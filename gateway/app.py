@@ -44,6 +44,7 @@ class Gateway:
             max_payload=config.max_payload,
             clock_skew_s=config.clock_skew_s,
             topic_prefix=config.topic_prefix,
+            time_rule=config.time_rule,
         )
         self.pool = (
             DecodePool(
@@ -53,6 +54,7 @@ class Gateway:
                     clock_skew_s=config.clock_skew_s,
                     key_ttl_s=config.key_ttl_s,
                     topic_prefix=config.topic_prefix,
+                    time_rule=config.time_rule,
                 ),
                 config.decode_workers,
             )

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from traceability.config import Settings
+from traceability.events.timing import TimeRule
 
 SHARE_GROUP = "gateways"
+DEFAULT_TIME_RULE = TimeRule()
 TOPICS = ("trace/v1/+/events", "trace/v1/+/reader")
 
 
@@ -35,6 +37,8 @@ class GatewayConfig:
     decode_workers: int = 0
     # Prepended to every gateway topic (isolation on a shared broker, e.g. the benchmark).
     topic_prefix: str = ""
+    # the floor / maximum age / clock skew of event and envelope times (events.timing)
+    time_rule: TimeRule = DEFAULT_TIME_RULE
 
     @classmethod
     def from_settings(
@@ -56,6 +60,7 @@ class GatewayConfig:
             max_payload=settings.gateway_max_payload,
             clock_skew_s=settings.clock_skew_s,
             decode_workers=decode_workers_from_env(),
+            time_rule=TimeRule.from_settings(settings),
         )
 
 

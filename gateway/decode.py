@@ -44,6 +44,7 @@ import rfc8785
 from gateway.errors import Rejected, TransientError
 from gateway.key_cache import DeviceInfo, KeyCache
 from gateway.validation import EventPreparer, PreparedEvent
+from traceability.events.timing import TimeRule
 from traceability.readers.errors import ReaderError
 from traceability.signing.ed25519 import canonical
 from traceability.signing.envelope import Envelope, EnvelopeError
@@ -169,11 +170,13 @@ class Decoder:
         clock_skew_s: int,
         seen: SeenCache | None = None,
         topic_prefix: str = "",
+        time_rule: TimeRule | None = None,
     ) -> None:
         self.keys = keys
         self.max_payload = max_payload
         self.skew = timedelta(seconds=clock_skew_s)
-        self.preparer = EventPreparer(clock_skew_s=clock_skew_s)
+        self.preparer = EventPreparer(clock_skew_s=clock_skew_s, time_rule=time_rule)
+        self.times = self.preparer.times  # one rule for sent_at and eventTime (events.timing)
         self.seen = seen or SeenCache()
         self.topic_prefix = topic_prefix
 
@@ -293,19 +296,13 @@ class Decoder:
                 field="sig",
                 device=env.device,
             )
-        try:
-            sent = env.sent_at_datetime()
-        except ValueError:
+        sent, problem = self.times.check(env.sent_at, field="sent_at", now=received_at)
+        if problem is not None:
+            raise Rejected(problem.message, code=problem.code, field="sent_at", device=env.device)
+        if sent is None:
             raise Rejected(
                 f"sent_at {env.sent_at!r} is not a valid time",
                 code="malformed",
-                field="sent_at",
-                device=env.device,
-            ) from None
-        if sent > received_at + self.skew:
-            raise Rejected(
-                f"sent_at {env.sent_at} is beyond the allowed clock skew",
-                code="clock_skew",
                 field="sent_at",
                 device=env.device,
             )
@@ -314,7 +311,7 @@ class Decoder:
             events = env.events
         except ReaderError as exc:
             raise Rejected(exc.message, code=exc.code, field=exc.field, device=env.device) from None
-        prepared = self.preparer.prepare(events, device=info, received_at=received_at)
+        prepared = self.preparer.prepare(events, device=info, received_at=received_at, sent_at=sent)
         return Accepted(
             topic, payload, env, info, key.key_id, digest, prepared, received_at, signed=signed
         )

@@ -28,6 +28,7 @@ from gateway.decode import Accepted, Decoder, Outcome, Refused, parse_envelope
 from gateway.errors import TransientError
 from gateway.key_cache import KeyCache
 from gateway.validation import PreparedEvent
+from traceability.events.timing import TimeRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class WorkerSpec:
     clock_skew_s: int
     key_ttl_s: float = 5.0
     topic_prefix: str = ""
+    time_rule: TimeRule | None = None
 
 
 Item = tuple[str, bytes, datetime]
@@ -121,6 +123,7 @@ def _init_worker(spec: WorkerSpec) -> None:
         max_payload=spec.max_payload,
         clock_skew_s=spec.clock_skew_s,
         topic_prefix=spec.topic_prefix,
+        time_rule=spec.time_rule,
     )
 
 

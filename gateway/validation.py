@@ -6,13 +6,16 @@ Schema, vocabulary and identifier checks and the CBV 2.0 event hash come from
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from gateway.errors import Rejected
 from gateway.key_cache import DeviceInfo
 from traceability.events import event_hash, validate_event
+from traceability.events.timing import TimeRule
+from traceability.events.validation import time_issues
+from traceability.identifiers.places import Place, place_of
 
 EVENT_TYPES = frozenset(
     {
@@ -25,7 +28,14 @@ EVENT_TYPES = frozenset(
 )
 _IDENT_WORDS = ("check_digit", "identifier", "epc", "gtin", "gln", "sscc", "uri", "sgtin")
 REASON_CODES = frozenset(
-    {"schema_invalid", "invalid_identifier", "clock_skew", "location_not_allowed"}
+    {
+        "schema_invalid",
+        "invalid_identifier",
+        "clock_skew",
+        "location_not_allowed",
+        "time_before_floor",
+        "time_too_old",
+    }
 )
 
 
@@ -42,47 +52,53 @@ class PreparedEvent:
     biz_location: str | None
 
 
-def parse_time(text: str) -> datetime | None:
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if value.tzinfo is None:
-        return None
-    return value.astimezone(UTC)
+def bound_place(device: DeviceInfo) -> Place | None:
+    """The place a device is bound to: its location's SGLN, else its GLN (None: neither, or
+    unparseable; such a device's events are refused)."""
+    for text in (device.location_sgln, device.location_gln):
+        if text:
+            place = place_of(text)
+            if place is not None:
+                return place
+    return None
 
 
 def location_allowed(loc: str, device: DeviceInfo) -> bool:
-    """``loc`` is the device's bound location or under it (same GLN/SGLN, any extension)."""
-    sgln, gln = device.location_sgln, device.location_gln
-    if sgln is None and gln is None:
-        return True
-    if sgln is not None:
-        if loc == sgln:
-            return True
-        if sgln.startswith("urn:epc:id:sgln:") and loc.startswith("urn:epc:id:sgln:"):
-            base = sgln.rsplit(".", 1)[0] if sgln.count(".") >= 2 else sgln
-            if loc.startswith(base + "."):
-                return True
-        if loc.startswith(sgln.rstrip("/") + "/"):
-            return True
-    if gln is not None and f"/414/{gln}" in loc:
-        tail = loc.split(f"/414/{gln}", 1)[1]
-        return tail == "" or tail.startswith(("/", "?"))
-    return False
+    """``loc`` names the device's bound place, or a sub-location (an extension) of a place
+    bound by GLN only; compared on GLN and extension after parsing (SGLN URN or Digital Link),
+    never on text. A device bound to a place without a GLN may record no location at all."""
+    bound = bound_place(device)
+    if bound is None:
+        return False
+    place = place_of(loc)
+    return place is not None and bound.covers(place)
 
 
 class EventPreparer:
     """Validates an envelope's events and computes their hashes and row fields."""
 
-    def __init__(self, *, clock_skew_s: int) -> None:
+    def __init__(self, *, clock_skew_s: int, time_rule: TimeRule | None = None) -> None:
         self.skew = timedelta(seconds=clock_skew_s)
+        self.times = replace(time_rule or TimeRule(), skew=self.skew)
         self.validate, self.hash = validate_event, event_hash
 
     def prepare(
-        self, events: list[dict[str, Any]], *, device: DeviceInfo, received_at: datetime
+        self,
+        events: list[dict[str, Any]],
+        *,
+        device: DeviceInfo,
+        received_at: datetime,
+        sent_at: datetime | None = None,
     ) -> list[PreparedEvent]:
-        limit = received_at + self.skew
+        """Validated, hashed events; ``sent_at`` (the envelope's) bounds how old they may be."""
+        if events and bound_place(device) is None:
+            raise Rejected(
+                f"device {device.device_id} is bound to location {device.location_id!r}, which "
+                "has no valid GLN or SGLN: none of its events can be checked for place",
+                code="location_not_allowed",
+                field="device",
+                device=device.device_id,
+            )
         out: list[PreparedEvent] = []
         for i, ev in enumerate(events):
             etype = ev.get("type") if isinstance(ev, dict) else None
@@ -93,10 +109,19 @@ class EventPreparer:
                     field=f"events[{i}].type",
                     device=device.device_id,
                 )
-            issues = self.validate(ev, index=i)
+            issues = self.validate(ev, index=i, check_times=False)  # times: the rule below
             if issues:
                 raise _issue_rejection(issues[0], i, device.device_id)
-            when = parse_time(ev["eventTime"]) if isinstance(ev.get("eventTime"), str) else None
+            when, problem = self.times.check(
+                ev.get("eventTime"), field="eventTime", now=received_at, sent_at=sent_at
+            )
+            if problem is not None:
+                raise Rejected(
+                    problem.message,
+                    code=problem.code,
+                    field=f"events[{i}].eventTime",
+                    device=device.device_id,
+                )
             if when is None:
                 raise Rejected(
                     "eventTime must be an RFC 3339 timestamp",
@@ -104,13 +129,19 @@ class EventPreparer:
                     field=f"events[{i}].eventTime",
                     device=device.device_id,
                 )
-            if when > limit:
-                raise Rejected(
-                    f"eventTime {ev['eventTime']} is beyond the allowed clock skew",
-                    code="clock_skew",
-                    field=f"events[{i}].eventTime",
-                    device=device.device_id,
-                )
+            extras = (
+                time_issues(ev, i, time_rule=self.times, now=received_at)
+                if "recordTime" in ev or "errorDeclaration" in ev
+                else ()
+            )
+            for extra in extras:
+                if extra.path != "eventTime":
+                    raise Rejected(
+                        extra.message,
+                        code=extra.code,
+                        field=f"events[{i}].{extra.path}",
+                        device=device.device_id,
+                    )
             rp, bl = _loc_id(ev.get("readPoint")), _loc_id(ev.get("bizLocation"))
             for name, loc in (("readPoint", rp), ("bizLocation", bl)):
                 if loc is not None and not location_allowed(loc, device):

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gateway.decode import Accepted
-from gateway.validation import parse_time
+from traceability.events.timing import parse_time
 from traceability.verdicts.items import Item
 from traceability.verdicts.state import (
     ItemState,

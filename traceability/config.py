@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -151,6 +152,17 @@ class Settings(BaseSettings):
     gateway_batch_ms: int = 50
     gateway_max_payload: int = 256 * 1024
     clock_skew_s: int = 300
+    time_floor: datetime = Field(
+        default=datetime(2000, 1, 1, tzinfo=UTC),
+        description="event and envelope times before this are refused (time_before_floor); "
+        "RFC 3339, naive = UTC",
+    )
+    event_max_age_days: float = Field(
+        default=731.0,
+        ge=0,
+        description="an eventTime more than this many days before its envelope's sent_at is "
+        "refused (time_too_old); 0 = no limit",
+    )
 
     @model_validator(mode="after")
     def _witness_keys(self) -> Settings:

@@ -25,7 +25,8 @@ class Registry:
         *,
         status: str = "active",
         revoked_at: datetime | None = None,
-        sgln: str = SGLN,
+        sgln: str | None = SGLN,
+        gln: str | None = None,
         seed: bytes | None = None,
     ) -> tuple[str, bytes]:
         if seed is None:
@@ -33,7 +34,7 @@ class Registry:
         else:
             pub = signing.public_key_from_seed(seed=seed)
         kid = signing.key_id(pub)
-        info = DeviceInfo(device, status, f"loc-{device}", sgln, None)
+        info = DeviceInfo(device, status, f"loc-{device}", sgln, gln)
         info.keys[kid] = KeyInfo(kid, pub, datetime(2020, 1, 1, tzinfo=UTC), None, revoked_at)
         self.devices[device] = info
         self.seeds[device] = (kid, seed)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from traceability.config import get_settings
+from traceability.errors import TraceError
 from traceability.events import (
     DocumentError,
     document_hashes,
@@ -20,6 +23,7 @@ from traceability.events import (
     load_json,
     validate_document,
 )
+from traceability.events.timing import TimeRule
 from traceability.events.validation import RULE_SETS
 
 app = typer.Typer(
@@ -76,7 +80,17 @@ def validate_cmd(
         typer.echo(f"error: unknown rule set(s): {', '.join(unknown)}", err=True)
         raise typer.Exit(2)
     doc = _read(file)
-    issues = validate_document(doc, rules=tuple(dict.fromkeys(["epcis", *rules])))
+    try:  # the same time rule as the gateway (TRACE_TIME_FLOOR, TRACE_CLOCK_SKEW_S)
+        time_rule = TimeRule.from_settings(get_settings())
+    except (TraceError, ValueError) as exc:
+        typer.echo(f"error: settings: {exc}", err=True)
+        raise typer.Exit(2) from None
+    issues = validate_document(
+        doc,
+        rules=tuple(dict.fromkeys(["epcis", *rules])),
+        time_rule=time_rule,
+        now=datetime.now(UTC),
+    )
     if as_json:
         out = {"valid": not issues, "issues": [i.to_dict() for i in issues]}
         typer.echo(json.dumps(out, ensure_ascii=False))

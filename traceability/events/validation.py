@@ -22,6 +22,8 @@ Semantic rules (codes are stable):
 ``ilmd_requires_add``    ``ilmd`` on an ObjectEvent whose action is not ADD
 ``empty_transformation`` a TransformationEvent with neither inputs nor outputs
 ``bad_timezone_offset``  ``eventTimeZoneOffset`` not ``±hh:mm`` within -14:00..+14:00
+``time_before_floor``    ``eventTime``/``recordTime``/``declarationTime`` before the floor
+``clock_skew``           such a time later than now + the allowed skew (see :mod:`.timing`)
 ``unknown_vocabulary``   a CBV-namespace vocabulary value (CURIE/URI/URN) that CBV 2.0 lacks
 ``fsma204_tlc_assignment``  (``rules="fsma204"`` only) see :func:`fsma204_issues`
 """
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
@@ -44,6 +47,7 @@ from traceability.events._schema import (
     schema,
 )
 from traceability.events.errors import ValidationIssue
+from traceability.events.timing import TimeRule
 from traceability.events.vocab import Vocab, bare_word, is_standard
 
 if TYPE_CHECKING:  # jsonschema is imported on first use (CLI start-up, hot path never needs it)
@@ -185,12 +189,51 @@ def _vocab_issue(
     return None
 
 
-def semantic_issues(event: Mapping[str, Any], index: int = 0) -> list[ValidationIssue]:
+_DEFAULT_TIMES: Final = TimeRule()
+_TIME_FIELDS: Final = (("eventTime",), ("recordTime",), ("errorDeclaration", "declarationTime"))
+
+
+def time_issues(
+    event: Mapping[str, Any],
+    index: int = 0,
+    *,
+    time_rule: TimeRule | None = None,
+    now: datetime | None = None,
+) -> list[ValidationIssue]:
+    """The event's times judged by ``time_rule`` (default :class:`TimeRule`): before its floor,
+    or (with ``now``) beyond the clock skew. The gateway applies the same rule with its own
+    settings and the envelope's ``sent_at``."""
+    rule = time_rule or _DEFAULT_TIMES
+    out: list[ValidationIssue] = []
+    for path in _TIME_FIELDS:
+        holder: Any = event
+        for key in path[:-1]:
+            holder = holder.get(key) if isinstance(holder, Mapping) else None
+        if not isinstance(holder, Mapping) or path[-1] not in holder:
+            continue
+        name = ".".join(path)
+        _when, problem = rule.check(holder[path[-1]], field=name, now=now)
+        if problem is not None:
+            out.append(ValidationIssue(index, name, problem.code, problem.message))
+    return out
+
+
+def semantic_issues(
+    event: Mapping[str, Any],
+    index: int = 0,
+    *,
+    time_rule: TimeRule | None = None,
+    now: datetime | None = None,
+    check_times: bool = True,
+) -> list[ValidationIssue]:
     """The rules of the module docstring (without the opt-in rule sets)."""
     issues: list[ValidationIssue] = []
 
     def add(path: str, code: str, message: str) -> None:
         issues.append(ValidationIssue(index, path, code, message))
+
+    if check_times:
+        issues += time_issues(event, index, time_rule=time_rule, now=now)
 
     for value, where in _identifier_fields(event):
         if isinstance(value, str):
@@ -300,16 +343,36 @@ def _check_rules(rules: str | tuple[str, ...]) -> tuple[str, ...]:
 
 
 def validate_event(
-    event: Any, *, index: int = 0, rules: str | tuple[str, ...] = "epcis", schema_check: bool = True
+    event: Any,
+    *,
+    index: int = 0,
+    rules: str | tuple[str, ...] = "epcis",
+    schema_check: bool = True,
+    time_rule: TimeRule | None = None,
+    now: datetime | None = None,
+    check_times: bool = True,
 ) -> list[ValidationIssue]:
-    """All problems of one event (schema + semantics [+ opt-in rule sets]); empty if valid."""
+    """All problems of one event (schema + semantics [+ opt-in rule sets]); empty if valid.
+
+    Times are judged by ``time_rule`` (default :class:`~traceability.events.timing.TimeRule`):
+    the floor always, the clock skew when ``now`` is given (``tracectl epcis validate`` passes
+    the current time; without it the result does not depend on the clock);
+    ``check_times=False`` leaves them to a caller that applies the same rule itself (the
+    gateway, which also knows ``sent_at``).
+    """
     chosen = _check_rules(rules)
     if not isinstance(event, Mapping):
         return [ValidationIssue(index, "", "schema", "an event must be a JSON object")]
     issues: list[ValidationIssue] = []
     if schema_check:
         issues = _event_schema_issues(event, index)
-    issues += semantic_issues(event, index)
+    issues += semantic_issues(
+        event,
+        index,
+        time_rule=time_rule,
+        now=now,
+        check_times=check_times,
+    )
     if "fsma204" in chosen:
         issues += fsma204_issues(event, index)
     return issues
@@ -334,7 +397,13 @@ def _event_schema_issues(event: Mapping[str, Any], index: int) -> list[Validatio
     return issues
 
 
-def validate_document(doc: Any, *, rules: str | tuple[str, ...] = "epcis") -> list[ValidationIssue]:
+def validate_document(
+    doc: Any,
+    *,
+    rules: str | tuple[str, ...] = "epcis",
+    time_rule: TimeRule | None = None,
+    now: datetime | None = None,
+) -> list[ValidationIssue]:
     """All problems of an EPCISDocument / EPCISQueryDocument; empty if valid."""
     chosen = _check_rules(rules)
     if not isinstance(doc, Mapping):
@@ -345,7 +414,7 @@ def validate_document(doc: Any, *, rules: str | tuple[str, ...] = "epcis") -> li
         for i in _schema_issues(_document_validator(), shell, None)
     ]
     for index, event in enumerate(events):
-        issues += validate_event(event, index=index, rules=chosen)
+        issues += validate_event(event, index=index, rules=chosen, time_rule=time_rule, now=now)
     return issues
 
 

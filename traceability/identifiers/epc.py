@@ -26,7 +26,19 @@ def epc_escape(value: str) -> str:
     return "".join(_ESCAPE.get(c, c) for c in value)
 
 
+_MUST_ESCAPE = re.compile(r'["&/<>?]')
+
+
 def epc_unescape(value: str, field: str) -> str:
+    raw = _MUST_ESCAPE.search(value)
+    if raw is not None:  # TDS 2.x Table A-1: these appear in an EPC URN only as %XX
+        raise IdentifierError(
+            f"character {raw[0]!r} must be %-escaped in an EPC URN "
+            f"({_ESCAPE[raw[0]]}), in {value!r}",
+            code=ec.CHARSET,
+            field=field,
+            value=value,
+        )
     if re.search(r"%(?![0-9A-Fa-f]{2})", value):
         raise IdentifierError(
             f"malformed %-escape in EPC URN component {value!r}",
@@ -117,6 +129,14 @@ def parse_epc_urn(urn: str) -> EpcUrn:
             code=ec.COMPANY_PREFIX,
             field="company_prefix",
             value=cp,
+        )
+    if parts[-1] == "" and scheme not in ("sscc", "pgln"):
+        raise IdentifierError(  # TDS 2.x: serial / extension / asset reference of 1+ chars
+            f"urn:epc:{kind}:{scheme} has an empty last field (serial, extension or asset "
+            "reference)",
+            code=ec.EMPTY,
+            field="serial",
+            value=text,
         )
     fields = (*parts[1:-1], epc_unescape(parts[-1], "serial"))
     if scheme in _KEY_DIGITS:

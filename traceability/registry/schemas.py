@@ -15,11 +15,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 from traceability.identifiers.cn import validate_uscc
 from traceability.identifiers.errors import IdentifierError
 from traceability.identifiers.gs1 import gtin_check_digit
+from traceability.identifiers.places import parse_place
 from traceability.registry.models import CreditStatus, DeviceStatus, ProductCategory
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -123,6 +131,25 @@ class LocationCreate(BaseModel):
     @classmethod
     def _gln(cls, v: str | None) -> str | None:
         return _gs1_key(v, 13, "GLN")
+
+    @field_validator("sgln")
+    @classmethod
+    def _sgln(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        try:
+            parse_place(v)  # the identifier core: prefix/reference digits, extension charset
+        except IdentifierError as exc:
+            raise ValueError(f"SGLN: {exc.message}") from None
+        return v
+
+    @model_validator(mode="after")
+    def _same_gln(self) -> LocationCreate:
+        if self.gln is not None and self.sgln is not None:
+            in_sgln = parse_place(self.sgln).gln
+            if in_sgln != self.gln:
+                raise ValueError(f"SGLN {self.sgln} names GLN {in_sgln}, not the gln {self.gln}")
+        return self
 
 
 class LocationPublic(LocationCreate):

@@ -117,7 +117,17 @@ def create_device(session: Session, *, data: DeviceCreate) -> DevicePublic:
     get_or_raise(session, Party, data.party_id, what="party")
     # A device may stand at another party's site (a maintenance company's handheld at the
     # owner's building): the binding is to the location, accountability to the device's party.
-    get_or_raise(session, Location, data.location_id, what="location")
+    loc = get_or_raise(session, Location, data.location_id, what="location")
+    if loc.gln is None and loc.sgln is None:
+        # a device is bound to a place by its GLN/SGLN: without one, the gateway could not
+        # check where the device's events happen (and refuses them; see gateway.validation)
+        raise InvalidInputError(
+            f"location {loc.id} has no GLN or SGLN: register its GLN (or SGLN) before binding "
+            "a device to it",
+            code="location_without_identifier",
+            field="location_id",
+            value=data.location_id,
+        )
     row = _insert(session, Device, data.id, Device(**data.model_dump()), "device")
     return DevicePublic.model_validate(row)
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from traceability.identifiers.places import same_place
 from traceability.verdicts.items import Item
 from traceability.verdicts.state import ItemState, LotState
 
@@ -45,6 +46,12 @@ def judge(
         return "expired", f"expired before {day.isoformat()}"
     if item.lot and st.lot and item.lot != st.lot:
         return "lot_mismatch", f"scanned lot {item.lot} != commissioned lot {st.lot}"
-    if where and st.where and st.when and where != st.where and abs(when - st.when) < window:
+    if (
+        where
+        and st.where
+        and st.when
+        and not same_place(where, st.where)
+        and abs(when - st.when) < window
+    ):
         return "suspect", f"seen at {st.where} {abs(when - st.when).total_seconds():.0f}s ago"
     return "ok", ""

@@ -27,7 +27,9 @@ def store(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     engine = create_engine(url=sqlite_url)
     with session_scope(engine=engine) as s:
         reg.create_party(s, data=PartyCreate(id="farm", name="Farm"))
-        reg.create_location(s, data=LocationCreate(id="field", name="Field", party_id="farm"))
+        reg.create_location(
+            s, data=LocationCreate(id="field", name="Field", party_id="farm", gln="6937101000018")
+        )
     engine.dispose()
     yield sqlite_url
     get_settings.cache_clear()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
-from tests.support.vectors import EXAMPLES_DIR, HASH_DIR, TAMPERED_DIR
+from tests.support.vectors import EXAMPLES_DIR, HASH_DIR, TAMPERED_DIR, load
 from traceability.cli.main import app
+from traceability.config import get_settings
 
 runner = CliRunner()
 
@@ -70,3 +73,27 @@ def test_usage_and_unreadable_exit_2(tmp_path: object) -> None:
         runner.invoke(app, ["epcis", "validate", "--rules", "nope", "-"], input="{}").exit_code == 2
     )
     assert runner.invoke(app, ["epcis", "hash"]).exit_code == 2
+
+
+def test_validate_flags_times_by_the_gateway_rule(tmp_path: Path) -> None:
+    """Issue 12 item 3: year 0001 is before the floor, year 9999 beyond the clock skew."""
+    doc = load(TAMPERED_DIR / "event-time-year-0001.json")
+    events = doc["epcisBody"]["eventList"]
+    events.append({**events[0], "eventTime": "9999-12-31T23:59:59-01:00"})
+    path = tmp_path / "times.json"
+    path.write_text(json.dumps(doc))
+    result = runner.invoke(app, ["epcis", "validate", "--json", str(path)])
+    assert result.exit_code == 1, result.output
+    got = {(i["event"], i["path"], i["code"]) for i in json.loads(result.output)["issues"]}
+    assert got == {(0, "eventTime", "time_before_floor"), (1, "eventTime", "clock_skew")}
+
+
+def test_validate_floor_follows_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACE_TIME_FLOOR", "1800-01-01T00:00:00Z")
+    get_settings.cache_clear()
+    path = str(TAMPERED_DIR / "event-time-1900-with-offset.json")
+    try:
+        result = runner.invoke(app, ["epcis", "validate", path])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output

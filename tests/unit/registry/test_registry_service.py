@@ -99,3 +99,37 @@ def test_scenario_world_registers_twice_idempotently(sqlite_url: str) -> None:
         keys = reg.list_device_keys(s, device_id=world.devices[0].id)
         assert [k.key_id for k in keys] == [world.devices[0].key.key_id]
     engine.dispose()
+
+
+def test_a_device_is_not_bound_to_a_location_without_gln_or_sgln(session: Session) -> None:
+    """Issue 12 item 4: such a device could record any readPoint (the gateway refuses too)."""
+    reg.create_party(session, data=PartyCreate(id="p", name="P"))
+    reg.create_location(session, data=LocationCreate(id="bare", name="Bare", party_id="p"))
+    with pytest.raises(InvalidInputError) as exc:
+        reg.create_device(session, data=DeviceCreate(id="d", location_id="bare", party_id="p"))
+    assert exc.value.code == "location_without_identifier"
+    assert exc.value.field == "location_id"
+    reg.create_location(
+        session, data=LocationCreate(id="gln", name="G", party_id="p", gln="6937101000018")
+    )
+    assert (
+        reg.create_device(
+            session, data=DeviceCreate(id="d", location_id="gln", party_id="p")
+        ).location_id
+        == "gln"
+    )
+
+
+@pytest.mark.parametrize(
+    ("gln", "sgln", "match"),
+    [
+        ("6937101000018", "urn:epc:id:sgln:6937101.99999.0", "names GLN 6937101999992"),
+        (None, "urn:epc:id:sgln:6937101.0001.0", "SGLN"),  # 11 digits
+        (None, "urn:epc:id:sgln:6937101.00001.a%2", "SGLN"),  # bad escape
+    ],
+)
+def test_a_location_sgln_is_parsed_and_agrees_with_its_gln(
+    gln: str | None, sgln: str, match: str
+) -> None:
+    with pytest.raises(ValueError, match=match):
+        LocationCreate(id="l", name="L", party_id="p", gln=gln, sgln=sgln)

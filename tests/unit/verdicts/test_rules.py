@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from traceability.verdicts.items import Item, parse_item, sgtin_urn
+from traceability.identifiers import epc_urn_from_elements
+from traceability.verdicts.items import Item, parse_item
 from traceability.verdicts.rules import judge
 from traceability.verdicts.state import ItemState, LotState, apply_event, event_items, spellings
 
@@ -42,7 +43,7 @@ def test_items_from_urn_and_digital_link() -> None:
     dl = parse_item(f"https://id.gs1.org/01/{GTIN}/10/L1/21/6789?17=261231")
     assert dl is not None and dl.key == KEY and dl.lot == "L1"
     assert dl.expiry == date(2026, 12, 31)
-    assert sgtin_urn(dl) == URN
+    assert epc_urn_from_elements({"01": dl.gtin, "21": dl.serial}, 7) == URN
     assert URN in spellings(dl, [])
     for bad in ("urn:epc:id:sgtin:0614141.812345", "https://id.gs1.org/01/x/21/1", "hello"):
         assert parse_item(bad) is None
