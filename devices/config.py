@@ -8,12 +8,13 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from traceability.identifiers.gs1 import DEFAULT_COMPANY_PREFIX_LENGTH
+from traceability.registry.ids import ID_PATTERN
 
 
 class DeviceConfig(BaseModel):
     """What a device adds to every read: why (bizStep/disposition) and where (read point)."""
 
-    device_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    device_id: str = Field(pattern=ID_PATTERN)
     read_point: str | None = Field(default=None, description="urn:epc:id:sgln:... default")
     biz_location: str | None = None
     biz_step: str = "inspecting"

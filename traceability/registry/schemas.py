@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validat
 
 from traceability.identifiers.cn import USCC_CHARS, uscc_check_char
 from traceability.identifiers.gs1 import gtin_check_digit
+from traceability.registry.ids import ID_PATTERN
 from traceability.registry.models import CreditStatus, DeviceStatus, ProductCategory
 
-_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+_ID = ID_PATTERN
 
 
 def uscc_problem(code: str | None) -> str | None:
