@@ -105,6 +105,9 @@ def run(settings: Settings, *, seed: int = 7, step: Step = lambda _m: None) -> D
             demo.stoppers.append(broker.stop)
             demo.broker_url = broker.url
         else:
+            from traceability.cli.failures import require_broker
+
+            require_broker(settings.mqtt_url)
             demo.broker_url = settings.mqtt_url
         step(f"broker: {demo.broker_url}{' (embedded, MQTT 3.1.1)' if embedded else ''}")
         config = GatewayConfig.from_settings(settings, mqtt_url=demo.broker_url)

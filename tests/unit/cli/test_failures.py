@@ -108,3 +108,18 @@ def test_usage_errors_are_one_line_naming_the_help(cli: Cli) -> None:
     one_line_error(res, 2, "--location", "tracectl device enroll --help")
     res = cli("nosuchcommand")
     one_line_error(res, 2, "nosuchcommand")
+
+
+def test_demo_against_an_unreachable_broker(cli: Cli) -> None:
+    port = _closed_port()
+    cli.env["TRACE_MQTT_URL"] = f"mqtt://127.0.0.1:{port}"
+    res = cli.script("demo", "--once", timeout=60)
+    assert "Traceback" not in res.stderr
+    assert res.code == 1
+    assert f"error: unreachable: cannot connect to mqtt://127.0.0.1:{port}" in res.stderr
+
+
+def test_a_bad_setting_is_a_usage_error(cli: Cli) -> None:
+    cli.env["TRACE_API_PORT"] = "eighty"
+    res = cli.script("db", "status")
+    one_line_error(res, 2, "api_port", "eighty")
