@@ -10,7 +10,7 @@ from pathlib import Path
 
 from traceability.errors import ConfigError, InvalidInputError
 from traceability.registry.ids import check_id, path_for_id
-from traceability.signing import service as signing
+from traceability.signing import ed25519 as signing
 
 
 class KeyFileError(ConfigError):

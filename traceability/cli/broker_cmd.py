@@ -37,7 +37,7 @@ def config_cmd(
     from gateway.broker_config import active_devices, write_config
     from traceability.cli.failures import UsageError
     from traceability.config import get_settings
-    from traceability.store.service import get_engine
+    from traceability.store.engine import get_engine
 
     settings = get_settings()
     if settings.mode == "production" and not settings.mqtt_password:

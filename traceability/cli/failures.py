@@ -181,7 +181,7 @@ def _looks_unreachable(text: str) -> bool:
 def _database_url() -> str:
     try:
         from traceability.config import get_settings
-        from traceability.store.service import redact
+        from traceability.store.engine import redact
 
         return redact(get_settings().effective_database_url)
     except Exception:  # the settings themselves may be what is broken
@@ -261,7 +261,7 @@ def check_output_file(path: Path, *, option: str) -> None:
 def require_store(url: str) -> None:
     """Connect to the store once and check it is migrated (a service must not start, subscribe
     and then fail every message because the database is down or empty)."""
-    from traceability.store.service import current_revision, get_engine, redact
+    from traceability.store.engine import current_revision, get_engine, redact
 
     revision = current_revision(engine=get_engine(url))  # unreachable: OperationalError
     if revision is None:

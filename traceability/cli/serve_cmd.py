@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
 
         from api.main import create_app
         from traceability.cli.failures import require_free_port
-        from traceability.store.service import upgrade
+        from traceability.store.engine import upgrade
 
         settings = get_settings()
         bind_host, bind_port = host or settings.api_host, port or settings.api_port

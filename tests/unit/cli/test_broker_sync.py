@@ -17,7 +17,7 @@ from gateway.broker_config import check_password
 from tests.unit.cli.conftest import TRACECTL, Cli, one_line_error
 from traceability.registry import service as reg
 from traceability.registry.schemas import DeviceCreate, LocationCreate, PartyCreate
-from traceability.store.service import create_engine, session_scope
+from traceability.store.engine import create_engine, session_scope
 
 REPO = Path(__file__).resolve().parents[3]
 
