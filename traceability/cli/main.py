@@ -26,6 +26,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "simulate": ("traceability.cli.simulate_cmd", "Site simulators and scenarios."),
     "deadletter": ("traceability.cli.deadletter_cmd", "Rejected messages."),
     "broker": ("traceability.cli.broker_cmd", "Mosquitto password/ACL files."),
+    "labels": ("traceability.cli.labels_cmd", "Print labels: serials, QR, DataMatrix, PDF, ZPL."),
 }
 # command name -> (module, help); the module has ``register(app)`` adding that command
 COMMANDS: dict[str, tuple[str, str]] = {
