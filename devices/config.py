@@ -7,13 +7,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from traceability.identifiers.gs1 import DEFAULT_COMPANY_PREFIX_LENGTH
+from traceability.registry.ids import ID_PATTERN
 
 
 class DeviceConfig(BaseModel):
     """What a device adds to every read: why (bizStep/disposition) and where (read point)."""
 
-    device_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    device_id: str = Field(pattern=ID_PATTERN)
     read_point: str | None = Field(default=None, description="urn:epc:id:sgln:... default")
     biz_location: str | None = None
     biz_step: str = "inspecting"
@@ -24,7 +24,14 @@ class DeviceConfig(BaseModel):
     )
     collapse_window_s: float = 2.0
     timezone_offset: str = "+08:00"
-    company_prefix_len: int = DEFAULT_COMPANY_PREFIX_LENGTH
+    company_prefix_len: int | None = Field(
+        default=None,
+        ge=6,
+        le=12,
+        description="GS1 Company Prefix length when converting scans to EPC URNs. None (the "
+        "default): the identifier core's prefix table, as `tracectl id check`. Set it only to "
+        "the length of the party's registered GS1 Company Prefix where the table is wrong.",
+    )
     data_dir: Path = Path("./.suyuan/device")
     batch_max_events: int = 50
     batch_max_ms: int = 200

@@ -17,7 +17,6 @@ from traceability.identifiers import (
 from traceability.identifiers import errors as ec
 from traceability.identifiers.digital_link import CANONICAL_DOMAIN, PRIMARY_KEYS
 from traceability.identifiers.errors import IdentifierError
-from traceability.identifiers.gs1 import DEFAULT_COMPANY_PREFIX_LENGTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +29,13 @@ class Scan:
     digital_link: str | None
 
 
-def parse_scan(
-    data: str, *, cp_len: int = DEFAULT_COMPANY_PREFIX_LENGTH, base: str = CANONICAL_DOMAIN
-) -> Scan:
+def parse_scan(data: str, *, cp_len: int | None = None, base: str = CANONICAL_DOMAIN) -> Scan:
     """A DataMatrix/QR payload (GS1 element string, bracketed or raw with FNC1, or a Digital Link
     URI) -> its AIs and the SSCC / SGTIN URN, or the LGTIN class when it carries a lot only.
+
+    ``cp_len``: the GS1 Company Prefix length; None looks it up in the identifier core's prefix
+    table (the same answer as ``tracectl id check``), a number overrides it (a party's
+    registered prefix).
 
     Raises :class:`~traceability.identifiers.IdentifierError` for malformed data (check digits
     included) and for a scan that carries no SSCC, no GTIN + serial and no GTIN + lot.

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from traceability.errors import ConfigError, InvalidInputError
+from traceability.registry.ids import check_id, path_for_id
 from traceability.signing import ed25519 as signing
 
 
@@ -21,6 +22,9 @@ class DeviceKeyPair:
     device_id: str
     seed: bytes
     public_key: bytes
+
+    def __post_init__(self) -> None:
+        check_id(self.device_id, field="device")
 
     @property
     def key_id(self) -> str:
@@ -36,6 +40,11 @@ class DeviceKeyPair:
         return cls(
             device_id=device_id, seed=seed, public_key=signing.public_key_from_seed(seed=seed)
         )
+
+
+def default_key_path(folder: Path, device_id: str) -> Path:
+    """``folder/<device_id>.key``; the id is checked first and the path may not leave ``folder``."""
+    return path_for_id(folder, device_id, suffix=".key", field="device")
 
 
 def save_key(key: DeviceKeyPair, path: Path, *, overwrite: bool = False) -> Path:

@@ -12,7 +12,6 @@ from devices.config import DeviceConfig
 from devices.events import aggregation_event, event_from_scan, object_event
 from devices.simulators.shipment import Shipment
 from devices.simulators.world import (
-    CP_LEN,
     Batch,
     Company,
     Scenario,
@@ -28,7 +27,7 @@ from traceability.identifiers import to_element_string
 from traceability.registry.models import ProductCategory
 
 SPAN = timedelta(days=10)
-MAKER, WHOLESALE, PHARMACY = Company("6937201"), Company("6937202"), Company("6937203")
+MAKER, WHOLESALE, PHARMACY = Company("69372010"), Company("69372020"), Company("69372030")
 
 
 def build_world(rng: random.Random) -> World:
@@ -159,7 +158,6 @@ def build(*, seed: int, end: datetime, scale: int = 1) -> Scenario:
         biz_step="commissioning",
         action="ADD",
         disposition="active",
-        company_prefix_len=CP_LEN,
     )
     packs = [event_from_scan(line, data="]d2" + c, when=made)["epcList"][0] for c in codes]
     batches: list[Batch] = []
@@ -174,7 +172,7 @@ def build(*, seed: int, end: datetime, scale: int = 1) -> Scenario:
         ilmd={"cbvmda:lotNumber": lot_code, "cbvmda:itemExpirationDate": expiry.isoformat()},
     )
     batches.append(Batch("pharma-line-01", [commission], made))
-    cases = [MAKER.sscc_urn(MAKER.sscc(rng.randint(10**8, 10**9 - 1))) for _ in range(n_cases)]
+    cases = [MAKER.sscc_urn(MAKER.sscc(rng.randint(10**7, 10**8 - 1))) for _ in range(n_cases)]
     for i, case in enumerate(cases):
         at = made + timedelta(minutes=30 + i)
         batches.append(

@@ -23,10 +23,10 @@ from traceability.registry.models import ProductCategory
 SPAN = timedelta(days=400)
 MAINTENANCE_DAYS = 15
 MAKER, OWNER, MAINT, INSPECT = (
-    Company("6937301"),
-    Company("6937302"),
-    Company("6937303"),
-    Company("6937304"),
+    Company("69373010"),
+    Company("69373020"),
+    Company("69373030"),
+    Company("69373040"),
 )
 VARIETY = "3110"  # 曳引驱动乘客电梯 (traction passenger elevator)
 MAKER_CODE = "50107"

@@ -19,7 +19,6 @@ from devices.events import (
 from devices.simulators.produce_world import COLD, FARM, PACK, STORE, build_world
 from devices.simulators.shipment import Shipment
 from devices.simulators.world import (
-    CP_LEN,
     Batch,
     Company,
     Scenario,
@@ -48,7 +47,6 @@ def build(*, seed: int, end: datetime, scale: int = 1) -> Scenario:
         action="ADD",
         disposition="active",
         antenna_read_points={1: FARM.sgln(1, "1")},
-        company_prefix_len=CP_LEN,
     )
     harvest_at = start + timedelta(hours=1, minutes=rng.randint(0, 50))
     serial_base = rng.randint(1000, 90000)
@@ -125,7 +123,7 @@ def build(*, seed: int, end: datetime, scale: int = 1) -> Scenario:
     left, k = n_cases, 0
     while left > 0:
         size = min(40, left)
-        sscc = PACK.sscc(rng.randint(10**8, 10**9 - 1))
+        sscc = PACK.sscc(rng.randint(10**7, 10**8 - 1))
         pallets.append(PACK.sscc_urn(sscc))
         batches.append(
             Batch(

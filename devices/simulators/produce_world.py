@@ -9,10 +9,10 @@ from devices.simulators.world import Company, World, device, location, party, pr
 from traceability.registry.models import CreditStatus, ProductCategory
 
 FARM, PACK, COLD, STORE = (
-    Company("6937101"),
-    Company("6937102"),
-    Company("6937103"),
-    Company("6937104"),
+    Company("69371010"),
+    Company("69371020"),
+    Company("69371030"),
+    Company("69371040"),
 )
 
 

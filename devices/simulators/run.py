@@ -14,6 +14,8 @@ from devices.simulators.world import Scenario, World
 from traceability.errors import ConflictError
 from traceability.registry import service as registry
 
+DRAIN_GRACE_S = 2.0  # with a duration: how long the outboxes may still drain after it
+
 
 @dataclass
 class RegisterReport:
@@ -124,6 +126,8 @@ def publish_scenario(
                 pub.wait_connected(timeout=verdict_timeout)
                 pub.wait_verdict(seq, timeout=verdict_timeout)
         deadline = time.monotonic() + drain_timeout
+        if duration is not None:  # the whole run stays within --duration (+ a short grace)
+            deadline = min(deadline, max(t0 + duration, time.monotonic() + DRAIN_GRACE_S))
         report.drained = all(
             p.wait_drained(timeout=max(0.0, deadline - time.monotonic()))
             for p in publishers.values()

@@ -17,6 +17,7 @@ from traceability.identifiers import (
     uscc_check_char,
 )
 from traceability.identifiers.cn import USCC_CHARS
+from traceability.identifiers.gs1 import company_prefix_length
 from traceability.registry.keys import simulated_seed
 from traceability.registry.models import CreditStatus, ProductCategory
 from traceability.registry.schemas import (
@@ -26,8 +27,6 @@ from traceability.registry.schemas import (
     PartyCreate,
     ProductCreate,
 )
-
-CP_LEN = 7  # every simulated GS1 company prefix has 7 digits (China: 690-699)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,46 +102,59 @@ def make_uscc(rng: random.Random, *, division: str, kind: str = "91") -> str:
 
 @dataclass(frozen=True, slots=True)
 class Company:
-    """A GS1 company prefix and the keys it can issue (all with correct check digits)."""
+    """A GS1 company prefix and the keys it can issue (all with correct check digits).
+
+    The prefix's length must be the one the identifier core's prefix table gives for it
+    (:func:`traceability.identifiers.gs1.company_prefix_length`), so every EPC a simulator
+    emits reads back through ``tracectl id check`` with the same company prefix."""
 
     prefix: str
 
+    def __post_init__(self) -> None:
+        table = company_prefix_length(self.prefix.ljust(13, "0"))
+        if not self.prefix.isdigit() or table != len(self.prefix):
+            raise ValueError(
+                f"company prefix {self.prefix!r}: the GS1 prefix table gives {table} digits "
+                f"for it, not {len(self.prefix)}"
+            )
+
     def gtin(self, item_ref: int, indicator: int = 0) -> str:
-        return _keyed(f"{indicator}{self.prefix}{item_ref:0{12 - CP_LEN}d}")
+        return _keyed(f"{indicator}{self.prefix}{item_ref:0{12 - len(self.prefix)}d}", 14)
 
     def gln(self, location_ref: int) -> str:
-        return _keyed(f"{self.prefix}{location_ref:0{12 - CP_LEN}d}")
+        return _keyed(f"{self.prefix}{location_ref:0{12 - len(self.prefix)}d}", 13)
 
     def sscc(self, serial_ref: int, extension: int = 0) -> str:
-        return _keyed(f"{extension}{self.prefix}{serial_ref:0{16 - CP_LEN}d}")
+        return _keyed(f"{extension}{self.prefix}{serial_ref:0{16 - len(self.prefix)}d}", 18)
 
     def sgln(self, location_ref: int, extension: str = "0") -> str:
-        return _epc(("414", self.gln(location_ref)), ("254", extension))
+        return self._epc(("414", self.gln(location_ref)), ("254", extension))
 
     def pgln(self) -> str:
-        return _epc(("417", self.gln(0)))
+        return self._epc(("417", self.gln(0)))
 
     def sgtin(self, gtin: str, serial: str) -> str:
-        return _epc(("01", gtin), ("21", serial))
+        return self._epc(("01", gtin), ("21", serial))
 
     def lgtin(self, gtin: str, lot: str) -> str:
-        return _epc(("01", gtin), ("10", lot))
+        return self._epc(("01", gtin), ("10", lot))
 
     def sscc_urn(self, sscc: str) -> str:
-        return _epc(("00", sscc))
+        return self._epc(("00", sscc))
 
     def giai(self, asset_ref: str) -> str:
-        return _epc(("8004", self.prefix + asset_ref))
+        return self._epc(("8004", self.prefix + asset_ref))
+
+    def _epc(self, *elements: tuple[str, str]) -> str:
+        """The EPC URN of GS1 elements of this company (its prefix length, as the table)."""
+        return epc_urn_from_elements(elements, len(self.prefix))
 
 
-def _keyed(body: str) -> str:
-    """A GS1 key: ``body`` and its mod-10 check digit."""
+def _keyed(body: str, length: int) -> str:
+    """A GS1 key: ``body`` and its mod-10 check digit (refused when a reference overflows)."""
+    if len(body) != length - 1:
+        raise ValueError(f"{body!r}: the reference does not fit a {length}-digit key")
     return body + gtin_check_digit(body)
-
-
-def _epc(*elements: tuple[str, str]) -> str:
-    """The EPC URN of GS1 elements, with the simulated companies' prefix length."""
-    return epc_urn_from_elements(elements, CP_LEN)
 
 
 def party(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -94,3 +95,104 @@ def test_demo_store_audits_and_receipt_verifies_offline(
     tampered.write_text("".join(text))
     refused = _run(["ledger", "verify-receipt", str(tampered), "--log-key", key], tmp_path / "x")
     assert refused.returncode == 1
+
+
+def test_demo_once_prints_no_urls_and_a_receipt_it_made(
+    demo: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """Issue 12 item 18: ``--once`` runs no server, so it lists none of its URLs; the receipt
+    of the sample event is written, and it verifies offline with the log key it names."""
+    _data_dir, summary = demo
+    assert "urls" not in summary
+    receipt = summary["receipt"]
+    assert Path(receipt["file"]).is_file()
+    checked = _run(
+        ["ledger", "verify-receipt", receipt["file"], "--log-key", receipt["log_key"], "--json"],
+        tmp_path / "empty",
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert json.loads(checked.stdout)["event_hash"] == summary["samples"]["event_id"]
+
+
+def test_demo_guide_commands_work_as_printed(tmp_path: Path) -> None:
+    """The text the demo prints ends with commands to try; the first verifies the receipt and
+    runs exactly as printed, and no URL of a server that is not running is listed."""
+    import shlex
+
+    data_dir = tmp_path / "d"
+    proc = _run(["demo", "--once"], data_dir)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    assert "http://" not in out and "curl" not in out
+    lines = out.splitlines()
+    start = lines.index("Try next:")
+    commands = [
+        ln.strip() for ln in lines[start + 1 :] if ln.strip() and not ln.strip().startswith("#")
+    ]
+    verify = next(c for c in commands if " ledger verify-receipt " in c)
+    argv = shlex.split(verify)
+    checked = _run(argv[1:], tmp_path / "empty")  # the printed program is tracectl
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    audit = shlex.split(next(c for c in commands if c.endswith(" verify")))
+    assert audit[0] == f"TRACE_DATA_DIR={data_dir.resolve()}"
+    ran = _run(audit[2:], data_dir)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+
+
+def test_demo_serves_the_urls_it_lists(tmp_path: Path) -> None:
+    """Served: every URL printed answers; the protected ones with the token printed."""
+    import shlex
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACE_")}
+    env["TRACE_DATA_DIR"] = str(tmp_path / "d")
+    proc = subprocess.Popen(
+        [TRACECTL, "demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines: list[str] = []
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.strip().startswith("curl") and "/metrics" in line:
+                break
+        curls = [
+            shlex.split(ln.strip().split("#")[0]) for ln in lines if ln.strip().startswith("curl")
+        ]
+        assert len(curls) >= 5, lines
+        for argv in curls:
+            headers = dict(h.split(": ", 1) for flag, h in itertools.pairwise(argv) if flag == "-H")
+            url = argv[-1]
+            assert url.startswith(f"http://127.0.0.1:{port}/"), url
+            req = urllib.request.Request(url, headers=headers)
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                assert resp.status == 200, url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_demo_refuses_a_taken_port_at_once(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        t0 = time.monotonic()
+        proc = _run(["demo", "--port", str(port)], tmp_path / "d", timeout=60)
+        took = time.monotonic() - t0
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in proc.stderr and "--port" in proc.stderr
+    assert took < 30
+    assert not (tmp_path / "d" / "suyuan.db").exists()  # refused before the run

@@ -18,11 +18,25 @@ def _engine() -> Engine:
     return get_engine(get_settings().effective_database_url)
 
 
+def _reason(value: str | None) -> str | None:
+    from gateway.errors import REASONS
+
+    if value is not None and value not in REASONS:
+        raise typer.BadParameter(
+            f"{value!r} is not a reason code; one of: {', '.join(sorted(REASONS))}"
+        )
+    return value
+
+
 @app.command("list")
 def list_cmd(
-    reason: Annotated[str | None, typer.Option(help="only this reason code")] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="only this reason code", callback=_reason)
+    ] = None,
     device: Annotated[str | None, typer.Option(help="only this device")] = None,
-    limit: Annotated[int, typer.Option(help="at most this many, newest first")] = 100,
+    limit: Annotated[
+        int, typer.Option(min=1, max=100_000, help="at most this many, newest first")
+    ] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON document")] = False,
 ) -> None:
     """List dead letters, newest first."""

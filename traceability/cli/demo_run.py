@@ -38,12 +38,15 @@ class DemoRun:
     samples: dict[str, Any] = field(default_factory=dict)
     checkpoint: str | None = None
     ledger_size: int = 0
+    receipt_file: str | None = None
+    log_key: str | None = None
     seconds: float = 0.0
     stoppers: list[Callable[[], None]] = field(default_factory=list)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self, *, serving: bool = False) -> dict[str, Any]:
+        """The run as a document; ``urls`` only while the API serves (``serving``)."""
         base = self.settings.base_url
-        return {
+        out: dict[str, Any] = {
             "store": redact(self.settings.effective_database_url),
             "broker": self.broker_url,
             "data_dir": str(self.settings.data_dir.resolve()),
@@ -51,15 +54,18 @@ class DemoRun:
             "ledger_size": self.ledger_size,
             "checkpoint": self.checkpoint,
             "samples": self.samples,
-            "urls": {
+            "receipt": {"file": self.receipt_file, "log_key": self.log_key},
+            "seconds": round(self.seconds, 2),
+        }
+        if serving:
+            out["urls"] = {
                 "api": base,
                 "openapi": f"{base}/openapi.json",
                 "checkpoint": f"{base}/ledger/checkpoint",
                 "dead_letters": f"{base}/deadletters",
                 "metrics": f"{base}/metrics",
-            },
-            "seconds": round(self.seconds, 2),
-        }
+            }
+        return out
 
     def stop(self) -> None:
         while self.stoppers:
@@ -99,6 +105,9 @@ def run(settings: Settings, *, seed: int = 7, step: Step = lambda _m: None) -> D
             demo.stoppers.append(broker.stop)
             demo.broker_url = broker.url
         else:
+            from traceability.cli.failures import require_broker
+
+            require_broker(settings.mqtt_url)
             demo.broker_url = settings.mqtt_url
         step(f"broker: {demo.broker_url}{' (embedded, MQTT 3.1.1)' if embedded else ''}")
         config = GatewayConfig.from_settings(settings, mqtt_url=demo.broker_url)
@@ -144,6 +153,8 @@ def run(settings: Settings, *, seed: int = 7, step: Step = lambda _m: None) -> D
         demo.samples = _samples(engine, scenario, recalled)
         demo.checkpoint, demo.ledger_size = _checkpoint(engine, settings)
         step(f"ledger: {demo.ledger_size} records; checkpoint signed")
+        demo.receipt_file, demo.log_key = _receipt(engine, settings, demo.samples["event_id"])
+        step(f"receipt: {demo.receipt_file} (verifies offline)")
     except BaseException:
         demo.stop()
         raise
@@ -263,3 +274,17 @@ def _checkpoint(engine: sa.Engine, settings: Settings) -> tuple[str, int]:
     with session_scope(engine=engine) as session:
         cp = sign_checkpoint(session, settings=settings)
     return cp.note, cp.size
+
+
+def _receipt(engine: sa.Engine, settings: Settings, event_id: str) -> tuple[str, str]:
+    """An offline receipt for the sample event in data_dir/receipts, and the log's key."""
+    from traceability.ledger.checkpoint import load_log_signer
+    from traceability.ledger.receipt import build_receipt
+
+    folder = settings.data_dir.resolve() / "receipts"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "sample-event.tlog-proof"
+    with Session(engine) as session:
+        text = build_receipt(session, event_hash=event_id)
+    path.write_text(text, encoding="utf-8")
+    return str(path), load_log_signer(settings).verifier.vkey()

@@ -19,12 +19,22 @@ def _root() -> None:
 
 
 def _default_key_file(device_id: str) -> Path:
-    return get_settings().data_dir / "devices" / f"{device_id}.key"
+    from devices.keys import default_key_path
+
+    return default_key_path(get_settings().data_dir / "devices", device_id)
+
+
+def _device_id(value: str) -> str:
+    from traceability.registry.ids import ID_RULE, is_valid_id
+
+    if not is_valid_id(value):
+        raise typer.BadParameter(f"{value!r} is not a valid device id ({ID_RULE})")
+    return value
 
 
 @app.command("keygen")
 def keygen(
-    device_id: str = typer.Option(..., "--id", help="The device id."),
+    device_id: str = typer.Option(..., "--id", help="The device id.", callback=_device_id),
     key_file: Path | None = typer.Option(None, "--key-file", help="Default: data_dir/devices."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -50,7 +60,7 @@ def keygen(
 
 @app.command("enroll")
 def enroll(
-    device_id: str = typer.Option(..., "--id", help="The device id."),
+    device_id: str = typer.Option(..., "--id", help="The device id.", callback=_device_id),
     location: str = typer.Option(..., "--location", help="Registered location id it stands at."),
     party: str = typer.Option(..., "--party", help="The accountable party (registered)."),
     key_file: Path | None = typer.Option(None, "--key-file", help="Default: data_dir/devices."),

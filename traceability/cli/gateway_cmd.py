@@ -26,6 +26,7 @@ def register(app: typer.Typer) -> None:
         from gateway import logs
         from gateway.app import Gateway
         from gateway.config import GatewayConfig
+        from traceability.cli.failures import UsageError, require_broker, require_store
         from traceability.config import get_settings
         from traceability.metrics.prometheus import serve
 
@@ -35,12 +36,16 @@ def register(app: typer.Typer) -> None:
             config = replace(config, batch_size=batch_size)
         if batch_ms is not None:
             config = replace(config, batch_ms=batch_ms)
-        broker = None
         if config.embedded:
-            from gateway.embedded_broker import EmbeddedBroker
-
-            broker = EmbeddedBroker().start()
-            config = replace(config, mqtt_port=broker.port)
+            raise UsageError(
+                "the embedded broker lives inside `tracectl demo` only: no device could reach a "
+                "gateway's private one. Give the broker devices publish to with --mqtt-url "
+                "mqtt://host:port or TRACE_MQTT_URL",
+                field="mqtt_url",
+                value="embedded",
+            )
+        require_store(config.database_url)
+        require_broker(f"mqtt://{config.mqtt_host}:{config.mqtt_port}")
         server = serve(metrics_port) if metrics_port else None
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -52,5 +57,3 @@ def register(app: typer.Typer) -> None:
             gw.stop()
             if server is not None:
                 server.shutdown()
-            if broker is not None:
-                broker.stop()

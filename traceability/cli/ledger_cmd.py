@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from traceability.cli.failures import UsageError, check_output_file
 from traceability.config import get_settings
 from traceability.errors import TraceError
 from traceability.ledger import verify_offline
@@ -81,17 +82,19 @@ def prove_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """An inclusion proof (--index/--size) or a consistency proof (--old/--new), base64 lines."""
+    inclusion = (index, size) != (None, None)
+    consistency = (old, new) != (None, None)
+    if inclusion == consistency or None in ((index, size) if inclusion else (old, new)):
+        raise UsageError("give --index and --size, or --old and --new (not both)")
     from traceability.ledger import store
 
     with _session() as s:
         try:
             if index is not None and size is not None:
                 proof = store.inclusion_proof(s, index=index, size=size)
-            elif old is not None and new is not None:
-                proof = store.consistency_proof(s, old=old, new=new)
             else:
-                typer.echo("give --index and --size, or --old and --new", err=True)
-                raise typer.Exit(2)
+                assert old is not None and new is not None
+                proof = store.consistency_proof(s, old=old, new=new)
         except TraceError as exc:
             _fail(exc, as_json)
     hashes = [base64.b64encode(p).decode() for p in proof]
@@ -110,6 +113,8 @@ def receipt_cmd(
     out: Path | None = typer.Option(None, "--out", help="write the .tlog-proof here"),
 ) -> None:
     """Write an offline receipt (c2sp.org/tlog-proof@v1) for one event."""
+    if out is not None:
+        check_output_file(out, option="--out")
     from traceability.ledger import checkpoint, receipt, store
 
     with _session() as s:

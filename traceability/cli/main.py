@@ -13,6 +13,8 @@ from typing import Any
 
 import typer
 
+from traceability.cli.failures import HandledGroup
+
 # group name -> (module, help); the module has ``app = typer.Typer(...)``
 GROUPS: dict[str, tuple[str, str]] = {
     "id": ("traceability.cli.id_cmd", "Identify and validate any code."),
@@ -43,6 +45,7 @@ def build_app(only: str | None = None) -> typer.Typer:
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
+        cls=HandledGroup,
     )
     for name, (module, text) in COMMANDS.items():
         if only is None or only == name:

@@ -17,13 +17,11 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from api.main import create_app
+        from traceability.cli.failures import require_free_port
         from traceability.store.engine import upgrade
 
         settings = get_settings()
+        bind_host, bind_port = host or settings.api_host, port or settings.api_port
+        require_free_port(bind_host, bind_port)
         upgrade(url=settings.effective_database_url)
-        uvicorn.run(
-            create_app(settings),
-            host=host or settings.api_host,
-            port=port or settings.api_port,
-            log_level="info",
-        )
+        uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info")

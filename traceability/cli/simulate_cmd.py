@@ -64,6 +64,9 @@ def simulate(
             err=True,
         )
         raise typer.Exit(2)
+    from traceability.cli.failures import require_broker
+
+    require_broker(url)
     if register:
         from devices.simulators import register_world
         from traceability.store.engine import get_engine, session_scope

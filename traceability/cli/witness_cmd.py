@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from traceability.cli.failures import check_output_file
+from traceability.errors import TraceError
 from traceability.ledger import note
 from traceability.ledger.keyfile import read_private
 from traceability.ledger.witness import Witness, serve
@@ -15,12 +17,26 @@ from traceability.signing.ed25519 import generate_keypair
 app = typer.Typer(no_args_is_help=True)
 
 
+def _key_name(value: str) -> str:
+    """C2SP signed-note key names: non-empty, no spaces, no ``+`` (else nothing can verify)."""
+    try:
+        note._check_name(value)
+    except TraceError:
+        raise typer.BadParameter(
+            f"{value!r} cannot be a note key name (no spaces, no '+', printable, non-empty)"
+        ) from None
+    return value
+
+
 @app.command("keygen")
 def keygen_cmd(
-    name: str = typer.Option(..., "--name", help="the witness name, e.g. regulator.example/w1"),
+    name: str = typer.Option(
+        ..., "--name", help="the witness name, e.g. regulator.example/w1", callback=_key_name
+    ),
     key: Path = typer.Option(..., "--key", help="where to write the private key (mode 0600)"),
 ) -> None:
     """Create a witness key; prints its cosignature verifier key."""
+    check_output_file(key, option="--key")
     seed, _ = generate_keypair()
     signer = note.Signer(name, seed, note.COSIGNATURE_V1)
     fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -28,9 +28,10 @@ from traceability.identifiers.cn import validate_uscc
 from traceability.identifiers.errors import IdentifierError
 from traceability.identifiers.gs1 import gtin_check_digit
 from traceability.identifiers.places import parse_place
+from traceability.registry.ids import ID_PATTERN
 from traceability.registry.models import CreditStatus, DeviceStatus, ProductCategory
 
-_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+_ID = ID_PATTERN
 
 
 def uscc_findings(code: str) -> list[IdentifierError]:

@@ -28,7 +28,7 @@ from traceability.signing.envelope import Envelope, build, verify_signature
 
 GS = "\x1d"
 VECTOR_URN = "urn:epc:id:sgtin:0614141.812345.6789"
-COMPANY = Company("6937101")
+COMPANY = Company("69371010")
 
 
 @pytest.mark.parametrize("serial", [0, 1, 6789, 2**38 - 1])
@@ -67,7 +67,7 @@ def test_scan_without_an_item_or_logistic_unit_is_refused(data: str) -> None:
 
 
 def test_simulated_company_keys_and_urns() -> None:
-    gtin, gln, sscc = COMPANY.gtin(1, indicator=1), COMPANY.gln(3), COMPANY.sscc(123456789)
+    gtin, gln, sscc = COMPANY.gtin(1, indicator=1), COMPANY.gln(3), COMPANY.sscc(12345678)
     assert (validate_gtin(gtin), validate_gln(gln), validate_sscc(sscc)) == (gtin, gln, sscc)
     cases = {
         COMPANY.sgln(3, "2"): (("414", gln), ("254", "2")),
@@ -76,7 +76,7 @@ def test_simulated_company_keys_and_urns() -> None:
         COMPANY.sgtin(gtin, "A1"): (("01", gtin), ("21", "A1")),
         COMPANY.lgtin(gtin, "L1"): (("01", gtin), ("10", "L1")),
         COMPANY.sscc_urn(sscc): (("00", sscc),),
-        COMPANY.giai("311050107202400042"): (("8004", "6937101311050107202400042"),),
+        COMPANY.giai("311050107202400042"): (("8004", "69371010311050107202400042"),),
     }
     for urn, elements in cases.items():
         parsed = parse_epc_urn(urn)

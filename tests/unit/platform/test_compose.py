@@ -84,3 +84,57 @@ def test_db_write_path_settings_match_the_services_script(compose: dict[str, Any
     )
     assert in_compose == in_script
     assert {"shared_buffers", "max_wal_size", "wal_compression"} <= set(in_script)
+
+
+# ---- issue 12 item 19 -------------------------------------------------------------------
+
+
+def test_dockerfile_pins_python_and_creates_data_for_its_user() -> None:
+    text = (REPO / "Dockerfile").read_text()
+    base = re.search(r"^FROM (\S+)", text, re.M)
+    assert base is not None
+    image = base.group(1)
+    assert re.fullmatch(r"python:3\.\d+\.\d+(-slim)?-\w+(@sha256:[0-9a-f]{64})?", image), image
+    user = re.findall(r"^USER (\S+)$", text, re.M)
+    assert user == ["1000:1000"]
+    run_before_user = text[: text.index("USER 1000:1000")]
+    assert re.search(r"mkdir -p /data\b", run_before_user)
+    assert re.search(r"chown 1000:1000 /data\b", run_before_user)
+    assert re.search(r"chown 1000:1883 /broker-config\b", run_before_user)
+
+
+def test_every_long_running_service_restarts(compose: dict[str, Any]) -> None:
+    for name in ("db", "broker", "broker-sync", "api", "gateway"):
+        if name == "db":
+            continue  # the database restarts under its own supervisor policy
+        assert compose["services"][name].get("restart") == "unless-stopped", name
+
+
+def test_broker_files_come_from_the_registry_and_the_gateway_password(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    sync = services["broker-sync"]
+    cmd = sync["command"]
+    assert cmd[:3] == ["tracectl", "broker", "config"] and "--every" in cmd
+    out = cmd[cmd.index("--out") + 1]
+    # one source for the gateway's password: both get TRACE_MQTT_PASSWORD from the same anchor
+    assert sync["environment"] is services["migrate"]["environment"]
+    gw_env = services["gateway"]["environment"]
+    assert gw_env["TRACE_MQTT_PASSWORD"] == sync["environment"]["TRACE_MQTT_PASSWORD"]
+    assert gw_env["TRACE_MQTT_USERNAME"] == "gateway"
+    # the volume broker-sync writes is the folder mosquitto.conf reads its files from
+    vol = next(v.split(":")[0] for v in sync["volumes"] if v.split(":")[1] == out)
+    conf = (REPO / "gateway/mosquitto/mosquitto.conf").read_text()
+    passwd = re.search(r"^password_file (\S+)", conf, re.M)
+    acl = re.search(r"^acl_file (\S+)", conf, re.M)
+    assert passwd is not None and acl is not None
+    folder = passwd.group(1).rsplit("/", 1)[0]
+    assert acl.group(1).rsplit("/", 1)[0] == folder
+    broker = services["broker"]
+    assert f"{vol}:{folder}:ro" in broker["volumes"]
+    assert broker["depends_on"]["broker-sync"]["condition"] == "service_healthy"
+    # the broker reloads those files when broker-sync rewrites them
+    assert broker["command"] == ["sh", "/run-mosquitto.sh"]
+    assert "./gateway/mosquitto/run-mosquitto.sh:/run-mosquitto.sh:ro" in broker["volumes"]
+    assert f"{passwd.group(1)}" == "/mosquitto/config/generated/passwd"
