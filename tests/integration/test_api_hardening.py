@@ -110,7 +110,7 @@ def test_a_device_can_be_keyed_right_after_it_is_registered(server: str) -> None
     """Was 404 "device not registered" about 1 in 60: the 201 went out before the commit."""
     with httpx.Client(base_url=server, headers=ADMIN, timeout=10) as http:
         assert http.post("/parties", json={"id": "farm", "name": "Farm"}).status_code == 201
-        loc = {"id": "field", "name": "Field", "party_id": "farm"}
+        loc = {"id": "field", "name": "Field", "party_id": "farm", "gln": "6937101000018"}
         assert http.post("/locations", json=loc).status_code == 201
         for n in range(40):
             dev = {"id": f"gate-{n}", "location_id": "field", "party_id": "farm"}
@@ -127,7 +127,7 @@ def test_production_refuses_simulated_device_keys(pg_url: str, tmp_path: Path) -
         client.post("/parties", json={"id": "farm", "name": "Farm"}, headers=ADMIN).status_code
         == 201
     )
-    loc = {"id": "field", "name": "Field", "party_id": "farm"}
+    loc = {"id": "field", "name": "Field", "party_id": "farm", "gln": "6937101000018"}
     assert client.post("/locations", json=loc, headers=ADMIN).status_code == 201
     dev = {"id": "gate-1", "location_id": "field", "party_id": "farm"}
     assert client.post("/devices", json=dev, headers=ADMIN).status_code == 201
