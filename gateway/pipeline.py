@@ -3,7 +3,8 @@
 Three threads: the MQTT network thread only enqueues; a decode thread runs the decode path
 (retrying registry look-ups while the store is down); a writer thread gathers decoded messages
 into batches (by event count and age), commits each batch in one transaction, and only then
-acks its messages in arrival order, publishes verdicts and updates counters. A failed commit is
+acks its messages in arrival order, publishes verdicts and the delivery confirmations
+(:mod:`gateway.stored`) and updates counters. A failed commit is
 retried with exponential backoff forever: nothing is acked meanwhile, so nothing is lost.
 
 Verdicts: every accepted outcome is shown to the :class:`VerdictSink` as it is passed on to the
@@ -34,6 +35,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import DBAPIError
 
+from gateway import stored
 from gateway.decode import Accepted, Decoder, Outcome, Refused
 from gateway.decode_pool import ChunkResult, DecodePool, outcomes
 from gateway.errors import TransientError
@@ -321,6 +323,7 @@ class Pipeline:
             except Exception:
                 log.exception("on_commit hook failed")
         self._publish_verdicts(batch, result)  # first: a device is waiting for them
+        self._confirm(result)
         if self.verdicts is not None:
             try:
                 self.verdicts.committed(accepted, result)
@@ -374,6 +377,17 @@ class Pipeline:
             if d.reply is None or id(d.outcome) not in kept:
                 continue
             self._send(d.reply)
+
+    def _confirm(self, result: BatchResult) -> None:
+        """Tell each device which of its seqs this commit settled (``trace/v1/{device}/stored``):
+        its outbox keeps an envelope until then, whatever the broker acknowledged."""
+        if self.publish is None:
+            return
+        try:
+            for topic, payload in stored.messages(result, prefix=self.decoder.topic_prefix):
+                self.publish(topic, payload)
+        except Exception:  # the device re-sends what stays unconfirmed: nothing is lost
+            log.exception("publishing delivery confirmations failed")
 
     def _send(self, reply: Reply) -> None:
         if self.publish is None:
