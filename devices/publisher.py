@@ -202,6 +202,16 @@ class Publisher:
         ``trace/v1/{device}/events``; returns seq."""
         return self._queue("events", reply, {"events": events})
 
+    def send_many(self, batches: list[list[Event]]) -> list[int]:
+        """:meth:`send` for several envelopes (one per list of events), queued on disk in one
+        transaction; returns their seqs."""
+        seqs = self.outbox.append_many(
+            topic=self.events_topic,
+            builds=[self._builder(False, {"events": events}) for events in batches],
+        )
+        self._wake.set()
+        return seqs
+
     def publish_reader(
         self,
         *,
@@ -220,21 +230,25 @@ class Publisher:
         return self._queue("reader", reply, {"reader": reader})
 
     def _queue(self, kind: str, reply: bool, body: dict[str, Any]) -> int:
-        reply_to = self.verdict_topic if reply else None
         seq = self.outbox.append(
-            topic=f"trace/v1/{self.device}/{kind}",
-            build=lambda s: build(
-                device=self.device,
-                key_id=self.key.key_id,
-                seed=self.key.seed,
-                seq=s,
-                reply_to=reply_to,
-                sent_at=self.clock(),
-                **body,
-            ),
+            topic=f"trace/v1/{self.device}/{kind}", build=self._builder(reply, body)
         )
         self._wake.set()
         return seq
+
+    def _builder(self, reply: bool, body: dict[str, Any]) -> Callable[[int], bytes]:
+        """Signs ``body`` as the envelope with the seq it is given (inside the outbox's
+        transaction, so a seq never signs two contents)."""
+        reply_to = self.verdict_topic if reply else None
+        return lambda s: build(
+            device=self.device,
+            key_id=self.key.key_id,
+            seed=self.key.seed,
+            seq=s,
+            reply_to=reply_to,
+            sent_at=self.clock(),
+            **body,
+        )
 
     def submit(self, events: list[Event]) -> None:
         """Add events to the current batch (sent at ``batch_max_events`` or ``batch_max_ms``)."""
