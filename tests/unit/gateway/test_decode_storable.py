@@ -19,6 +19,12 @@ REG = Registry()
 REG.add("dev-1")
 
 
+def ext(name: str, value: object) -> dict[str, object]:
+    ev = event()
+    ev[name] = value
+    return ev
+
+
 def _refused(payload: bytes) -> Refused:
     out = decoder(REG).decode(TOPIC, payload, NOW)
     assert isinstance(out, Refused), f"accepted: {out}"
@@ -26,7 +32,7 @@ def _refused(payload: bytes) -> Refused:
 
 
 def test_signed_nul_in_an_extension_value_is_unstorable() -> None:
-    signed = envelope(REG, "dev-1", 1, [event(**{"example:q": "a\x00b"})])
+    signed = envelope(REG, "dev-1", 1, [ext("example:q", "a\x00b")])
     out = _refused(signed)
     assert out.reason == "unstorable_value"
     assert out.field == "events[0].example:q"
@@ -35,7 +41,7 @@ def test_signed_nul_in_an_extension_value_is_unstorable() -> None:
 
 
 def test_signed_nul_in_a_member_name_is_unstorable() -> None:
-    out = _refused(envelope(REG, "dev-1", 2, [event(**{"example:q\x00": "x"})]))
+    out = _refused(envelope(REG, "dev-1", 2, [ext("example:q\x00", "x")]))
     assert out.reason == "unstorable_value" and out.field == "events[0]"
     assert "member name" in out.detail
 
@@ -52,7 +58,7 @@ def test_signed_nul_in_a_member_name_is_unstorable() -> None:
     ],
 )
 def test_unstorable_values_are_named(literal: bytes, why: str) -> None:
-    signed = envelope(REG, "dev-1", 3, [event(**{"example:q": "PLACEHOLDER"})])
+    signed = envelope(REG, "dev-1", 3, [ext("example:q", "PLACEHOLDER")])
     out = _refused(signed.replace(b'"PLACEHOLDER"', literal))
     assert out.reason == "unstorable_value", out
     assert out.field == "events[0].example:q"
@@ -61,7 +67,7 @@ def test_unstorable_values_are_named(literal: bytes, why: str) -> None:
 
 def test_int64_bounds_and_ordinary_values_pass() -> None:
     check_storable({"a": [2**63 - 1, -(2**63), 1.5, "ü€😀", None, True], "b": {"c": "d"}})
-    signed = envelope(REG, "dev-1", 4, [event(**{"example:q": "ok \u00e9\U0001f600"})])
+    signed = envelope(REG, "dev-1", 4, [ext("example:q", "ok \u00e9\U0001f600")])
     assert isinstance(decoder(REG).decode(TOPIC, signed, NOW), Accepted)
 
 
