@@ -13,9 +13,10 @@ raise anything else.
 
 Fast paths (each falls back to the reference implementation, so results never differ): the
 envelope is parsed with orjson (on any parse or shape error, :meth:`Envelope.from_json` decides
-and words the error); the signed bytes are first taken as orjson's sorted-key compact form
-(equal to RFC 8785 for the usual envelope: no floats), and only if that does not verify is true
-JCS tried. Neither path reads or writes ``NaN`` / ``Infinity``: orjson refuses them and
+and words the error); the signed bytes are orjson's sorted-key compact form only where that is
+provably RFC 8785 (no exponent or integral float, no integer beyond 2^53, no character beyond
+U+FFFF), else true JCS (``rfc8785``). Neither path reads or writes ``NaN`` / ``Infinity``:
+orjson refuses them and
 :meth:`Envelope.from_json` refuses them (``malformed``, the member named); a non-finite float
 in an envelope built some other way makes :func:`fast_signing_bytes` raise, never write
 ``null`` (which is what a forged ``null`` -> ``NaN`` used to verify as). The bytes that
@@ -31,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -117,18 +119,44 @@ def topic_parts(topic: str, prefix: str = "") -> tuple[str, str] | None:
     return parts[2], parts[3]
 
 
+# orjson's sorted-key compact bytes differ from RFC 8785 only for: a float written with an
+# exponent ("1e+16": JCS "10000000000000000") or integral ("4.0", "-0.0": JCS "4", "0"), an
+# integer beyond 2^53 (orjson writes it, JCS has no form: OPT_STRICT_INTEGER refuses it), and
+# the order of member names with characters beyond U+FFFF (code points vs UTF-16 units; any
+# 4-byte UTF-8 sequence sends the envelope to the reference). Every other float orjson writes
+# in plain decimal with the shortest round-trip digits, as ECMAScript does in that range; the
+# string escapes are the same (tests/unit/gateway/test_decode_jcs.py cross-checks all of it).
+# A number token ends at ',' '}' or ']' in compact output (a string ends at '"'); orjson
+# writes every exponent with a sign ("1e+16", "1e-7"). A string that looks like a number only
+# costs the reference path. Literal searches first: sre scans character classes slowly.
+_INTEGRAL = re.compile(rb"\.0[,}\]]")
+_EXPONENT = re.compile(rb"e[-+][0-9]+[,}\]]")
+_BELOW_F0 = bytes(range(0xF0))  # deleted, what is left starts a 4-byte UTF-8 sequence
+
+
+def _maybe_not_jcs(out: bytes) -> bool:
+    if _INTEGRAL.search(out) is not None:
+        return True
+    if (b"e+" in out or b"e-" in out) and _EXPONENT.search(out) is not None:
+        return True
+    return bool(out.translate(None, _BELOW_F0))
+
+
 def fast_signing_bytes(env: Envelope) -> bytes | None:
-    """Sorted-key compact JSON: equal to RFC 8785 for the usual envelope (no floats).
+    """RFC 8785 bytes of the unsigned envelope by orjson, or ``None`` where orjson's sorted-key
+    compact form is not provably the same (then only the reference may be used).
 
     orjson writes NaN and ±Infinity as ``null``: when the output has a ``null``, the envelope
     is checked and a non-finite float raises :class:`NonFiniteNumberError` (no JSON form)."""
     unsigned = env.unsigned()
     try:
-        out = orjson.dumps(unsigned, option=orjson.OPT_SORT_KEYS)
+        out = orjson.dumps(unsigned, option=orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER)
     except (orjson.JSONEncodeError, TypeError):
         return None
     if b"null" in out:
         check_finite(unsigned)
+    if _maybe_not_jcs(out):
+        return None
     return out
 
 
@@ -171,14 +199,13 @@ def parse_envelope(payload: bytes, *, max_bytes: int) -> Envelope:
 
 
 def verify_envelope(env: Envelope, public_key: bytes) -> bytes | None:
-    """The signed bytes if ``sig`` verifies (fast canonical form first, then true JCS)."""
-    first = fast_signing_bytes(env)
-    if first is not None and _verify(public_key, first, env.sig):
-        return first
-    jcs = canonical(env.unsigned())
-    if jcs != first and _verify(public_key, jcs, env.sig):
-        return jcs
-    return None
+    """The RFC 8785 bytes ``sig`` verified over, or ``None``: by orjson where that provably
+    gives the same bytes (:func:`fast_signing_bytes`), else by the reference ``rfc8785``. A
+    signature over any other bytes (orjson's ``4.0``, an integer beyond 2^53) never verifies."""
+    message = fast_signing_bytes(env)
+    if message is None:
+        message = canonical(env.unsigned())
+    return message if _verify(public_key, message, env.sig) else None
 
 
 def _verify(public_key: bytes, message: bytes, sig: bytes) -> bool:
