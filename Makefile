@@ -28,9 +28,11 @@ demo: install
 services:
 	bash .ci/services.sh
 	bash .ci/interop.sh
+	bash .ci/zpl.sh
 
 test: install services
-	$(VENV)/bin/pytest -q -p no:cacheprovider tests
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=15 tests
 
 test-unit: install
 	$(VENV)/bin/pytest -q tests/unit
@@ -38,6 +40,7 @@ test-unit: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy traceability gateway devices label_printing api bench
 
 bench: install services
@@ -45,6 +48,7 @@ bench: install services
 	$(VENV)/bin/python -m bench.identifiers --json
 	$(VENV)/bin/python -m bench.ledger --json
 	$(VENV)/bin/python -m bench.ingest --json
+	$(VENV)/bin/python -m bench.labels --json
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .suyuan .mypy_cache .ruff_cache .pytest_cache

@@ -18,11 +18,11 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from gateway.decode import Accepted, Decoder, Outcome
-from gateway.keys import KeyCache, sql_loader
+from gateway.key_cache import KeyCache, sql_loader
 from gateway.pipeline import Pipeline
 from gateway.store import StoreWriter
-from gateway.testing import event, provision, wait_for
-from traceability.store.service import create_engine
+from tests.support.gateway import event, provision, wait_for
+from traceability.store.engine import create_engine
 
 POISON_EVERY = 7  # envelope seqs 7, 14, ... carry NUL past decode; 5, 10, ... signed NUL
 

@@ -11,11 +11,11 @@ import orjson
 import sqlalchemy as sa
 
 from gateway.decode import Decoder
-from gateway.keys import KeyCache, sql_loader
+from gateway.key_cache import KeyCache, sql_loader
 from gateway.pipeline import Pipeline
 from gateway.store import StoreWriter
-from gateway.testing import event, provision, wait_for
-from traceability.store.service import create_engine
+from tests.support.gateway import event, provision, wait_for
+from traceability.store.engine import create_engine
 
 
 def test_commit_then_confirm_stored_duplicate_and_dead_letter(pg_url: str) -> None:

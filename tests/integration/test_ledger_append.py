@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from tests.unit.ledger.helpers import T0, event, fill, setup_device, submissions
-from tests.unit.ledger.test_merkle import mth
+from tests.support.ledger import T0, event, fill, setup_device, submissions
+from tests.support.merkle import mth
 from traceability.config import Settings
 from traceability.ledger import (
     audit,
@@ -32,7 +32,7 @@ from traceability.ledger import (
 from traceability.ledger.errors import InconsistentCheckpointError, ReceiptError
 from traceability.ledger.witness import Response, Witness, serve
 from traceability.registry.keys import KeyLookupError, key_for, revoke_key, rotate_key
-from traceability.signing import service as signing
+from traceability.signing import ed25519 as signing
 from traceability.signing.errors import WeakKeyError
 
 
@@ -227,7 +227,7 @@ def test_signer_refuses_inconsistent(engine: Engine, tmp_path: Path) -> None:
         checkpoint.sign_checkpoint(s, settings=settings)
         s.commit()
     state = Path(str(settings.effective_log_key_file) + ".last")
-    size, _ = state.read_text().split()
+    size = state.read_text().split()[0]
     state.write_text(f"{size} {'A' * 43}=\n")  # a different root at the same size
     with Session(engine) as s, pytest.raises(InconsistentCheckpointError):
         checkpoint.sign_checkpoint(s, settings=settings)

@@ -21,12 +21,12 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner, Result
 
-from tests.unit.ledger.helpers import event, setup_device, submissions
+from tests.support.ledger import event, setup_device, submissions
 from traceability.cli.main import app
 from traceability.config import Settings, get_settings
 from traceability.ledger import checkpoint, merkle, note, receipt, service
-from traceability.signing import service as signing
-from traceability.store.service import create_engine, upgrade
+from traceability.signing import ed25519 as signing
+from traceability.store.engine import create_engine, upgrade
 
 N_EVENTS = 40
 ORIGIN = "suyuan.example/ledger"
@@ -134,7 +134,7 @@ def test_checkpoint_refuses_a_fork(cli: Cli) -> None:
     assert cli.run("checkpoint", "--no-witness").exit_code == 0
     state = cli.data_dir / "log.key.last"
     saved = state.read_text()
-    size, _ = saved.split()
+    size = saved.split()[0]
     try:
         state.write_text(f"{size} {base64.b64encode(b'x' * 32).decode()}\n")
         res = cli.run("checkpoint", "--no-witness")

@@ -20,14 +20,14 @@ import pytest
 
 from devices.keys import DeviceKeyPair
 from devices.publisher import Publisher
-from gateway.testing import PrivateBroker, event, provision, wait_for
 from tests.integration.test_reliability_gateway import (
     assert_exactly_once,
     count,
     start_gateway,
     stop,
 )
-from traceability.store.service import create_engine
+from tests.support.gateway import PrivateBroker, event, provision, wait_for
+from traceability.store.engine import create_engine
 
 DEVICES, PER_DEVICE = 4, 5_000  # 20,000 envelopes of one event each
 SHARED = "$share/gateways/trace/v1/+/events"

@@ -22,8 +22,8 @@ from sqlmodel import Session, select
 
 from traceability.config import Settings
 from traceability.registry.models import Lot, ProductCategory
+from traceability.store.engine import get_engine, redact, session_scope, upgrade
 from traceability.store.models import DeadLetter, EventRow, TraceEdge
-from traceability.store.service import get_engine, redact, session_scope, upgrade
 
 Step = Callable[[str], None]
 
@@ -70,9 +70,9 @@ def run(settings: Settings, *, seed: int = 7, step: Step = lambda _m: None) -> D
     """Run the scenario end to end; the caller must call ``stop()`` on the result."""
     from devices.simulators.run import publish_scenario, register_world
     from devices.simulators.scenarios import build_scenario
+    from gateway.app import Gateway
     from gateway.config import GatewayConfig
     from gateway.embedded_broker import EmbeddedBroker
-    from gateway.service import Gateway
 
     t0 = time.monotonic()
     demo = DemoRun(settings=settings)
@@ -139,6 +139,8 @@ def run(settings: Settings, *, seed: int = 7, step: Step = lambda _m: None) -> D
 
         recalled = _recall_one_lot(engine, scenario)
         step(f"recall: lot {recalled[1]} of {recalled[0]} recalled")
+        demo.counts["labels"] = _print_labels(engine, settings, scenario)
+        step(f"labels: {_label_line(demo.counts['labels'])}")
         demo.samples = _samples(engine, scenario, recalled)
         demo.checkpoint, demo.ledger_size = _checkpoint(engine, settings)
         step(f"ledger: {demo.ledger_size} records; checkpoint signed")
@@ -216,6 +218,43 @@ def _samples(engine: sa.Engine, scenario: Any, recalled: tuple[str, str]) -> dic
         "product_gtin": food.gtin,
         "recalled_lot": {"gtin": recalled[0], "lot": recalled[1]},
     }
+
+
+def _print_labels(engine: sa.Engine, settings: Settings, scenario: Any) -> dict[str, Any]:
+    """A small run for a produce lot (PNG, QR) and a drug lot (ZPL: QR + GS1 DataMatrix),
+    each commissioned in the ledger by the party's print station."""
+    from datetime import timedelta
+
+    from label_printing import check_request, open_station, print_labels
+
+    out: dict[str, Any] = {}
+    for name, category, fmt in (("produce", ProductCategory.food, "png"),
+                                ("drug", ProductCategory.drug, "zpl")):  # fmt: skip
+        lot = next(x for x in scenario.world.lots if _category(scenario, x.gtin) == category)
+        product = next(p for p in scenario.world.products if p.gtin == lot.gtin)
+        expiry = lot.expires_on or (datetime.now(UTC).date() + timedelta(days=365))
+        request = check_request(
+            gtin=lot.gtin,
+            lot=lot.lot,
+            expiry=expiry,
+            count=4,
+            format=fmt,
+            max_count=4,
+            product_name=product.name,
+        )
+        party = product.party_id
+        station = open_station(
+            engine, data_dir=settings.data_dir, station=f"label-{party}"[:64], party_id=party
+        )
+        report = print_labels(
+            engine, request=request, station=station, out_dir=settings.data_dir / "labels" / name
+        )
+        out[name] = {k: v for k, v in report.to_dict().items() if k != "states"}
+    return out
+
+
+def _label_line(labels: dict[str, Any]) -> str:
+    return "; ".join(f"{k} lot {v['lot']}: {v['count']} {v['format']}" for k, v in labels.items())
 
 
 def _checkpoint(engine: sa.Engine, settings: Settings) -> tuple[str, int]:

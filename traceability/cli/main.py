@@ -24,6 +24,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "simulate": ("traceability.cli.simulate_cmd", "Site simulators and scenarios."),
     "deadletter": ("traceability.cli.deadletter_cmd", "Rejected messages."),
     "broker": ("traceability.cli.broker_cmd", "Mosquitto password/ACL files."),
+    "labels": ("traceability.cli.labels_cmd", "Print labels: serials, QR, DataMatrix, PDF, ZPL."),
 }
 # command name -> (module, help); the module has ``register(app)`` adding that command
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -38,7 +39,7 @@ def build_app(only: str | None = None) -> typer.Typer:
     """The command tree; with ``only``, just that command's module is imported."""
     root = typer.Typer(
         name="tracectl",
-        help="Suyuan (溯源) traceability platform: ingest, ledger, trace, labels.",
+        help="Suyuan (溯源) traceability platform: ingest, registry, custody ledger, audit.",
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,

@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.decode import Accepted, Refused, fast_signing_bytes, verify_envelope
-from tests.unit.gateway.helpers import Registry, decoder, event
-from traceability.signing import service as signing
+from tests.support.decoding import Registry, decoder, event
+from traceability.signing import ed25519 as signing
 from traceability.signing.envelope import Envelope, EnvelopeError, verify_signature
 from traceability.signing.errors import BadSignatureError
 

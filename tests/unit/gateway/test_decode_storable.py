@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from gateway.decode import Accepted, Refused
-from tests.unit.gateway.helpers import Registry, decoder, envelope, event
+from tests.support.decoding import Registry, decoder, envelope, event
 from traceability.strict_json import UnstorableValueError, check_storable
 
 NOW = datetime.now(UTC)
