@@ -130,6 +130,41 @@ if [[ -z "$MQTT_URL" ]]; then
     say "installing Mosquitto from Debian's packages"
     apt_install mosquitto mosquitto-clients
   fi
+  # delivery settings (the same list as gateway/mosquitto/mosquitto.conf; a unit test keeps them
+  # equal): Mosquitto's default of 1,000 queued messages per client drops a store-and-forward
+  # burst on the floor after PUBACKing it to the device ("Outgoing messages are being dropped");
+  # persistence keeps the gateways' persistent sessions across a broker restart
+  MOSQ_DIR="${SUYUAN_MOSQUITTO_DIR:-/etc/mosquitto}"
+  MOSQ_CONF="$MOSQ_DIR/mosquitto.conf"
+  MOSQ_TUNING="$MOSQ_DIR/conf.d/50-suyuan.conf"
+  MOSQ_WANT="# written by suyuan .ci/services.sh (mosquitto)
+persistence true
+autosave_interval 30
+max_inflight_messages 1000
+max_queued_messages 1000000
+max_queued_bytes 0
+set_tcp_nodelay true"
+  mosq_changed=0
+  if [[ -f "$MOSQ_CONF" && $is_root == 1 ]]; then
+    if ! grep -Eq "^[[:space:]]*persistence_location[[:space:]]" "$MOSQ_CONF"; then
+      mkdir -p /var/lib/mosquitto && chown mosquitto: /var/lib/mosquitto 2>/dev/null || true
+      echo "persistence_location /var/lib/mosquitto/" >> "$MOSQ_CONF"; mosq_changed=1
+    fi
+    if ! grep -Eq "^[[:space:]]*include_dir[[:space:]]+$MOSQ_DIR/conf.d[[:space:]]*$" "$MOSQ_CONF"; then
+      echo "include_dir $MOSQ_DIR/conf.d" >> "$MOSQ_CONF"; mosq_changed=1
+    fi
+    mkdir -p "$MOSQ_DIR/conf.d"
+    if [[ "$(cat "$MOSQ_TUNING" 2>/dev/null)" != "$MOSQ_WANT" ]]; then
+      say "writing Mosquitto delivery settings to $MOSQ_TUNING"
+      printf '%s\n' "$MOSQ_WANT" > "$MOSQ_TUNING"; mosq_changed=1
+    fi
+  fi
+  if [[ $mosq_changed == 1 ]] && tcp_open 127.0.0.1 1883; then
+    # queue and in-flight limits are reloaded on SIGHUP (persistence itself needs a restart:
+    # Debian's own configuration already has it on)
+    MOSQ_PID="$(cat /run/mosquitto/mosquitto.pid 2>/dev/null || true)"
+    if [[ -n "$MOSQ_PID" ]]; then say "reloading Mosquitto ($MOSQ_PID)"; kill -HUP "$MOSQ_PID"; fi
+  fi
   if ! tcp_open 127.0.0.1 1883; then
     [[ $is_root == 1 ]] || instead "Mosquitto is not listening on 127.0.0.1:1883."
     say "starting Mosquitto"

@@ -1,13 +1,21 @@
 """Store-and-forward publisher: signed envelopes go through the disk outbox to MQTT at QoS 1.
 
 Every envelope is first committed to the :class:`~devices.queue.Outbox` (seq allocated and
-signed in the same transaction), then handed to paho in seq order, at most ``window`` at a
-time; it leaves the outbox only when its PUBACK arrives. paho re-sends un-acked messages on
-reconnect; after a process restart everything still queued is handed over again from the
-oldest. A PUBACK that does not say the message was delivered -- MQTT 5 "No matching subscribers"
-(0x10: e.g. right after a broker restart, before the gateways have re-subscribed; Mosquitto 2.0
-does not restore shared subscriptions from its persistence file) or any failure code -- does not
-retire the envelope: it is handed over again after ``retry_s``. The device keeps a retained
+signed in the same transaction), then handed to paho in seq order, at most ``window``
+unconfirmed at a time. It leaves the outbox only when the gateway confirms it on
+``trace/v1/{device}/stored`` (``{"v": 1, "seqs": [...]}``, sent after the gateway's commit: the
+envelope is recorded, was already recorded, or was dead-lettered for good), never on the
+broker's PUBACK alone: a PUBACK says only that the broker has the message, and a broker drops
+queued messages past its limits (Mosquitto's default: 1,000 per client). An envelope still
+unconfirmed ``confirm_timeout_s`` after it was handed over is sent again (the gateway answers a
+repeat as a duplicate and confirms it). ``await_stored=False`` retires on PUBACK instead, for a
+bare broker with no gateway behind it (tests of the transport only).
+
+paho re-sends un-acked messages on reconnect; after a process restart everything still queued
+is handed over again from the oldest. A PUBACK that does not say the message was delivered --
+MQTT 5 "No matching subscribers" (0x10: e.g. right after a broker restart, before the gateways
+have re-subscribed; Mosquitto 2.0 does not restore shared subscriptions from its persistence
+file) or any failure code -- is handed over again after ``retry_s``. The device keeps a retained
 ``online`` on ``trace/v1/{device}/status`` and leaves a retained ``offline`` will. TCP_NODELAY
 is set on the socket as soon as it opens.
 """
@@ -58,8 +66,10 @@ class Publisher:
         broker_url: str,
         data_dir: Path,
         client_id: str | None = None,
-        window: int = 20,
+        window: int = 100,
         retry_s: float = 1.0,
+        confirm_timeout_s: float = 30.0,
+        await_stored: bool = True,
         batch_max_events: int = 50,
         batch_max_ms: int = 200,
         keepalive: int = 30,
@@ -75,6 +85,9 @@ class Publisher:
         self.outbox = Outbox(data_dir / f"{self.device}.outbox.sqlite3")
         self.window = window
         self.retry_s = retry_s
+        self.confirm_timeout_s = confirm_timeout_s
+        self.await_stored = await_stored
+        self.resent = 0  # envelopes handed over again after confirm_timeout_s (a counter)
         self.batch_max_events = batch_max_events
         self.batch_max_s = batch_max_ms / 1000
         self.clock = clock
@@ -85,11 +98,14 @@ class Publisher:
         self.status_topic = f"trace/v1/{self.device}/status"
         self.events_topic = f"trace/v1/{self.device}/events"
         self.verdict_topic = f"trace/v1/{self.device}/verdicts"
+        self.stored_topic = f"trace/v1/{self.device}/stored"
         self._lock = threading.RLock()
         self._acked = threading.Condition(self._lock)
         self._inflight: dict[int, int] = {}  # paho mid -> seq (worker thread only)
-        self._acks: queue.SimpleQueue[tuple[int, bool]] = queue.SimpleQueue()  # (mid, delivered)
+        # what paho's thread saw, in its order: ("ack", mid, delivered) / ("stored", seqs)
+        self._notes: queue.SimpleQueue[tuple[str, Any, bool]] = queue.SimpleQueue()
         self._retry: dict[int, float] = {}  # seq -> when to hand it over again (worker thread)
+        self._unconfirmed: dict[int, float] = {}  # seq handed over -> when to send it again
         self._wake = threading.Event()
         self._handed_up_to = 0  # highest seq handed to paho in this process
         self._connected = False
@@ -186,6 +202,16 @@ class Publisher:
         ``trace/v1/{device}/events``; returns seq."""
         return self._queue("events", reply, {"events": events})
 
+    def send_many(self, batches: list[list[Event]]) -> list[int]:
+        """:meth:`send` for several envelopes (one per list of events), queued on disk in one
+        transaction; returns their seqs."""
+        seqs = self.outbox.append_many(
+            topic=self.events_topic,
+            builds=[self._builder(False, {"events": events}) for events in batches],
+        )
+        self._wake.set()
+        return seqs
+
     def publish_reader(
         self,
         *,
@@ -204,21 +230,25 @@ class Publisher:
         return self._queue("reader", reply, {"reader": reader})
 
     def _queue(self, kind: str, reply: bool, body: dict[str, Any]) -> int:
-        reply_to = self.verdict_topic if reply else None
         seq = self.outbox.append(
-            topic=f"trace/v1/{self.device}/{kind}",
-            build=lambda s: build(
-                device=self.device,
-                key_id=self.key.key_id,
-                seed=self.key.seed,
-                seq=s,
-                reply_to=reply_to,
-                sent_at=self.clock(),
-                **body,
-            ),
+            topic=f"trace/v1/{self.device}/{kind}", build=self._builder(reply, body)
         )
         self._wake.set()
         return seq
+
+    def _builder(self, reply: bool, body: dict[str, Any]) -> Callable[[int], bytes]:
+        """Signs ``body`` as the envelope with the seq it is given (inside the outbox's
+        transaction, so a seq never signs two contents)."""
+        reply_to = self.verdict_topic if reply else None
+        return lambda s: build(
+            device=self.device,
+            key_id=self.key.key_id,
+            seed=self.key.seed,
+            seq=s,
+            reply_to=reply_to,
+            sent_at=self.clock(),
+            **body,
+        )
 
     def submit(self, events: list[Event]) -> None:
         """Add events to the current batch (sent at ``batch_max_events`` or ``batch_max_ms``)."""
@@ -249,16 +279,21 @@ class Publisher:
             retired = False
             while True:
                 try:
-                    mid, delivered = self._acks.get_nowait()
+                    kind, value, delivered = self._notes.get_nowait()
                 except queue.Empty:
                     break
                 with self._acked:
-                    seq = self._inflight.pop(mid, None)
-                    if seq is not None and delivered:
-                        self.outbox.remove(seq)
-                        retired = True
-                    elif seq is not None:
+                    if kind == "stored":
+                        retired = self._retire(value) or retired
+                        continue
+                    seq = self._inflight.pop(value, None)
+                    if seq is None:
+                        continue
+                    if not delivered:
+                        self._unconfirmed.pop(seq, None)
                         self._retry[seq] = time.monotonic() + self.retry_s
+                    elif not self.await_stored:
+                        retired = self._retire([seq]) or retired
             if retired:
                 with self._acked:
                     self._acked.notify_all()
@@ -269,20 +304,37 @@ class Publisher:
             if not self._closing.is_set():
                 self._pump()
 
+    def _retire(self, seqs: list[int]) -> bool:
+        """Drop confirmed envelopes from the outbox (worker thread, under the lock)."""
+        removed = False
+        for seq in seqs:
+            self._unconfirmed.pop(seq, None)
+            self._retry.pop(seq, None)
+            removed = self.outbox.remove(seq) or removed
+        return removed
+
     def _pump(self) -> None:
-        """Hand queued envelopes to paho, oldest first, keeping at most ``window`` in flight
-        (envelopes waiting to be retried count against the window)."""
+        """Hand queued envelopes to paho, oldest first, keeping at most ``window`` unconfirmed
+        (envelopes waiting to be retried count against the window); send again what stayed
+        unconfirmed for ``confirm_timeout_s``."""
         if not self._connected:
             return
         with self._lock:
             now = time.monotonic()
+            late = [seq for seq, at in self._unconfirmed.items() if at <= now]
+            for seq in late:
+                del self._unconfirmed[seq]
+                self._retry[seq] = now
+            self.resent += len(late)
             due = sorted(seq for seq, at in self._retry.items() if at <= now)
             if due:
                 for item in self.outbox.peek(after=due[0] - 1, limit=due[-1] - due[0] + 1):
                     if item.seq in self._retry and self._retry[item.seq] <= now:
-                        del self._retry[item.seq]
                         self._hand_over(item)
-            room = self.window - len(self._inflight) - len(self._retry)
+                for seq in due:  # handed over again, or confirmed meanwhile (gone)
+                    self._retry.pop(seq, None)
+            unconfirmed = len(self._unconfirmed) if self.await_stored else len(self._inflight)
+            room = self.window - unconfirmed - len(self._retry)
             if room <= 0:
                 return
             for item in self.outbox.peek(after=self._handed_up_to, limit=room):
@@ -296,9 +348,12 @@ class Publisher:
             props.CorrelationData = str(item.seq).encode()
         info = self._client.publish(item.topic, item.payload, qos=1, properties=props)
         self._inflight[info.mid] = item.seq
+        if self.await_stored:
+            self._unconfirmed[item.seq] = time.monotonic() + self.confirm_timeout_s
 
     def pending(self) -> int:
-        """Envelopes (and batched events, as one) not yet acknowledged by the broker."""
+        """Envelopes (and batched events, as one) not yet confirmed (by the gateway, or with
+        ``await_stored=False`` by the broker)."""
         with self._lock:
             return len(self.outbox) + (1 if self._buffer else 0)
 
@@ -343,6 +398,8 @@ class Publisher:
         if isinstance(sock, socket.socket):  # belt and braces: also set after CONNACK
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         client.publish(self.status_topic, b"online", qos=1, retain=True)
+        if self.await_stored:  # before anything is handed over on this connection
+            client.subscribe(self.stored_topic, qos=1)
         if self.subscribe_verdicts:
             client.subscribe(self.verdict_topic, qos=1)
         self._connected = True
@@ -357,10 +414,18 @@ class Publisher:
         code = getattr(rc, "value", 0)
         if code != 0:
             log.warning("device %s: PUBACK %s for mid %d; will resend", self.device, rc, mid)
-        self._acks.put((mid, code == 0))
+        self._notes.put(("ack", mid, code == 0))
         self._wake.set()
 
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        if msg.topic == self.stored_topic:
+            seqs = stored_seqs(msg.payload)
+            if seqs is None:
+                log.warning("device %s: unreadable confirmation on %s", self.device, msg.topic)
+            else:
+                self._notes.put(("stored", seqs, True))
+                self._wake.set()
+            return
         try:
             doc = strict_json.loads(msg.payload)  # RFC 8259: NaN / Infinity are refused
         except ValueError:
@@ -376,3 +441,18 @@ class Publisher:
             self.verdicts.cond.notify_all()
         if self.on_verdict is not None:
             self.on_verdict(seq or "", payload)
+
+
+def stored_seqs(payload: bytes | bytearray) -> list[int] | None:
+    """The seqs of a ``{"v": 1, "seqs": ["1042", ...]}`` confirmation (None: not one)."""
+    try:
+        doc = strict_json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict) or doc.get("v") != 1 or not isinstance(doc.get("seqs"), list):
+        return None
+    return [
+        int(s)
+        for s in doc["seqs"]
+        if isinstance(s, str) and s.isascii() and s.isdigit() and len(s) <= 19
+    ]

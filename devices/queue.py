@@ -80,6 +80,30 @@ class Outbox:
                 raise
             return int(seq)
 
+    def append_many(self, *, topic: str, builds: list[Callable[[int], bytes]]) -> list[int]:
+        """:meth:`append` for several envelopes in one transaction (one disk sync, not one each:
+        a device queueing a backlog offline); all are stored or none."""
+        with self._lock:
+            self._db.execute("begin immediate")
+            try:
+                (first,) = self._db.execute(
+                    "select value from counter where name = 'next_seq'"
+                ).fetchone()
+                seqs = [int(first) + i for i in range(len(builds))]
+                self._db.executemany(
+                    "insert into outbox(seq, topic, payload) values (?, ?, ?)",
+                    [(seq, topic, build(seq)) for seq, build in zip(seqs, builds, strict=True)],
+                )
+                self._db.execute(
+                    "update counter set value = ? where name = 'next_seq'",
+                    (int(first) + len(builds),),
+                )
+                self._db.execute("commit")
+            except BaseException:
+                self._db.execute("rollback")
+                raise
+            return seqs
+
     def peek(self, *, after: int = 0, limit: int = 100) -> list[Queued]:
         """The oldest queued envelopes with seq > ``after``, in seq order."""
         with self._lock:

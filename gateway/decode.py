@@ -13,9 +13,10 @@ raise anything else.
 
 Fast paths (each falls back to the reference implementation, so results never differ): the
 envelope is parsed with orjson (on any parse or shape error, :meth:`Envelope.from_json` decides
-and words the error); the signed bytes are first taken as orjson's sorted-key compact form
-(equal to RFC 8785 for the usual envelope: no floats), and only if that does not verify is true
-JCS tried. Neither path reads or writes ``NaN`` / ``Infinity``: orjson refuses them and
+and words the error); the signed bytes are orjson's sorted-key compact form only where that is
+provably RFC 8785 (no exponent or integral float, no integer beyond 2^53, no character beyond
+U+FFFF), else true JCS (``rfc8785``). Neither path reads or writes ``NaN`` / ``Infinity``:
+orjson refuses them and
 :meth:`Envelope.from_json` refuses them (``malformed``, the member named); a non-finite float
 in an envelope built some other way makes :func:`fast_signing_bytes` raise, never write
 ``null`` (which is what a forged ``null`` -> ``NaN`` used to verify as). The bytes that
@@ -31,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -48,7 +50,12 @@ from traceability.events.timing import TimeRule
 from traceability.readers.errors import ReaderError
 from traceability.signing.ed25519 import canonical
 from traceability.signing.envelope import Envelope, EnvelopeError
-from traceability.strict_json import NonFiniteNumberError, check_finite
+from traceability.strict_json import (
+    NonFiniteNumberError,
+    UnstorableValueError,
+    check_finite,
+    check_storable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -113,42 +120,93 @@ def topic_parts(topic: str, prefix: str = "") -> tuple[str, str] | None:
     return parts[2], parts[3]
 
 
+# orjson's sorted-key compact bytes differ from RFC 8785 only for: a float written with an
+# exponent ("1e+16": JCS "10000000000000000") or integral ("4.0", "-0.0": JCS "4", "0"), an
+# integer beyond 2^53 (orjson writes it, JCS has no form: OPT_STRICT_INTEGER refuses it), and
+# the order of member names with characters beyond U+FFFF (code points vs UTF-16 units; any
+# 4-byte UTF-8 sequence sends the envelope to the reference). Every other float orjson writes
+# in plain decimal with the shortest round-trip digits, as ECMAScript does in that range; the
+# string escapes are the same (tests/unit/gateway/test_decode_jcs.py cross-checks all of it).
+# A number token ends at ',' '}' or ']' in compact output (a string ends at '"'); orjson
+# writes every exponent with a sign ("1e+16", "1e-7"). A string that looks like a number only
+# costs the reference path. Literal searches first: sre scans character classes slowly.
+_INTEGRAL = re.compile(rb"\.0[,}\]]")
+_EXPONENT = re.compile(rb"e[-+][0-9]+[,}\]]")
+_BELOW_F0 = bytes(range(0xF0))  # deleted, what is left starts a 4-byte UTF-8 sequence
+
+
+def _maybe_not_jcs(out: bytes) -> bool:
+    if _INTEGRAL.search(out) is not None:
+        return True
+    if (b"e+" in out or b"e-" in out) and _EXPONENT.search(out) is not None:
+        return True
+    return bool(out.translate(None, _BELOW_F0))
+
+
 def fast_signing_bytes(env: Envelope) -> bytes | None:
-    """Sorted-key compact JSON: equal to RFC 8785 for the usual envelope (no floats).
+    """RFC 8785 bytes of the unsigned envelope by orjson, or ``None`` where orjson's sorted-key
+    compact form is not provably the same (then only the reference may be used).
 
     orjson writes NaN and ±Infinity as ``null``: when the output has a ``null``, the envelope
     is checked and a non-finite float raises :class:`NonFiniteNumberError` (no JSON form)."""
     unsigned = env.unsigned()
     try:
-        out = orjson.dumps(unsigned, option=orjson.OPT_SORT_KEYS)
+        out = orjson.dumps(unsigned, option=orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER)
     except (orjson.JSONEncodeError, TypeError):
         return None
     if b"null" in out:
         check_finite(unsigned)
+    if _maybe_not_jcs(out):
+        return None
     return out
 
 
+# What may hold a value no store keeps exactly although orjson reads it: an escaped U+0000, a
+# number of 19 or more digits (beyond int64; orjson reads one beyond 2^64 as a float). orjson
+# itself refuses lone surrogates and numbers that overflow a double (1e400).
+_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))  # digit -> "0"
+_LONG_RUN = b"0" * 19
+
+
+def _suspect(payload: bytes) -> bool:
+    """Whether ``payload`` may hold such a value (two C-speed scans; a regex for the digit run
+    costs 3-6 times as much on digit-rich events)."""
+    return b"\\u0000" in payload or _LONG_RUN in payload.translate(_DIGITS)
+
+
 def parse_envelope(payload: bytes, *, max_bytes: int) -> Envelope:
-    """:meth:`Envelope.from_json`, parsing with orjson when it can (same result, same errors)."""
-    if len(payload) <= max_bytes:
+    """:meth:`Envelope.from_json`, parsing with orjson when it can (same result, same errors).
+
+    Refuses (``unstorable_value``, the member and value named) what the store cannot hold:
+    U+0000 or a lone surrogate in any string or member name, a non-finite number, an integer
+    outside int64 (:func:`~traceability.strict_json.check_storable`). A payload that orjson did
+    not parse, or whose bytes may hold such a value (:func:`_suspect`), is parsed exactly and
+    checked whole; the rest costs one byte scan."""
+    if len(payload) <= max_bytes and not _suspect(payload):
         try:
             doc = orjson.loads(payload)
         except orjson.JSONDecodeError:
             doc = None
         if isinstance(doc, dict):
             return Envelope.from_dict(doc, raw=payload)
-    return Envelope.from_json(payload, max_bytes=max_bytes)
+    env = Envelope.from_json(payload, max_bytes=max_bytes)
+    try:
+        check_storable(env.unsigned())
+    except UnstorableValueError as exc:
+        raise EnvelopeError(
+            exc.message, code=exc.code, field=exc.field or "payload", value=exc.value
+        ) from None
+    return env
 
 
 def verify_envelope(env: Envelope, public_key: bytes) -> bytes | None:
-    """The signed bytes if ``sig`` verifies (fast canonical form first, then true JCS)."""
-    first = fast_signing_bytes(env)
-    if first is not None and _verify(public_key, first, env.sig):
-        return first
-    jcs = canonical(env.unsigned())
-    if jcs != first and _verify(public_key, jcs, env.sig):
-        return jcs
-    return None
+    """The RFC 8785 bytes ``sig`` verified over, or ``None``: by orjson where that provably
+    gives the same bytes (:func:`fast_signing_bytes`), else by the reference ``rfc8785``. A
+    signature over any other bytes (orjson's ``4.0``, an integer beyond 2^53) never verifies."""
+    message = fast_signing_bytes(env)
+    if message is None:
+        message = canonical(env.unsigned())
+    return message if _verify(public_key, message, env.sig) else None
 
 
 def _verify(public_key: bytes, message: bytes, sig: bytes) -> bool:

@@ -21,6 +21,8 @@ REASONS = frozenset(
         "clock_skew",
         "reader_invalid",  # raw reader JSON no derivation turns into events (field named)
         "unsupported_topic",  # no longer given (reader JSON is ingested); kept for old rows
+        "unstorable_value",  # U+0000, a lone surrogate, a number no store keeps exactly
+        "store_rejected",  # the store refused the envelope (its message kept): never retried
         "internal",
     }
 )

@@ -3,8 +3,11 @@
 Three threads: the MQTT network thread only enqueues; a decode thread runs the decode path
 (retrying registry look-ups while the store is down); a writer thread gathers decoded messages
 into batches (by event count and age), commits each batch in one transaction, and only then
-acks its messages in arrival order, publishes verdicts and updates counters. A failed commit is
-retried with exponential backoff forever: nothing is acked meanwhile, so nothing is lost.
+acks its messages in arrival order, publishes verdicts and the delivery confirmations
+(:mod:`gateway.stored`) and updates counters. A failed commit is
+retried with exponential backoff forever while the store is unavailable: nothing is acked
+meanwhile, so nothing is lost. A batch the store refuses for any other reason is split until
+the envelope it refuses is alone and dead-lettered (``store_rejected``); the rest commit.
 
 Verdicts: every accepted outcome is shown to the :class:`VerdictSink` as it is passed on to the
 writer, in arrival order (:meth:`Pipeline._pass_on`); the sink decides the verdicts of an
@@ -34,6 +37,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import DBAPIError
 
+from gateway import stored
 from gateway.decode import Accepted, Decoder, Outcome, Refused
 from gateway.decode_pool import ChunkResult, DecodePool, outcomes
 from gateway.errors import TransientError
@@ -295,24 +299,8 @@ class Pipeline:
     def _commit(self, batch: list[Decoded]) -> None:
         outcomes = [d.outcome for d in batch]
         accepted = [o for o in outcomes if isinstance(o, Accepted)]
-        delay = 0.1
-        while True:
-            started = time.perf_counter()
-            try:
-                result = self.writer.write(outcomes)
-                break
-            except Exception as exc:  # store down, lock timeout, ...: stop acking, retry
-                self.healthy.clear()
-                self.metrics.db_retries.inc()
-                log.warning(
-                    "batch of %d not committed (%s: %s); retrying in %.1fs",
-                    len(batch),
-                    exc.__class__.__name__,
-                    str(exc)[:200],
-                    delay,
-                )
-                time.sleep(delay)
-                delay = min(delay * 2, self.backoff_max)
+        started = time.perf_counter()
+        result = self._store(outcomes)
         self.healthy.set()
         self.metrics.batch_latency.observe(time.perf_counter() - started)
         if self.on_commit is not None:
@@ -321,6 +309,7 @@ class Pipeline:
             except Exception:
                 log.exception("on_commit hook failed")
         self._publish_verdicts(batch, result)  # first: a device is waiting for them
+        self._confirm(result)
         if self.verdicts is not None:
             try:
                 self.verdicts.committed(accepted, result)
@@ -342,6 +331,54 @@ class Pipeline:
                 self.ack(d.inbound.mid, d.inbound.qos)
             except Exception:
                 log.exception("ack of mid %d failed", d.inbound.mid)
+
+    def _store(self, outcomes: list[Outcome], *, split: bool = True) -> BatchResult:
+        """Commit ``outcomes``: retried with backoff while the store is unavailable (nothing is
+        acked meanwhile); split in halves when the store refuses the batch for any other
+        reason, until the envelope it refuses is alone and dead-lettered (``store_rejected``)
+        while the rest commit. One poisoned envelope never stops ingest."""
+        delay = 0.1
+        while True:
+            try:
+                return self.writer.write(outcomes)
+            except Exception as exc:
+                if split and not transient(exc):
+                    return self._split(outcomes, exc)
+                self.healthy.clear()
+                self.metrics.db_retries.inc()
+                log.warning(
+                    "batch of %d not committed (%s: %s); retrying in %.1fs",
+                    len(outcomes),
+                    exc.__class__.__name__,
+                    str(exc)[:200],
+                    delay,
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, self.backoff_max)
+
+    def _split(self, outcomes: list[Outcome], exc: Exception) -> BatchResult:
+        if len(outcomes) > 1:
+            log.warning(
+                "the store refused a batch of %d (%s: %s); splitting it",
+                len(outcomes),
+                exc.__class__.__name__,
+                str(exc)[:200],
+            )
+            half = len(outcomes) // 2
+            return merge(self._store(outcomes[:half]), self._store(outcomes[half:]))
+        (one,) = outcomes
+        if isinstance(one, Accepted):
+            return self._store([store_rejected(one, exc)])
+        # the store refuses even a dead letter (whose text the writer makes storable): it is
+        # broken rather than the message (a missing table...); never drop: retry until fixed
+        log.error(
+            "the store refuses the dead letter %s from %s (%s: %s); retrying until it takes it",
+            one.reason,
+            one.topic[:200],
+            exc.__class__.__name__,
+            str(exc)[:300],
+        )
+        return self._store(outcomes, split=False)
 
     def _account(self, result: BatchResult) -> None:
         seen = self.decoder.seen
@@ -375,6 +412,17 @@ class Pipeline:
                 continue
             self._send(d.reply)
 
+    def _confirm(self, result: BatchResult) -> None:
+        """Tell each device which of its seqs this commit settled (``trace/v1/{device}/stored``):
+        its outbox keeps an envelope until then, whatever the broker acknowledged."""
+        if self.publish is None:
+            return
+        try:
+            for topic, payload in stored.messages(result, prefix=self.decoder.topic_prefix):
+                self.publish(topic, payload)
+        except Exception:  # the device re-sends what stays unconfirmed: nothing is lost
+            log.exception("publishing delivery confirmations failed")
+
     def _send(self, reply: Reply) -> None:
         if self.publish is None:
             return
@@ -384,6 +432,53 @@ class Pipeline:
             log.exception("publishing verdict to %s failed", reply.topic)
         for verdict, n in reply.counts.items():
             self.metrics.verdicts.inc(n, label=verdict)
+
+
+# exception classes (by name: SQLAlchemy's, and psycopg's or sqlite3's raised raw from COPY or
+# pipeline mode) that say the store is unreachable or unavailable, not that the data is bad
+_TRANSIENT = frozenset(
+    {"OperationalError", "InterfaceError", "DisconnectionError", "TimeoutError", "TransientError"}
+)
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether a failed commit may succeed unchanged later: the store is unreachable or
+    unavailable (connection lost or refused, a timeout, a lock or serialisation conflict: an
+    OperationalError in psycopg, sqlite3 and SQLAlchemy alike), or the registry is
+    (:class:`TransientError`). Anything else (DataError, IntegrityError, a bug on one
+    envelope's path) is about the batch's content."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OSError):
+        return True
+    return any(c.__name__ in _TRANSIENT for c in type(exc).__mro__)
+
+
+def store_rejected(acc: Accepted, exc: BaseException) -> Refused:
+    """The dead letter of an envelope the store refused on its own (its message kept)."""
+    message = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    text = (message[0] if message else "") or exc.__class__.__name__
+    text = text if text.isprintable() else repr(text)[1:-1]
+    return Refused(
+        acc.topic,
+        acc.payload,
+        "store_rejected",
+        acc.envelope.device,
+        None,
+        f"the store refused {acc.envelope.device}/{acc.envelope.seq}: "
+        f"{exc.__class__.__name__}: {text}"[:2000],
+        acc.received_at,
+    )
+
+
+def merge(a: BatchResult, b: BatchResult) -> BatchResult:
+    return BatchResult(
+        stored=a.stored + b.stored,
+        duplicates=a.duplicates + b.duplicates,
+        refused=a.refused + b.refused,
+        events_stored=a.events_stored + b.events_stored,
+        events_duplicate=a.events_duplicate + b.events_duplicate,
+    )
 
 
 def _events(d: Decoded) -> int:

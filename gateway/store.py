@@ -7,6 +7,7 @@ lock, custody records, ``event`` and ``trace_edge`` rows, COPY) in the batch's t
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,11 +54,19 @@ class StoreWriter:
         three round trips instead of about fifteen."""
         with Session(self.engine, expire_on_commit=False) as session:
             conn = session.connection()
-            if self.pg and sum(_events(m) for m in batch) <= PIPELINE_EVENTS:
-                raw: Any = conn.connection.dbapi_connection
-                with raw.pipeline():
-                    return self._write(session, conn, batch)
-            return self._write(session, conn, batch)
+            try:
+                if self.pg and sum(_events(m) for m in batch) <= PIPELINE_EVENTS:
+                    raw: Any = conn.connection.dbapi_connection
+                    with raw.pipeline():
+                        return self._write(session, conn, batch)
+                return self._write(session, conn, batch)
+            except BaseException:
+                # a failure inside pipeline mode (or a raw COPY) can leave psycopg's connection
+                # in transaction status INERROR, which the pool's rollback does not clear: every
+                # later batch on it would fail ("can't change 'autocommit' now"). Discard it.
+                with contextlib.suppress(Exception):
+                    conn.invalidate()
+                raise
 
     def _write(
         self, session: Session, conn: Connection, batch: Sequence[Accepted | Refused]
@@ -88,10 +97,10 @@ class StoreWriter:
                 (
                     r.received_at,
                     r.reason,
-                    r.topic[:300],
-                    (r.device or None) and r.device[:64],
-                    r.field and r.field[:200],
-                    r.detail[:2000],
+                    _text(r.topic)[:300],
+                    (r.device or None) and _text(r.device)[:64],
+                    r.field and _text(r.field)[:200],
+                    _text(r.detail)[:2000],
                     r.payload,
                 )
                 for r in result.refused
@@ -156,6 +165,18 @@ class StoreWriter:
             {"d": devices, "s": seqs},
         )
         return list(rows)
+
+
+def _text(value: str) -> str:
+    """A dead letter's text as any store holds it: U+0000 and lone surrogates escaped (the
+    original bytes are kept whole in ``payload``)."""
+    if "\x00" in value:
+        value = value.replace("\x00", "\\u0000")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
 
 
 def _events(m: Accepted | Refused) -> int:

@@ -8,7 +8,10 @@ envelope signed with ``null`` be changed to ``NaN`` after signing and still veri
   raise :class:`NonFiniteNumberError`, naming the member (``events[0].quantity``), the
   constant and where it stands in the text;
 * :func:`nonfinite_path` / :func:`check_finite` find a non-finite float in a parsed value,
-  for serialisers that would otherwise write something else (RFC 8785 forbids them too).
+  for serialisers that would otherwise write something else (RFC 8785 forbids them too);
+* :func:`unstorable_path` / :func:`check_storable` find what a store cannot hold exactly:
+  U+0000 or a lone surrogate in any string (member names too: PostgreSQL's text and jsonb
+  refuse U+0000, UTF-8 has no surrogates), a non-finite float, an integer outside int64.
 """
 
 from __future__ import annotations
@@ -20,7 +23,18 @@ from typing import Any
 
 from traceability.errors import InvalidInputError
 
-__all__ = ["CONSTANTS", "NonFiniteNumberError", "check_finite", "loads", "nonfinite_path"]
+__all__ = [
+    "CONSTANTS",
+    "INT64_MAX",
+    "INT64_MIN",
+    "NonFiniteNumberError",
+    "UnstorableValueError",
+    "check_finite",
+    "check_storable",
+    "loads",
+    "nonfinite_path",
+    "unstorable_path",
+]
 
 CONSTANTS = ("NaN", "Infinity", "-Infinity")
 # a JSON string (skipped) or one of the constants outside strings
@@ -126,4 +140,80 @@ def check_finite(value: Any, path: str = "") -> None:
             f"{number} at {where or 'the top level'} has no JSON form (RFC 8259, RFC 8785)",
             field=where,
             value=str(number),
+        )
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+class UnstorableValueError(InvalidInputError, ValueError):
+    """A value no store keeps exactly; ``field`` is its path, ``value`` a printable form."""
+
+    code = "unstorable_value"
+
+
+def _printable(text: str) -> str:
+    """``text`` with U+0000, lone surrogates and other unprintables escaped (``\\x00``)."""
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
+def _bad_string(s: str) -> str | None:
+    if "\x00" in s:
+        return "U+0000 (NUL)"
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return "a lone surrogate"
+    return None
+
+
+def _why(v: Any) -> str | None:
+    if isinstance(v, str):
+        return _bad_string(v)
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return None if INT64_MIN <= v <= INT64_MAX else "an integer outside int64"
+    if isinstance(v, float) and not math.isfinite(v):
+        return "a non-finite number"
+    return None
+
+
+def unstorable_path(value: Any, path: str = "") -> tuple[str, Any, str] | None:
+    """(path, value, why) of the first value (document order) no store keeps exactly."""
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack:
+        where, v = stack.pop()
+        if isinstance(v, dict):
+            items = list(v.items())
+            for k, _ in items:
+                why = _bad_string(k) if isinstance(k, str) else None
+                if why is not None:
+                    return (where or "(top level)", k, f"{why} in a member name")
+            stack.extend(
+                (f"{where}.{_printable(str(k))}" if where else _printable(str(k)), item)
+                for k, item in reversed(items)
+            )
+        elif isinstance(v, list | tuple):
+            stack.extend((f"{where}[{i}]", item) for i, item in reversed(list(enumerate(v))))
+        else:
+            why = _why(v)
+            if why is not None:
+                return where, v, why
+    return None
+
+
+def check_storable(value: Any, path: str = "") -> None:
+    """Raise :class:`UnstorableValueError` (``unstorable_value``) naming the member and value
+    if ``value`` holds something a store cannot keep exactly (see :func:`unstorable_path`)."""
+    found = unstorable_path(value, path)
+    if found is not None:
+        where, bad, why = found
+        shown = _printable(bad if isinstance(bad, str) else str(bad))
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        raise UnstorableValueError(
+            f"{where or 'the top level'} holds {why} ('{shown}'), which no store keeps exactly",
+            field=where or None,
+            value=shown,
         )

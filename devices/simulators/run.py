@@ -86,12 +86,15 @@ def publish_scenario(
     drain_timeout: float = 30.0,
     verdict_timeout: float = 0.0,
     protocol: int = 5,
+    await_stored: bool = True,
 ) -> PublishReport:
     """Publish every batch (in order) through one :class:`Publisher` per device.
 
     ``rate``: envelopes per second (None = as fast as the outboxes drain); ``duration``: stop
     handing new batches after this many seconds. Envelopes asking for a reply wait up to
     ``verdict_timeout`` for their verdict (0 = do not wait; verdicts are still collected).
+    ``drained`` means every envelope was confirmed by a gateway (``trace/v1/{device}/stored``);
+    ``await_stored=False`` counts the broker's PUBACK instead (a bare broker, no gateway).
     """
     report = PublishReport()
     publishers = {
@@ -100,6 +103,7 @@ def publish_scenario(
             broker_url=broker_url,
             data_dir=data_dir,
             protocol=protocol,
+            await_stored=await_stored,
             subscribe_verdicts=any(b.reply and b.device_id == d.id for b in scenario.batches),
         ).start()
         for d in scenario.world.devices

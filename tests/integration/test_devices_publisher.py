@@ -97,7 +97,8 @@ def test_outbox_drains_in_order_after_the_broker_was_unreachable(
     offline.close(drain_timeout=0.1)  # the process "dies" with a full outbox
 
     watchers.append(Watcher(mqtt_url, f"trace/v1/{device_id}/events"))
-    online = Publisher(key=key, broker_url=mqtt_url, data_dir=tmp_path).start()
+    # a bare broker (no gateway confirms on .../stored): the transport alone, retired on PUBACK
+    online = Publisher(key=key, broker_url=mqtt_url, data_dir=tmp_path, await_stored=False).start()
     try:
         assert online.wait_drained(timeout=10)
         later = online.send([{"type": "ObjectEvent", "n": 12}])
@@ -166,6 +167,7 @@ def test_verdicts_are_surfaced_by_envelope_seq(
         broker_url=mqtt_url,
         data_dir=tmp_path,
         subscribe_verdicts=True,
+        await_stored=False,  # this stand-in gateway answers verdicts only
     ).start()
     try:
         assert pub.wait_connected(timeout=5)
@@ -180,3 +182,67 @@ def test_verdicts_are_surfaced_by_envelope_seq(
         gateway.disconnect()
         gateway.loop_stop()
         _clear_retained(mqtt_url, f"trace/v1/{device_id}/status")
+
+
+def _confirm(url: str, device: str, seqs: list[int]) -> None:
+    """What the gateway publishes after its commit (DESIGN.md §3 ``trace/v1/{device}/stored``)."""
+    parsed = urlparse(url)
+    c = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2)
+    c.connect(parsed.hostname or "127.0.0.1", parsed.port or 1883)
+    c.loop_start()
+    body = json.dumps({"v": 1, "seqs": [str(s) for s in seqs]}).encode()
+    c.publish(f"trace/v1/{device}/stored", body, qos=1).wait_for_publish(5)
+    c.disconnect()
+    c.loop_stop()
+
+
+def test_broker_puback_alone_does_not_retire_only_the_stored_confirmation_does(
+    mqtt_url: str, tmp_path: Path, device_id: str, watchers: list[Watcher]
+) -> None:
+    watchers.append(Watcher(mqtt_url, f"trace/v1/{device_id}/events"))
+    pub = Publisher(
+        key=DeviceKeyPair.generate(device_id), broker_url=mqtt_url, data_dir=tmp_path
+    ).start()
+    try:
+        assert pub.wait_connected(timeout=5)
+        time.sleep(0.2)  # its subscription to .../stored is in place
+        seqs = [pub.send([{"type": "ObjectEvent", "n": i}]) for i in range(3)]
+        assert len(watchers[0].take(3)) == 3  # the broker has them all (PUBACKed)
+        time.sleep(0.3)
+        assert pub.pending() == 3  # ... and still every one is kept
+        _confirm(mqtt_url, device_id, [seqs[0], seqs[2]])
+        deadline = time.monotonic() + 5
+        while pub.pending() != 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert pub.pending() == 1
+        assert [q.seq for q in pub.outbox.peek()] == [seqs[1]]
+        _confirm(mqtt_url, device_id, [seqs[1]])
+        assert pub.wait_drained(timeout=5)
+        assert pub.resent == 0
+    finally:
+        pub.close(drain_timeout=0.1)
+
+
+def test_unconfirmed_envelope_is_sent_again_after_the_timeout(
+    mqtt_url: str, tmp_path: Path, device_id: str, watchers: list[Watcher]
+) -> None:
+    watchers.append(Watcher(mqtt_url, f"trace/v1/{device_id}/events"))
+    pub = Publisher(
+        key=DeviceKeyPair.generate(device_id),
+        broker_url=mqtt_url,
+        data_dir=tmp_path,
+        confirm_timeout_s=0.5,
+    ).start()
+    try:
+        assert pub.wait_connected(timeout=5)
+        time.sleep(0.2)
+        seq = pub.send([{"type": "ObjectEvent", "n": 1}])
+        got = watchers[0].take(3, timeout=3)  # the first copy and at least two more
+        assert len(got) == 3
+        assert {Envelope.from_json(p).seq for _t, p, _r in got} == {str(seq)}
+        assert len({p for _t, p, _r in got}) == 1  # the same signed bytes each time
+        assert pub.resent >= 2 and pub.pending() == 1
+        _confirm(mqtt_url, device_id, [seq])
+        assert pub.wait_drained(timeout=5)
+    finally:
+        pub.close(drain_timeout=0.1)

@@ -40,7 +40,9 @@ def test_drug_scenario_arrives_complete_and_in_order(mqtt_url: str, tmp_path: Pa
     scenario = build_scenario("drug", seed=21)
     client, got = _subscriber(mqtt_url, "trace/v1/+/events")
     try:
-        report = publish_scenario(scenario, broker_url=mqtt_url, data_dir=tmp_path, rate=None)
+        report = publish_scenario(
+            scenario, broker_url=mqtt_url, data_dir=tmp_path, rate=None, await_stored=False
+        )
         assert report.drained and report.envelopes == len(scenario.batches)
         mine = {d.id for d in scenario.world.devices}
         received: list[Envelope] = []
@@ -82,7 +84,10 @@ def test_raw_reader_json_goes_to_the_reader_topic(mqtt_url: str, tmp_path: Path)
     }
     try:
         with Publisher(
-            key=DeviceKeyPair.generate(device), broker_url=mqtt_url, data_dir=tmp_path
+            key=DeviceKeyPair.generate(device),
+            broker_url=mqtt_url,
+            data_dir=tmp_path,
+            await_stored=False,  # a bare broker: no gateway confirms
         ) as pub:
             pub.publish_reader(format="impinj-iot/v1", config=CONFIG, messages=[raw])
             with pytest.raises(ReaderError):  # refused before it is queued

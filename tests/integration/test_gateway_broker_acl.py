@@ -71,3 +71,40 @@ def test_device_cannot_publish_to_another_device(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(5)
+
+
+def test_only_the_gateway_confirms_and_only_to_the_device_itself(tmp_path: Path) -> None:
+    """``trace/v1/{device}/stored``: the gateway may publish there, the device may read its own
+    and nobody else's, and no device may forge another's confirmation."""
+    passwords = write_config(tmp_path / "cfg", devices=["dev-a", "dev-b"])
+    port = free_port()
+    (tmp_path / "data").mkdir()
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(
+        mosquitto_conf(port=port, config_dir=tmp_path / "cfg", data_dir=tmp_path / "data")
+    )
+    proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stderr=subprocess.PIPE)
+    try:
+        time.sleep(0.3)
+        got_a: list[str] = []
+        got_b: list[str] = []
+        a = _client(port, "dev-a", passwords["dev-a"], got_a)
+        b = _client(port, "dev-b", passwords["dev-b"], got_b)
+        done = threading.Event()
+        b.on_subscribe = lambda *_a: done.set()
+        a.subscribe("trace/v1/dev-a/stored", qos=1)
+        b.subscribe("trace/v1/dev-a/stored", qos=1)  # someone else's: denied
+        assert done.wait(5)
+        time.sleep(0.2)
+        gw = _client(port, "gateway", passwords["gateway"])
+        gw.publish("trace/v1/dev-a/stored", b'{"v":1,"seqs":["1"]}', qos=1).wait_for_publish(5)
+        b.publish("trace/v1/dev-a/stored", b'{"v":1,"seqs":["2"]}', qos=1).wait_for_publish(5)
+        assert wait_for(lambda: len(got_a) >= 1, 5)
+        time.sleep(0.3)
+        assert got_a == ["trace/v1/dev-a/stored"] and got_b == []
+        for c in (a, b, gw):
+            c.disconnect()
+            c.loop_stop()
+    finally:
+        proc.terminate()
+        proc.wait(5)

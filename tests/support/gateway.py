@@ -166,13 +166,16 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 
 
 class PrivateBroker:
-    """A private Mosquitto (the real binary) on a spare port, persistence on, big queues.
+    """A private Mosquitto (the real binary) on a spare port, persistence on, big queues
+    (``stock_limits``: Mosquitto's default queue and in-flight limits instead).
 
     ``stop()`` is a clean shutdown (SIGTERM: Mosquitto saves its persistence file);
     ``stop(kill=True)`` is SIGKILL (what was not autosaved is lost).
     """
 
-    def __init__(self, workdir: Path, *, autosave_interval: int = 1) -> None:
+    def __init__(
+        self, workdir: Path, *, autosave_interval: int = 1, stock_limits: bool = False
+    ) -> None:
         self.port = free_port()
         self.data = workdir / f"mosquitto-{self.port}"
         self.data.mkdir(parents=True, exist_ok=True)
@@ -187,8 +190,11 @@ class PrivateBroker:
                     "persistence true",
                     f"persistence_location {self.data}/",
                     f"autosave_interval {autosave_interval}",
-                    "max_inflight_messages 1000",
-                    "max_queued_messages 1000000",
+                    *(
+                        ()  # Mosquitto's defaults: 20 in flight, 1,000 queued per client
+                        if stock_limits
+                        else ("max_inflight_messages 1000", "max_queued_messages 1000000")
+                    ),
                     "set_tcp_nodelay true",
                     "log_dest stderr",
                     "log_type error",

@@ -30,7 +30,7 @@ _CPI = r"(?:%2[3dfDF]|%3[0-9]|%4[1-9A-Fa-f]|%5[0-9Aa]|[0-9A-Z-])"
 # character set of the accepted canonical Digital Link values (reference: no '%')
 _DLC = r"[\x22\x27\x2D\x2E\x30-\x39\x3B-\x3F\x41-\x5A\x5F\x61-\x7A]"
 
-_EPC = re.compile(r"^urn:epc:(id|class|idpat):([a-z]+):(.*)$")
+_EPC = re.compile(r"^urn:epc:(id|class|idpat):([a-z]+):(.*)\Z")
 
 
 def gs1_check_digit(digits: str) -> int:
@@ -87,12 +87,12 @@ def _gtin(cp: str, ref: str) -> str:
     return _with_cd(ref[:1] + cp + ref[1:])
 
 
-_SERIAL20 = re.compile(_RAW + r"{1,20}$")
-_SERIAL28 = re.compile(_RAW + r"{1,28}$")
-_SERIAL16 = re.compile(_RAW + r"{1,16}$")
-_GDTI_SER = re.compile(_RAW + r"{0,19}$")
-_CPI_REF = re.compile(_CPI + r"+$")
-_DIGITS12 = re.compile(r"\d{1,12}$")
+_SERIAL20 = re.compile(_RAW + r"{1,20}\Z")
+_SERIAL28 = re.compile(_RAW + r"{1,28}\Z")
+_SERIAL16 = re.compile(_RAW + r"{1,16}\Z")
+_GDTI_SER = re.compile(_RAW + r"{0,19}\Z")
+_CPI_REF = re.compile(_CPI + r"+\Z")
+_DIGITS12 = re.compile(r"\d{1,12}\Z")
 
 
 def _epc(kind: str, scheme: str, body: str) -> str | None:
@@ -149,7 +149,7 @@ def _epc(kind: str, scheme: str, body: str) -> str | None:
             cp, _, ref = body.partition(".")
             if not (cp.isdigit() and 6 <= len(cp) <= 12 and ref):
                 return None
-            if not re.match(_RAW + f"{{1,{30 - len(cp)}}}$", ref):
+            if not re.match(_RAW + f"{{1,{30 - len(cp)}}}" + r"\Z", ref):
                 return None
             ai = "8004" if scheme == "giai" else "401"
             return f"https://id.gs1.org/{ai}/{cp}{_enc(ref)}"
@@ -162,7 +162,7 @@ def _epc(kind: str, scheme: str, body: str) -> str | None:
                 return None
             return f"https://id.gs1.org/8010/{_enc(cp + ref)}/8011/{ser}"
         if scheme == "itip":
-            m = re.match(r"^(\d+)\.(\d+)\.(\d{2})\.(\d{2})\.(.*)$", body)
+            m = re.match(r"^(\d+)\.(\d+)\.(\d{2})\.(\d{2})\.(.*)\Z", body)
             if not m or not (6 <= len(m[1]) <= 12 and len(m[1]) + len(m[2]) == 13):
                 return None
             if not _SERIAL20.match(m[5]):
@@ -199,7 +199,7 @@ def _epc(kind: str, scheme: str, body: str) -> str | None:
             return None
         return f"https://id.gs1.org/8010/{_enc(cp + ref)}"
     if scheme == "itip":
-        m = re.match(r"^(\d+)\.(\d+)\.(\d{2})\.(\d{2})\.\*$", body)
+        m = re.match(r"^(\d+)\.(\d+)\.(\d{2})\.(\d{2})\.\*\Z", body)
         if not m or not (6 <= len(m[1]) <= 12 and len(m[1]) + len(m[2]) == 13):
             return None
         return f"https://id.gs1.org/8006/{_gtin(m[1], m[2])}{m[3]}{m[4]}"
@@ -212,7 +212,7 @@ _KEYS = (
 )
 _DL_ENTRY = re.compile(
     r"^https?:(//((([^/?#]*)@)?([^/?#:]*)(:([^/?#]*))?))?((([^?#]*)(/(" + _KEYS + r")/)"
-    r"(\d{4}[^/]+)(/[^/]+/[^/]+)?[/]?(\?([^?\n]*))?(#([^\n]*))?)|(/[A-Za-z_-]{10}$))"
+    r"(\d{4}[^/]+)(/[^/]+/[^/]+)?[/]?(\?([^?\n]*))?(#([^\n]*))?)|(/[A-Za-z_-]{10}\Z))"
 )
 _SHORT = (
     ("/gtin/", "/01/"), ("/itip/", "/8006/"), ("/cpid/", "/8010/"), ("/gln/", "/414/"),
@@ -226,37 +226,41 @@ _CANON_DOMAIN = re.compile(
 )
 _DOMAIN_ORDER = ("/00/", "/01/", "/253/", "/255/", "/401/", "/402/", "/414/", "/417/",
                  "/8003/", "/8004/", "/8006/", "/8010/", "/8017/", "/8018/")  # fmt: skip
-_CPV_ONLY = re.compile(r"https://id.gs1.org/(8006/\d{18}|01/\d{14})/22/(" + _DLC + r"{0,20})$")
+_CPV_ONLY = re.compile(r"https://id.gs1.org/(8006/\d{18}|01/\d{14})/22/(" + _DLC + r"{0,20})\Z")
 _CPV_MORE = re.compile(
-    r"https://id.gs1.org/(8006/\d{18}|01/\d{14})/22/([/" + _DLC[1:] + r"{0,20})$"
+    r"https://id.gs1.org/(8006/\d{18}|01/\d{14})/22/([/" + _DLC[1:] + r"{0,20})\Z"
 )
 _LOT_SER = re.compile(
-    r"https://id.gs1.org/(8006/\d{18}|01/\d{14})/10/(" + _DLC + r"{0,20})/21/(" + _DLC + r"{0,20})$"
+    r"https://id.gs1.org/(8006/\d{18}|01/\d{14})/10/("
+    + _DLC
+    + r"{0,20})/21/("
+    + _DLC
+    + r"{0,20})\Z"
 )
 _VALID = [
     re.compile(p)
     for p in (
-        r"https://id.gs1.org/00/\d{18}$",
-        r"https://id.gs1.org/01/\d{14}/21/" + _DLC + r"{0,20}$",
-        r"https://id.gs1.org/01/\d{14}/10/" + _DLC + r"{0,20}$",
-        r"https://id.gs1.org/01/\d{14}$",
-        r"https://id.gs1.org/01/\d{14}/235/" + _DLC + r"{0,28}$",
-        r"https://id.gs1.org/253/\d{13}" + _DLC + r"{0,17}$",
-        r"https://id.gs1.org/255/\d{13}\d{0,12}$",
-        r"https://id.gs1.org/401/" + _DLC + r"{0,30}$",
-        r"https://id.gs1.org/402/\d{17}$",
-        r"https://id.gs1.org/414/\d{13}$",
-        r"https://id.gs1.org/414/\d{13}/254/" + _DLC + r"{0,20}$",
-        r"https://id.gs1.org/417/\d{13}$",
-        r"https://id.gs1.org/8003/\d{14}" + _DLC + r"{0,16}$",
-        r"https://id.gs1.org/8004/" + _DLC + r"{0,30}$",
-        r"https://id.gs1.org/8006/\d{18}/21/" + _DLC + r"{0,20}$",
-        r"https://id.gs1.org/8006/\d{18}/10/" + _DLC + r"{0,20}$",
-        r"https://id.gs1.org/8006/\d{18}$",
-        r"https://id.gs1.org/8010/[\x23\x2D\x2F\x30-\x39\x41-\x5A]{0,30}/8011/\d{0,12}$",
-        r"https://id.gs1.org/8010/[\x23\x2D\x2F\x30-\x39\x41-\x5A]{0,30}$",
-        r"https://id.gs1.org/8017/\d{18}$",
-        r"https://id.gs1.org/8018/\d{18}$",
+        r"https://id.gs1.org/00/\d{18}\Z",
+        r"https://id.gs1.org/01/\d{14}/21/" + _DLC + r"{0,20}\Z",
+        r"https://id.gs1.org/01/\d{14}/10/" + _DLC + r"{0,20}\Z",
+        r"https://id.gs1.org/01/\d{14}\Z",
+        r"https://id.gs1.org/01/\d{14}/235/" + _DLC + r"{0,28}\Z",
+        r"https://id.gs1.org/253/\d{13}" + _DLC + r"{0,17}\Z",
+        r"https://id.gs1.org/255/\d{13}\d{0,12}\Z",
+        r"https://id.gs1.org/401/" + _DLC + r"{0,30}\Z",
+        r"https://id.gs1.org/402/\d{17}\Z",
+        r"https://id.gs1.org/414/\d{13}\Z",
+        r"https://id.gs1.org/414/\d{13}/254/" + _DLC + r"{0,20}\Z",
+        r"https://id.gs1.org/417/\d{13}\Z",
+        r"https://id.gs1.org/8003/\d{14}" + _DLC + r"{0,16}\Z",
+        r"https://id.gs1.org/8004/" + _DLC + r"{0,30}\Z",
+        r"https://id.gs1.org/8006/\d{18}/21/" + _DLC + r"{0,20}\Z",
+        r"https://id.gs1.org/8006/\d{18}/10/" + _DLC + r"{0,20}\Z",
+        r"https://id.gs1.org/8006/\d{18}\Z",
+        r"https://id.gs1.org/8010/[\x23\x2D\x2F\x30-\x39\x41-\x5A]{0,30}/8011/\d{0,12}\Z",
+        r"https://id.gs1.org/8010/[\x23\x2D\x2F\x30-\x39\x41-\x5A]{0,30}\Z",
+        r"https://id.gs1.org/8017/\d{18}\Z",
+        r"https://id.gs1.org/8018/\d{18}\Z",
     )
 ]
 

@@ -74,5 +74,5 @@ def lot_of(value: str) -> str | None:
             canonical = value  # a lot DL the normaliser refuses (e.g. % in the lot): still a lot
         else:
             return None
-    m = re.search(r"/01/(\d{14})/10/([^/?#]+)$", canonical)
+    m = re.search(r"/01/(\d{14})/10/([^/?#]+)\Z", canonical)
     return f"{m[1]}/{m[2]}" if m else None

@@ -57,7 +57,7 @@ if TYPE_CHECKING:  # jsonschema is imported on first use (CLI start-up, hot path
 __all__ = ["RULE_SETS", "fsma204_issues", "schema", "validate_document", "validate_event"]
 
 RULE_SETS: Final = ("epcis", "fsma204")
-_TZ = re.compile(r"^[+-]((0\d|1[0-3]):[0-5]\d|14:00)$")
+_TZ = re.compile(r"^[+-]((0\d|1[0-3]):[0-5]\d|14:00)\Z")
 
 
 def _is_datetime(value: object) -> bool:

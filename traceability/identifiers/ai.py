@@ -48,7 +48,7 @@ DATETIME_AIS: dict[str, str] = {
     "8008": "YYMMDDHH",
 }
 
-_PART = re.compile(r"^\[?([NXYZ])(\d*)(?:\.\.N?(\d+))?\]?$")
+_PART = re.compile(r"^\[?([NXYZ])(\d*)(?:\.\.N?(\d+))?\]?\Z")
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from traceability.readers.errors import ReaderError
 __all__ = ["as_int", "as_number", "epc_urn", "iter_json", "parse_time"]
 
 _FRACTION = re.compile(r"\.(\d+)")
-_OFFSET_NO_COLON = re.compile(r"([+-]\d\d)(\d\d)$")
-_HEX = re.compile(r"^[0-9A-Fa-f]{4,128}$")
+_OFFSET_NO_COLON = re.compile(r"([+-]\d\d)(\d\d)\Z")
+_HEX = re.compile(r"^[0-9A-Fa-f]{4,128}\Z")
 
 
 def as_number(value: Any) -> float | int | None:

@@ -38,9 +38,9 @@ from traceability.strict_json import loads as strict_loads
 
 ENVELOPE_VERSION = 1
 DEFAULT_MAX_BYTES = 256 * 1024
-_DEVICE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_SEQ_RE = re.compile(r"^(0|[1-9][0-9]{0,19})$")
-_B64URL_SIG_RE = re.compile(r"^[A-Za-z0-9_-]{86}$")
+_DEVICE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
+_SEQ_RE = re.compile(r"^(0|[1-9][0-9]{0,19})\Z")
+_B64URL_SIG_RE = re.compile(r"^[A-Za-z0-9_-]{86}\Z")
 _ALLOWED = frozenset(
     {"v", "device", "key", "seq", "sent_at", "events", "reader", "reply_to", "sig"}
 )
@@ -137,12 +137,12 @@ class Envelope:
                 value=_short(doc.get("v")),
             )
         device = _string(doc, "device", _DEVICE_RE, "1-64 characters [A-Za-z0-9_.-]")
-        key = _string(doc, "key", re.compile(r"^[\x21-\x7e]{1,64}$"), "a key id")
+        key = _string(doc, "key", re.compile(r"^[\x21-\x7e]{1,64}\Z"), "a key id")
         seq = _string(doc, "seq", _SEQ_RE, "a decimal string without leading zeros")
         sent_at = _string(
             doc,
             "sent_at",
-            re.compile(r"^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d)$"),
+            re.compile(r"^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d)\Z"),
             "an RFC 3339 timestamp",
         )
         sig_text = _string(doc, "sig", _B64URL_SIG_RE, "86 characters of base64url (64 bytes)")

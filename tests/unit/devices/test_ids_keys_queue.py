@@ -168,3 +168,31 @@ def test_outbox_failed_build_consumes_nothing(tmp_path: Path) -> None:
             box.append(topic="t", build=boom)
         assert len(box) == 0 and box.next_seq() == 1
         assert box.append(topic="t", build=_builder(key, "x")) == 1
+
+
+def test_outbox_append_many_is_one_transaction_in_seq_order(tmp_path: Path) -> None:
+    key = DeviceKeyPair.generate("dev-1")
+
+    def boom(_seq: int) -> bytes:
+        raise RuntimeError("sign failed")
+
+    with Outbox(tmp_path / "o.sqlite3") as box:
+        assert box.append(topic="t", build=_builder(key, "a")) == 1
+        with pytest.raises(RuntimeError):  # all or nothing
+            box.append_many(topic="t", builds=[_builder(key, "b"), boom])
+        assert len(box) == 1 and box.next_seq() == 2
+        assert box.append_many(topic="t", builds=[_builder(key, f"m{i}") for i in range(3)]) == [
+            2,
+            3,
+            4,
+        ]
+        envs = [Envelope.from_json(q.payload) for q in box.peek()]
+        assert [(e.seq, e.events[0]["n"]) for e in envs] == [
+            ("1", "a"),
+            ("2", "m0"),
+            ("3", "m1"),
+            ("4", "m2"),
+        ]
+        for e in envs:
+            verify_signature(e, public_key=key.public_key)
+        assert box.next_seq() == 5

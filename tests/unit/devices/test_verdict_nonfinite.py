@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from devices.publisher import Publisher
+from devices.publisher import Publisher, stored_seqs
 
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "1"])
@@ -16,6 +16,7 @@ def test_verdict_with_a_json_constant_is_dropped(constant: str) -> None:
     got: list[tuple[str, Any]] = []
     fake = SimpleNamespace(
         device="dev-1",
+        stored_topic="trace/v1/dev-1/stored",
         verdicts=SimpleNamespace(by_seq={}, cond=threading.Condition()),
         on_verdict=lambda seq, payload: got.append((seq, payload)),
     )
@@ -26,3 +27,18 @@ def test_verdict_with_a_json_constant_is_dropped(constant: str) -> None:
     )
     Publisher._on_message(fake, None, None, msg)  # type: ignore[arg-type]
     assert got == ([] if constant != "1" else [("7", {"seq": "7", "score": 1})])
+
+
+@pytest.mark.parametrize(
+    ("payload", "seqs"),
+    [
+        (b'{"v": 1, "seqs": ["1", "42"]}', [1, 42]),
+        (b'{"v": 1, "seqs": ["1", 2, "-3", "x", "4\\n", "\\u0661"]}', [1]),
+        (b'{"v": 1, "seqs": [NaN]}', None),
+        (b'{"v": 2, "seqs": ["1"]}', None),
+        (b'["1"]', None),
+        (b"not json", None),
+    ],
+)
+def test_stored_confirmation_is_read_strictly(payload: bytes, seqs: list[int] | None) -> None:
+    assert stored_seqs(payload) == seqs

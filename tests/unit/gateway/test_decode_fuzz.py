@@ -33,7 +33,13 @@ NOW = datetime.now(UTC)
 TOPIC = "trace/v1/dev-1/events"
 # what an envelope that parses, belongs to the topic and verifies may still be refused for
 EVENT_REASONS = frozenset(
-    {"schema_invalid", "invalid_identifier", "clock_skew", "location_not_allowed"}
+    {
+        "schema_invalid",
+        "invalid_identifier",
+        "clock_skew",
+        "location_not_allowed",
+        "unstorable_value",
+    }
 )
 EVENT_MEMBERS = sorted(
     {

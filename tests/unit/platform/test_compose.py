@@ -138,3 +138,32 @@ def test_broker_files_come_from_the_registry_and_the_gateway_password(
     assert broker["command"] == ["sh", "/run-mosquitto.sh"]
     assert "./gateway/mosquitto/run-mosquitto.sh:/run-mosquitto.sh:ro" in broker["volumes"]
     assert f"{passwd.group(1)}" == "/mosquitto/config/generated/passwd"
+
+
+def _conf_lines(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition(" ")
+            out.setdefault(key, value.strip())
+    return out
+
+
+def test_broker_delivery_settings_match_the_services_script() -> None:
+    """The Mosquitto settings end-to-end delivery needs (queue and in-flight limits,
+    persistence) are one list: docker-compose's mosquitto.conf, the conf.d file .ci/services.sh
+    writes for a local Mosquitto, and ``broker_config.DELIVERY_SETTINGS`` (private brokers)."""
+    from gateway.broker_config import DELIVERY_SETTINGS
+
+    script = (REPO / ".ci" / "services.sh").read_text()
+    marker = 'MOSQ_WANT="# written by suyuan .ci/services.sh (mosquitto)\n'
+    in_script = _conf_lines(script.split(marker, 1)[1].split('"', 1)[0])
+    compose_conf = _conf_lines((REPO / "gateway/mosquitto/mosquitto.conf").read_text())
+    wanted = dict(DELIVERY_SETTINGS)
+    assert in_script == wanted
+    assert {k: compose_conf.get(k) for k in wanted} == wanted
+    # the stock limit of 1,000 queued messages per client is what lost PUBACKed envelopes
+    assert int(wanted["max_queued_messages"]) == 0 or int(wanted["max_queued_messages"]) >= 100_000
+    assert wanted["persistence"] == "true" and "persistence_location" in compose_conf
+    assert "include_dir $MOSQ_DIR/conf.d" in script

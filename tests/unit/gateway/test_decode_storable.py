@@ -1,0 +1,86 @@
+"""What the store cannot hold is refused at decode (``unstorable_value``), member and value
+named: U+0000 or a lone surrogate in any string or member name, a non-finite number, an
+integer outside int64. Before, an enrolled device's signed ``"q": "a\\u0000b"`` was accepted
+and its batch failed on PostgreSQL forever (``UntranslatableCharacter``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from gateway.decode import Accepted, Refused
+from tests.support.decoding import Registry, decoder, envelope, event
+from traceability.strict_json import UnstorableValueError, check_storable
+
+NOW = datetime.now(UTC)
+TOPIC = "trace/v1/dev-1/events"
+REG = Registry()
+REG.add("dev-1")
+
+
+def ext(name: str, value: object) -> dict[str, object]:
+    ev = event()
+    ev[name] = value
+    return ev
+
+
+def _refused(payload: bytes) -> Refused:
+    out = decoder(REG).decode(TOPIC, payload, NOW)
+    assert isinstance(out, Refused), f"accepted: {out}"
+    return out
+
+
+def test_signed_nul_in_an_extension_value_is_unstorable() -> None:
+    signed = envelope(REG, "dev-1", 1, [ext("example:q", "a\x00b")])
+    out = _refused(signed)
+    assert out.reason == "unstorable_value"
+    assert out.field == "events[0].example:q"
+    assert "U+0000" in out.detail and "a\\x00b" in out.detail
+    assert "\x00" not in out.detail and "\x00" not in (out.field or "")  # storable itself
+
+
+def test_signed_nul_in_a_member_name_is_unstorable() -> None:
+    out = _refused(envelope(REG, "dev-1", 2, [ext("example:q\x00", "x")]))
+    assert out.reason == "unstorable_value" and out.field == "events[0]"
+    assert "member name" in out.detail
+
+
+@pytest.mark.parametrize(
+    ("literal", "why"),
+    [
+        (b'"\\ud800"', "surrogate"),
+        (b'"a\\udfffb"', "surrogate"),
+        (b"9223372036854775808", "int64"),  # 2^63
+        (b"-9223372036854775809", "int64"),
+        (b"18446744073709551617", "int64"),  # orjson reads this as a float
+        (b"1e400", "non-finite"),
+    ],
+)
+def test_unstorable_values_are_named(literal: bytes, why: str) -> None:
+    signed = envelope(REG, "dev-1", 3, [ext("example:q", "PLACEHOLDER")])
+    out = _refused(signed.replace(b'"PLACEHOLDER"', literal))
+    assert out.reason == "unstorable_value", out
+    assert out.field == "events[0].example:q"
+    assert why in out.detail
+
+
+def test_int64_bounds_and_ordinary_values_pass() -> None:
+    check_storable({"a": [2**63 - 1, -(2**63), 1.5, "ü€😀", None, True], "b": {"c": "d"}})
+    signed = envelope(REG, "dev-1", 4, [ext("example:q", "ok \u00e9\U0001f600")])
+    assert isinstance(decoder(REG).decode(TOPIC, signed, NOW), Accepted)
+
+
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [
+        ({"x": ["ok", "n\x00"]}, "x[1]"),
+        ({"x": {"k\ud800": 1}}, "x"),
+        ({"x": float("inf")}, "x"),
+        ({"x": -(2**63) - 1}, "x"),
+    ],
+)
+def test_check_storable_names_the_path(value: object, field: str) -> None:
+    with pytest.raises(UnstorableValueError) as err:
+        check_storable(value)
+    assert err.value.code == "unstorable_value" and err.value.field == field
