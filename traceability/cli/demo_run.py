@@ -137,7 +137,7 @@ def run(settings: Settings, *, seed: int = 7, step: Step = lambda _m: None) -> D
             demo.counts["verdicts"] = _verdict_counts(published.verdicts)
         step(f"gateway: {stored - before} new events stored, verified and in the ledger")
 
-        recalled = _recall_one_lot(engine, scenario)
+        recalled = _recall_one_lot(engine, scenario, settings)
         step(f"recall: lot {recalled[1]} of {recalled[0]} recalled")
         demo.samples = _samples(engine, scenario, recalled)
         demo.checkpoint, demo.ledger_size = _checkpoint(engine, settings)
@@ -186,7 +186,9 @@ def _verdict_counts(verdicts: dict[str, list[dict[str, Any]]]) -> dict[str, int]
     return out
 
 
-def _recall_one_lot(engine: sa.Engine, scenario: Any) -> tuple[str, str]:
+def _recall_one_lot(engine: sa.Engine, scenario: Any, settings: Settings) -> tuple[str, str]:
+    from traceability.recall.service import open_recall
+
     lot_create = next(
         lot for lot in scenario.world.lots if _category(scenario, lot.gtin) == ProductCategory.food
     )
@@ -194,10 +196,14 @@ def _recall_one_lot(engine: sa.Engine, scenario: Any) -> tuple[str, str]:
         lot = session.get(Lot, (lot_create.gtin, lot_create.lot))
         assert lot is not None
         if not lot.recalled:
-            lot.recalled = True
-            lot.recall_reason = "demo: Listeria monocytogenes found in a retained sample"
-            lot.recalled_at = datetime.now(UTC)
-            session.add(lot)
+            open_recall(
+                session,
+                data_dir=settings.data_dir,
+                lots=[(lot_create.gtin, lot_create.lot)],
+                level="CN-I",
+                reason="demo: Listeria monocytogenes found in a retained sample",
+                opened_by="cq-amr",
+            )
     return lot_create.gtin, lot_create.lot
 
 

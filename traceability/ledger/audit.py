@@ -53,6 +53,7 @@ from traceability.ledger.audit_keys import KeyState, check_device_keys
 from traceability.ledger.audit_report import AuditReport, StopAuditError
 from traceability.ledger.checkpoint import parse as parse_checkpoint
 from traceability.ledger.errors import AuditError
+from traceability.recall.audit_check import check_recalls
 from traceability.signing.service import verify
 from traceability.trace.edges import EDGE_ID_STRIDE
 
@@ -181,6 +182,7 @@ def audit(
             fail(6, None, "ledger_item rows no record implies", items, stored)
         _check_checkpoints(fail, cps, roots, n, log_key, rep)  # step 8
         check_device_keys(session, keys, fail)
+        check_recalls(session, fail)  # step 9: recall rows and lot flags vs the ledger
     except StopAuditError:
         pass
     rep.failures.sort(key=lambda f: (f.index is None, f.index or 0))

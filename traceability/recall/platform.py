@@ -120,6 +120,5 @@ def record_event(
                 position=0,
             )
         ],
-        recorded_at=when,
     )
     return h, res.index
