@@ -221,6 +221,23 @@ def _samples(engine: sa.Engine, scenario: Any, recalled: tuple[str, str]) -> dic
         "event_id": event_id,
         "product_gtin": food.gtin,
         "recalled_lot": {"gtin": recalled[0], "lot": recalled[1]},
+        **_trace_samples(engine, recalled),
+    }
+
+
+def _trace_samples(engine: sa.Engine, recalled: tuple[str, str]) -> dict[str, Any]:
+    """One recalled item's Digital Link and the overdue equipment unit's code."""
+    from traceability.equipment.service import overdue
+    from traceability.identifiers import epc_urn_to_digital_link
+    from traceability.trace.resolve import lot_ids
+
+    with Session(engine) as session:
+        ids = lot_ids(session, gtin=recalled[0], lot=recalled[1])
+        late = overdue(session)
+    item = next((i for i in ids if ":sgtin:" in i), ids[0] if ids else None)
+    return {
+        "recalled_item_url": epc_urn_to_digital_link(item) if item else None,
+        "overdue_equipment": late[0]["equipment_code"] if late else None,
     }
 
 

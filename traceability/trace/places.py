@@ -21,6 +21,7 @@ def party_info(p: Party | None) -> dict[str, Any] | None:
         "name": p.name,
         "uscc": p.uscc,
         "gln": p.gln,
+        "roles": list(p.roles or []),
         "credit_status": str(p.credit_status),
         "serious_violation": p.credit_status == CreditStatus.serious_violation,
     }
@@ -67,6 +68,11 @@ def describe(session: Session, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
             "name": loc.name if loc else None,
             "location_id": loc.id if loc else None,
             "address": loc.address if loc else None,
+            "city": loc.city if loc else None,
+            "region": loc.region if loc else None,
+            "country": loc.country if loc else None,
+            "latitude": loc.latitude if loc else None,
+            "longitude": loc.longitude if loc else None,
             "party": party_info(parties.get(loc.party_id)) if loc else None,
         }
     for i in pglns:
