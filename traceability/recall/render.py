@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 CSV_HEADER = (
     "recall_id",
@@ -21,22 +21,27 @@ CSV_HEADER = (
 
 def write_csv(doc: dict[str, Any], path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(CSV_HEADER)
-        for h in doc["affected"]["holders"]:
-            party = h.get("party") or {}
-            w.writerow(
-                [
-                    doc["recall"]["id"],
-                    doc["recall"]["level"],
-                    h["place"],
-                    h.get("name") or "",
-                    party.get("name") or "",
-                    party.get("uscc") or "",
-                    "yes" if party.get("serious_violation") else "no",
-                    f"{h['quantity']:g}",
-                ]
-            )
+        csv_rows(doc, fh)
+
+
+def csv_rows(doc: dict[str, Any], fh: TextIO) -> None:
+    """The holders of a recall report as CSV rows (header first) into ``fh``."""
+    w = csv.writer(fh)
+    w.writerow(CSV_HEADER)
+    for h in doc["affected"]["holders"]:
+        party = h.get("party") or {}
+        w.writerow(
+            [
+                doc["recall"]["id"],
+                doc["recall"]["level"],
+                h["place"],
+                h.get("name") or "",
+                party.get("name") or "",
+                party.get("uscc") or "",
+                "yes" if party.get("serious_violation") else "no",
+                f"{h['quantity']:g}",
+            ]
+        )
 
 
 def _rows(rows: list[list[Any]]) -> str:
