@@ -1,8 +1,8 @@
 """The trace walk over the store (SQLite and PostgreSQL/TimescaleDB alike).
 
-Breadth-first: each round loads, for every item of the frontier not loaded before, all edges of
-the events that touch it (``ledger_item`` -> the event's edge-id range of ``trace_edge``, both
-primary-key look-ups, one query per round) and the disaggregations of the containers it meets
+Breadth-first: each round loads, for every item of the frontier not loaded before, its edges
+(``trace_edge`` rows with ``item`` or ``src`` equal to it: two index look-ups, one query per
+500 items) and the disaggregations of the containers it meets
 (``ledger_item`` -> ``event`` rows with action DELETE). The rules are :mod:`.model`'s; the used
 edges are computed at the end from the final windows, so the result equals the fixpoint that
 :mod:`.naive` computes by brute force. A walk that reaches more than ``max_nodes`` items stops
@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from traceability.store.types import JSONType, UTCDateTime
-from traceability.trace.edges import EDGE_ID_STRIDE
 from traceability.trace.model import (
     DEFAULT_MAX_NODES,
     Direction,
@@ -31,11 +30,11 @@ from traceability.trace.model import (
 )
 
 _BATCH = 500
+_EDGE_COLS = "e.id, e.kind, e.src, e.dst, e.item, e.event_time, e.ledger_index"
+# every edge of an item X has item = X or src = X (see migration 0006): two index look-ups
 _EDGES = sa.text(
-    "select li.item, e.id, e.kind, e.src, e.dst, e.item, e.event_time, e.ledger_index "
-    "from ledger_item li join trace_edge e "
-    "on e.id >= li.idx * :stride and e.id < li.idx * :stride + :stride "
-    "where li.item in :items"
+    f"select e.item as owner, {_EDGE_COLS} from trace_edge e where e.item in :items "
+    f"union all select e.src as owner, {_EDGE_COLS} from trace_edge e where e.src in :items"
 ).bindparams(sa.bindparam("items", expanding=True))
 _EDGES_T = _EDGES.columns(
     sa.column("owner"),
@@ -83,7 +82,7 @@ class StoreGraph:
             self.edges[n] = []
         for part in _chunks(todo):
             seen: set[tuple[str, int]] = set()
-            rows = self.conn.execute(_EDGES_T, {"items": part, "stride": EDGE_ID_STRIDE})
+            rows = self.conn.execute(_EDGES_T, {"items": part})
             for owner, eid, kind, src, dst, item, etime, idx in rows:
                 if (owner, eid) in seen:
                     continue

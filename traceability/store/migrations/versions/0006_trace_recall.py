@@ -8,6 +8,9 @@ Create Date: 2026-12-06 00:20:00
 - ``ix_event_ilmd_lot``: the trace resolves a lot (GTIN + lot) to its serialised items through
   the ``cbvmda:lotNumber`` of their commissioning events' ILMD. A partial expression index (only
   events with an ILMD, few of them), spelled as :mod:`traceability.trace.resolve` queries it.
+- ``ix_trace_edge_item``: every edge of an item X has ``item = X`` or ``src = X`` (custody and
+  containment edges are keyed by the item they move; ``src`` is indexed since 0001), so a walk
+  loads exactly an item's edges with two index look-ups, however large the events it was in.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_recall_ledger_index", "recall", ["ledger_index"], unique=False)
+    op.create_index("ix_trace_edge_item", "trace_edge", ["item", "event_time"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             f"create index ix_event_ilmd_lot on event ({_PG_EXPR}) where {_PG_EXPR} is not null"
@@ -64,5 +68,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_event_ilmd_lot", table_name="event")
+    op.drop_index("ix_trace_edge_item", table_name="trace_edge")
     op.drop_index("ix_recall_ledger_index", table_name="recall")
     op.drop_table("recall")
