@@ -30,7 +30,8 @@ services:
 	bash .ci/interop.sh
 
 test: install services
-	$(VENV)/bin/pytest -q -p no:cacheprovider tests
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=15 tests
 
 test-unit: install
 	$(VENV)/bin/pytest -q tests/unit
@@ -38,6 +39,7 @@ test-unit: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy traceability gateway devices label_printing api bench
 
 bench: install services

@@ -1,4 +1,5 @@
-"""Periodic checkpoints (DESIGN.md §2.7): the API process signs the ledger when it has grown.
+"""Periodic checkpoints (docs/architecture.md, step 5): the API process signs the ledger when it
+has grown.
 
 A background thread wakes every ``checkpoint_interval_s``; when the log is larger than the
 latest signed checkpoint it signs a new one (which also collects witness cosignatures). A
@@ -14,7 +15,7 @@ from traceability.config import Settings
 from traceability.ledger import store as ledger_store
 from traceability.ledger.checkpoint import latest_checkpoint, sign_checkpoint
 from traceability.ledger.errors import NoteError
-from traceability.store.service import get_engine, session_scope
+from traceability.store.engine import get_engine, session_scope
 
 log = logging.getLogger(__name__)
 

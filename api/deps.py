@@ -16,7 +16,7 @@ from fastapi import Depends, Header, HTTPException, Query, Request
 from sqlmodel import Session
 
 from traceability.config import Settings
-from traceability.store.service import get_engine, session_scope
+from traceability.store.engine import get_engine, session_scope
 
 Role = Literal["producer", "regulator", "admin"]
 ROLES: tuple[Role, ...] = ("producer", "regulator", "admin")

@@ -42,7 +42,7 @@ class GenSpec:
 
 
 def _event(serial: str, step: str = "commissioning") -> dict[str, Any]:
-    from gateway.testing import event
+    from tests.support.gateway import event
 
     return event(serial, step=step, when=datetime.now(UTC) - timedelta(seconds=2))
 

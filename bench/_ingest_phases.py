@@ -45,8 +45,8 @@ class Recorder:
 def verify_rate(seconds: float = 0.4, rounds: int = 5) -> float:
     """Raw single-core verifies/s with the gateway's own verify on a single-event envelope."""
     from gateway.decode import _verify, fast_signing_bytes
+    from traceability.signing import ed25519 as signing
     from traceability.signing import envelope as env_mod
-    from traceability.signing import service as signing
 
     seed, pub = signing.generate_keypair()
     payload = env_mod.build(
@@ -164,7 +164,7 @@ def run_verdicts(spec: GenSpec) -> dict[str, Any]:
 def provision(engine: sa.Engine, devices: list[str]) -> dict[str, tuple[str, bytes]]:
     from traceability.registry.keys import register_key
     from traceability.registry.models import Device, Location, Party
-    from traceability.signing import service as signing
+    from traceability.signing import ed25519 as signing
 
     keys: dict[str, tuple[str, bytes]] = {}
     at = datetime.now(UTC) - timedelta(days=1)

@@ -6,7 +6,7 @@ into a fresh TimescaleDB database created here from scratch (``upgrade``) and dr
 
 * Setup: D devices at one location, each with an Ed25519 key registered through
   ``traceability.registry.keys.register_key`` (so each key is also a ledger entry).
-* Gateway: in this process, :class:`gateway.service.Gateway` (its MQTT, decode, collector and
+* Gateway: in this process, :class:`gateway.app.Gateway` (its MQTT, decode, collector and
   writer threads) with ``--workers`` decode processes (0 = decode in a thread). Its topics get a
   run-specific prefix (``bench/<run>/trace/v1/...``) so that other gateways on the shared broker
   neither see this load nor feed theirs into it.
@@ -87,9 +87,9 @@ PER_BATCHED = 50
 
 
 def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
+    from gateway.app import Gateway
     from gateway.config import GatewayConfig
-    from gateway.service import Gateway
-    from traceability.store.service import create_engine, upgrade
+    from traceability.store.engine import create_engine, upgrade
 
     mq = urlparse(os.environ.get("TRACE_BENCH_MQTT_URL", "mqtt://127.0.0.1:1883"))
     host, port = mq.hostname or "127.0.0.1", mq.port or 1883
@@ -276,7 +276,7 @@ def main() -> None:
     base = base.rstrip("/")
     if urlparse(base).path not in ("", "/"):
         base = base.rsplit("/", 1)[0]
-    from traceability.store.service import create_engine
+    from traceability.store.engine import create_engine
 
     name = f"suyuan_bench_ingest_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url=f"{base}/postgres", isolation_level="AUTOCOMMIT")
@@ -287,7 +287,7 @@ def main() -> None:
         # a real Mosquitto with the project's broker settings (set_tcp_nodelay, persistence,
         # big queues), on a spare loopback port, so other clients of the shared broker
         # neither slow the run nor receive its load
-        from gateway.testing import PrivateBroker
+        from tests.support.gateway import PrivateBroker
 
         broker = PrivateBroker(Path(tempfile.mkdtemp(prefix="suyuan-bench-"))).start()
         os.environ["TRACE_BENCH_MQTT_URL"] = broker.url

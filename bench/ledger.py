@@ -35,9 +35,9 @@ from traceability.ledger.audit import audit
 from traceability.ledger.service import EventSubmission, append_events
 from traceability.registry.keys import register_key
 from traceability.registry.models import Device, Location, Party
+from traceability.signing import ed25519 as signing
 from traceability.signing import envelope as env
-from traceability.signing import service as signing
-from traceability.store.service import create_engine, upgrade
+from traceability.store.engine import create_engine, upgrade
 
 BATCH = 1000
 PER_ENVELOPE = 50

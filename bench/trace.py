@@ -44,9 +44,9 @@ from traceability.ledger.service import EventSubmission, append_events
 from traceability.recall.service import open_recall
 from traceability.registry.keys import register_key
 from traceability.registry.models import Device, Location, Party
+from traceability.signing import ed25519 as signing
 from traceability.signing import envelope as env
-from traceability.signing import service as signing
-from traceability.store.service import create_engine, upgrade
+from traceability.store.engine import create_engine, upgrade
 from traceability.trace import service as trace
 
 BATCH = 1000

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from traceability.errors import ConfigError, InvalidInputError
-from traceability.signing import service as signing
+from traceability.signing import ed25519 as signing
 
 
 class KeyFileError(ConfigError):

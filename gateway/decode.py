@@ -42,11 +42,11 @@ import orjson
 import rfc8785
 
 from gateway.errors import Rejected, TransientError
-from gateway.keys import DeviceInfo, KeyCache
+from gateway.key_cache import DeviceInfo, KeyCache
 from gateway.validation import EventPreparer, PreparedEvent
 from traceability.readers.errors import ReaderError
+from traceability.signing.ed25519 import canonical
 from traceability.signing.envelope import Envelope, EnvelopeError
-from traceability.signing.service import canonical
 from traceability.strict_json import NonFiniteNumberError, check_finite
 
 log = logging.getLogger(__name__)

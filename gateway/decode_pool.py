@@ -26,7 +26,7 @@ from typing import Any
 
 from gateway.decode import Accepted, Decoder, Outcome, Refused, parse_envelope
 from gateway.errors import TransientError
-from gateway.keys import KeyCache
+from gateway.key_cache import KeyCache
 from gateway.validation import PreparedEvent
 
 
@@ -105,10 +105,10 @@ def outcomes(result: list[Wire], items: list[Item], *, max_payload: int) -> list
 
 def _init_worker(spec: WorkerSpec) -> None:
     global _WORKER
-    from gateway.keys import sql_loader
+    from gateway.key_cache import sql_loader
 
     _exit_with_parent()
-    from traceability.store.service import create_engine
+    from traceability.store.engine import create_engine
 
     pg = not spec.database_url.startswith("sqlite")
     engine = (

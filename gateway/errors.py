@@ -1,4 +1,5 @@
-"""Gateway errors: a message rejected with a DESIGN.md §3 reason code, or a transient failure."""
+"""Gateway errors: a message rejected with a reason code (docs/protocol.md §5), or a transient
+failure."""
 
 from __future__ import annotations
 

@@ -37,9 +37,9 @@ from sqlalchemy.exc import DBAPIError
 from gateway.decode import Accepted, Decoder, Outcome, Refused
 from gateway.decode_pool import ChunkResult, DecodePool, outcomes
 from gateway.errors import TransientError
-from gateway.metrics import REGISTRY, GatewayMetrics
 from gateway.reply import Reply, VerdictSink
 from gateway.store import BatchResult, StoreWriter
+from traceability.metrics.prometheus import REGISTRY, GatewayMetrics
 
 log = logging.getLogger(__name__)
 

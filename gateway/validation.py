@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gateway.errors import Rejected
-from gateway.keys import DeviceInfo
+from gateway.key_cache import DeviceInfo
 from traceability.events import event_hash, validate_event
 
 EVENT_TYPES = frozenset(

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gateway.decode import Accepted
-from gateway.items import Item
 from gateway.validation import parse_time
-from gateway.verdict_state import (
+from traceability.verdicts.items import Item
+from traceability.verdicts.state import (
     ItemState,
     LotState,
     apply_event,

@@ -17,8 +17,8 @@ One consequence: an envelope that the store then refuses (a ``replayed_seq`` fou
 lock, e.g. a seq reused after the device lost its counter) may already have had its verdicts;
 they were true of the items, but its events are a dead letter, not a record.
 
-Modules: :mod:`gateway.verdict_state` (item and lot state, what an event says),
-:mod:`gateway.verdict_cache` (the cache and its loading queries), :mod:`gateway.verdict_rules`
+Modules: :mod:`traceability.verdicts.state` (item and lot state, what an event says),
+:mod:`gateway.verdict_cache` (the cache and its loading queries), :mod:`traceability.verdicts.rules`
 (the judging rules); this one wires them to the pipeline.
 
 * The items a reply envelope names are loaded every time: ONE query through the ledger's item
@@ -44,13 +44,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway import verdict_rules
+import traceability.verdicts.rules as verdict_rules
 from gateway.decode import Accepted
-from gateway.items import Item
 from gateway.reply import Reply
 from gateway.store import BatchResult
 from gateway.verdict_cache import LOAD_ITEMS, LOAD_LOTS, PG_LOAD, PG_LOTS, VerdictCache
-from gateway.verdict_state import (
+from traceability.verdicts.items import Item
+from traceability.verdicts.state import (
     INACTIVE_DISPS,
     INACTIVE_STEPS,
     ITEM_FIELDS,

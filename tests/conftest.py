@@ -1,13 +1,11 @@
-"""Shared fixtures: stores on both backends (SQLite file and real PostgreSQL+TimescaleDB)."""
+"""Shared fixtures: stores on both backends (SQLite file and real PostgreSQL+TimescaleDB), the
+real broker. Helpers live in :mod:`tests.support`."""
 
 from __future__ import annotations
 
-import os
 import socket
-import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -15,87 +13,40 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from traceability.store.service import create_engine, normalise_url, upgrade
-
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/suyuan_test"
-DEFAULT_MQTT = "mqtt://127.0.0.1:1883"
-SERVICES_HINT = (
-    "Run `make services` (Debian as root), or `docker compose up -d db broker` and set "
-    "TRACE_TEST_DATABASE_URL / TRACE_TEST_MQTT_URL."
+from tests.support.services import (
+    SERVICES_HINT,
+    clone_database,
+    mqtt_test_url,
+    pg_base_url,
+    terminate,
+    with_db,
 )
-
-
-def pg_base_url() -> str:
-    return os.environ.get("TRACE_TEST_DATABASE_URL", DEFAULT_PG)
-
-
-def mqtt_test_url() -> str:
-    return os.environ.get("TRACE_TEST_MQTT_URL", DEFAULT_MQTT)
-
-
-def _with_db(url: str, db: str) -> str:
-    parsed = urlparse(url)
-    return parsed._replace(path="/" + db).geturl()
+from traceability.store.engine import create_engine, upgrade
 
 
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:
     """A migrated template database; each test clones it (CREATE DATABASE ... TEMPLATE)."""
     base = pg_base_url()
-    admin = create_engine(url=_with_db(base, "postgres"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(url=with_db(base, "postgres"), isolation_level="AUTOCOMMIT")
     name = f"suyuan_tpl_{uuid.uuid4().hex[:10]}"
     try:
         with admin.connect() as conn:
             conn.execute(sa.text(f"create database {name}"))
     except sa.exc.OperationalError as exc:
         pytest.fail(f"PostgreSQL is not reachable at {base}: {exc.orig}. {SERVICES_HINT}")
-    url = _with_db(base, name)
+    url = with_db(base, name)
     upgrade(url=url)
     create_engine(url=url).dispose()
     with admin.connect() as conn:
         # TimescaleDB's background scheduler connects to every database that allows it; a
         # template must have no other sessions while it is cloned.
         conn.execute(sa.text(f"alter database {name} with allow_connections false"))
-        _terminate(conn, name)
+        terminate(conn, name)
     yield name
     with admin.connect() as conn:
         conn.execute(sa.text(f"drop database if exists {name} with (force)"))
     admin.dispose()
-
-
-def _terminate(conn: sa.Connection, name: str) -> None:
-    conn.execute(
-        sa.text(
-            "select pg_terminate_backend(pid) from pg_stat_activity "
-            "where datname = :name and pid <> pg_backend_pid()"
-        ),
-        {"name": name},
-    )
-
-
-@contextmanager
-def clone_database(template: str, *, prefix: str = "suyuan_t") -> Iterator[str]:
-    """A new database cloned from the migrated ``template``, dropped on exit."""
-    base = pg_base_url()
-    admin = create_engine(url=_with_db(base, "postgres"), isolation_level="AUTOCOMMIT")
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        for attempt in range(20):
-            try:
-                conn.execute(sa.text(f"create database {name} template {template}"))
-                break
-            except sa.exc.OperationalError:
-                if attempt == 19:
-                    raise
-                _terminate(conn, template)
-                time.sleep(0.1)
-    try:
-        yield normalise_url(_with_db(base, name))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"drop database if exists {name} with (force)"))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """One error hierarchy for all of Suyuan.
 
-Every error carries a stable machine-readable ``code`` (the reason codes of DESIGN.md §3 are a
-subset), and where it applies the ``field`` and ``value`` it is about. Verification failures are
-one type, :class:`VerificationError`, carrying what was expected and what was computed.
+Every error carries a stable machine-readable ``code`` (the reason codes of docs/protocol.md §5
+are a subset), and where it applies the ``field`` and ``value`` it is about. Verification
+failures are one type, :class:`VerificationError`, carrying what was expected and what was computed.
 HTTP status mapping lives only in ``api/``; exit-code mapping only in the CLI.
 """
 

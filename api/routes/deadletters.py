@@ -1,6 +1,6 @@
 """``GET /deadletters`` and ``GET /deadletters/{id}``: regulators (and admins) only.
 
-A dead letter keeps the original payload bytes, the device and the reason (DESIGN.md §3), so
+A dead letter keeps the original payload bytes, the device and the reason (docs/protocol.md §5), so
 reading them needs ``require_role("regulator")`` (an admin token passes every role check).
 """
 
@@ -12,8 +12,8 @@ from fastapi import APIRouter, Depends, Query
 
 from api.deps import Limit, Offset, SettingsDep, require_role
 from api.jsonbody import StrictJSONRoute
-from gateway.deadletters import get_dead_letter, list_dead_letters
-from traceability.store.service import get_engine
+from traceability.deadletters.store import get_dead_letter, list_dead_letters
+from traceability.store.engine import get_engine
 
 router = APIRouter(
     route_class=StrictJSONRoute,
@@ -25,7 +25,7 @@ router = APIRouter(
 @router.get("/deadletters")
 def list_deadletters(
     settings: SettingsDep,
-    reason: Annotated[str | None, Query(description="a DESIGN.md §3 reason code")] = None,
+    reason: Annotated[str | None, Query(description="a reason code (docs/protocol.md §5)")] = None,
     device: str | None = None,
     limit: Limit = 100,
     offset: Offset = 0,

@@ -17,7 +17,7 @@ from traceability.registry.schemas import (
     DeviceKeyPublic,
     DevicePublic,
 )
-from traceability.signing.service import PUBLIC_KEY_BYTES, b64url_decode
+from traceability.signing.ed25519 import PUBLIC_KEY_BYTES, b64url_decode
 
 router = APIRouter(route_class=StrictJSONRoute, tags=["devices"])
 

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from api.jsonbody import StrictJSONRoute
 from traceability.config import Settings
 from traceability.ledger import checkpoint, receipt, records, store
-from traceability.store.service import get_engine
+from traceability.store.engine import get_engine
 
 router = APIRouter(route_class=StrictJSONRoute, prefix="/ledger", tags=["ledger"])
 

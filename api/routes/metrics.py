@@ -14,7 +14,7 @@ from fastapi.responses import PlainTextResponse
 
 from api.deps import require_role
 from api.jsonbody import StrictJSONRoute
-from gateway.metrics import CONTENT_TYPE, REGISTRY
+from traceability.metrics.prometheus import CONTENT_TYPE, REGISTRY
 
 router = APIRouter(
     route_class=StrictJSONRoute,

@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 
 from api.checkpointer import sign_if_grown
 from api.main import create_app
-from tests.unit.ledger.helpers import event, fill, submissions
+from tests.support.ledger import event, fill, submissions
 from traceability.config import Settings
 from traceability.ledger.service import append_events
-from traceability.store.service import get_engine, session_scope
+from traceability.store.engine import get_engine, session_scope
 
 
 def _settings(url: str, tmp_path: Path, interval: float) -> Settings:

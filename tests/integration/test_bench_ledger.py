@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from bench import ledger
-from traceability.store.service import create_engine
+from traceability.store.engine import create_engine
 
 
 def test_small_run(pg_url: str) -> None:

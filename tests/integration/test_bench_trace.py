@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bench import trace
 from tests.conftest import pg_base_url
 from traceability.ledger.audit import audit
-from traceability.store.service import create_engine
+from traceability.store.engine import create_engine
 
 
 def test_small_run_and_reuse() -> None:

@@ -13,7 +13,7 @@ from api.main import create_app
 from gateway.decode import Refused
 from gateway.store import StoreWriter
 from traceability.config import Settings
-from traceability.store.service import create_engine
+from traceability.store.engine import create_engine
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 PRODUCER = {"Authorization": "Bearer farm-token"}

@@ -13,7 +13,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from gateway.broker_config import check_password, hash_password, mosquitto_conf, write_config
-from gateway.testing import free_port, wait_for
+from tests.support.gateway import free_port, wait_for
 
 
 def test_hash_format_roundtrip() -> None:

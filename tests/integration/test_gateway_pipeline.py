@@ -15,11 +15,11 @@ import pytest
 import sqlalchemy as sa
 from paho.mqtt.enums import CallbackAPIVersion
 
+from gateway.app import Gateway
 from gateway.config import GatewayConfig
-from gateway.service import Gateway
-from gateway.testing import Publisher, event, provision, wait_for
+from tests.support.gateway import Publisher, event, provision, wait_for
 from traceability.config import Settings
-from traceability.store.service import create_engine
+from traceability.store.engine import create_engine
 
 
 def config_for(db_url: str, mqtt_url: str, **kw: object) -> GatewayConfig:

@@ -21,13 +21,13 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from gateway.decode import Decoder
-from gateway.keys import KeyCache, sql_loader
+from gateway.key_cache import KeyCache, sql_loader
 from gateway.pipeline import Pipeline
 from gateway.store import StoreWriter
-from gateway.testing import SGLN, event, provision, wait_for
 from gateway.verdicts import VerdictService
+from tests.support.gateway import SGLN, event, provision, wait_for
 from traceability.registry.models import Lot, Product, ProductCategory
-from traceability.store.service import create_engine
+from traceability.store.engine import create_engine
 
 GTIN = "80614141123458"  # urn:epc:id:sgtin:0614141.812345.*
 OTHER_PLACE = "urn:epc:id:sgln:0614141.00001.7"  # under the device's location, not equal

@@ -20,12 +20,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.main import create_app
-from tests.conftest import clone_database
-from tests.unit.ledger.helpers import event, setup_device, submissions
+from tests.support.ledger import event, setup_device, submissions
+from tests.support.services import clone_database
 from traceability.config import Settings
 from traceability.ledger import checkpoint, merkle, note, receipt, records, service
 from traceability.ledger.errors import ProofError
-from traceability.store.service import create_engine, upgrade
+from traceability.store.engine import create_engine, upgrade
 
 N_EVENTS = 300
 SIZE = N_EVENTS + 1  # entry 0 registers the device key

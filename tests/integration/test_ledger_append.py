@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from tests.unit.ledger.helpers import T0, event, fill, setup_device, submissions
-from tests.unit.ledger.test_merkle import mth
+from tests.support.ledger import T0, event, fill, setup_device, submissions
+from tests.support.merkle import mth
 from traceability.config import Settings
 from traceability.ledger import (
     audit,
@@ -32,7 +32,7 @@ from traceability.ledger import (
 from traceability.ledger.errors import InconsistentCheckpointError, ReceiptError
 from traceability.ledger.witness import Response, Witness, serve
 from traceability.registry.keys import KeyLookupError, key_for, revoke_key, rotate_key
-from traceability.signing import service as signing
+from traceability.signing import ed25519 as signing
 from traceability.signing.errors import WeakKeyError
 
 

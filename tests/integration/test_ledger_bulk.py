@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from traceability.ledger import bulk
-from traceability.store.service import create_engine
+from traceability.store.engine import create_engine
 
 COLS = ("k", "s", "n", "b", "t", "j")
 TYPES = ("bigint", "varchar", "bigint", "bytea", "timestamptz", "jsonb")

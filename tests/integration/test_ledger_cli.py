@@ -21,12 +21,12 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner, Result
 
-from tests.unit.ledger.helpers import event, setup_device, submissions
+from tests.support.ledger import event, setup_device, submissions
 from traceability.cli.main import app
 from traceability.config import Settings, get_settings
 from traceability.ledger import checkpoint, merkle, note, receipt, service
-from traceability.signing import service as signing
-from traceability.store.service import create_engine, upgrade
+from traceability.signing import ed25519 as signing
+from traceability.store.engine import create_engine, upgrade
 
 N_EVENTS = 40
 ORIGIN = "suyuan.example/ledger"

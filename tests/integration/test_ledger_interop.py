@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from tests.integration.ledger_interop_helpers import (
+from tests.support.ledger import event, setup_device, submissions
+from tests.support.ledger_interop import (
     WITNESS_NAME,
     World,
     alter_leaf,
@@ -44,11 +45,10 @@ from tests.integration.ledger_interop_helpers import (
     wait_done,
     wrong_index,
 )
-from tests.unit.ledger.helpers import event, setup_device, submissions
 from traceability.config import Settings
 from traceability.ledger import checkpoint, merkle, note, receipt, service
-from traceability.signing import service as signing
-from traceability.store.service import create_engine
+from traceability.signing import ed25519 as signing
+from traceability.store.engine import create_engine
 
 
 @pytest.fixture(scope="module")

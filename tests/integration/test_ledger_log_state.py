@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from tests.unit.ledger.helpers import T0, event, fill, submissions
+from tests.support.ledger import T0, event, fill, submissions
 from traceability.ledger import audit, log_state, service
 
 ITEM = "urn:epc:id:sgtin:0614141.812345.0"  # event(0) and event(3) touch it

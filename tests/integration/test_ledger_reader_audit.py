@@ -15,8 +15,8 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from tests.integration.test_ledger_tampering import _tamper
-from tests.unit.ledger.helpers import T0, setup_device
-from tests.unit.readers.payloads import IMPINJ, URN_B, ZEBRA, member
+from tests.support.ledger import T0, setup_device
+from tests.support.readers import IMPINJ, URN_B, ZEBRA, member
 from traceability import events
 from traceability.config import Settings
 from traceability.ledger import audit, checkpoint, receipt, service

@@ -17,11 +17,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from tests.unit.ledger.helpers import T0, event, fill, setup_device, submissions
+from tests.support.ledger import T0, event, fill, setup_device, submissions
 from traceability import events
 from traceability.config import Settings
 from traceability.ledger import audit, checkpoint, service
-from traceability.signing import service as signing
+from traceability.signing import ed25519 as signing
 
 CASES: dict[str, dict[str, str]] = {
     "event_row_column": {"sql": "update event set biz_step = 'tampered' where ledger_index = 2"},

@@ -11,10 +11,10 @@ import pytest
 from alembic import command
 from sqlmodel import Session
 
-from tests.conftest import clone_database
-from tests.unit.ledger.helpers import event, fill, submissions
+from tests.support.ledger import event, fill, submissions
+from tests.support.services import clone_database
 from traceability.ledger import audit, log_state, service
-from traceability.store.service import alembic_config, create_engine, current_revision, upgrade
+from traceability.store.engine import alembic_config, create_engine, current_revision, upgrade
 
 
 @pytest.fixture(params=["sqlite", "timescale"])

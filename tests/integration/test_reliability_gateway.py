@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 
 from devices.keys import DeviceKeyPair
 from devices.publisher import Publisher as DevicePublisher
-from gateway.testing import (
+from tests.support.gateway import (
     PrivateBroker,
     Provisioned,
     Publisher,
@@ -38,7 +38,7 @@ from gateway.testing import (
     provision,
     wait_for,
 )
-from traceability.store.service import create_engine
+from traceability.store.engine import create_engine
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).resolve().parent / "corpus"

@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from traceability.registry.models import Party
 from traceability.store import timescale
+from traceability.store.engine import create_engine, current_revision
 from traceability.store.models import EventRow
-from traceability.store.service import create_engine, current_revision
 
 
 def test_timescaledb_extension_installed_and_event_is_hypertable(pg_url: str) -> None:

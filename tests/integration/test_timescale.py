@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from traceability.store import timescale
+from traceability.store.engine import create_engine
 from traceability.store.models import SensorReading
-from traceability.store.service import create_engine
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 

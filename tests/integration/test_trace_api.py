@@ -22,7 +22,7 @@ from tests.integration.test_demo import TRACECTL
 from traceability.config import Settings
 from traceability.ledger.audit import audit
 from traceability.registry.models import Lot
-from traceability.store.service import create_engine
+from traceability.store.engine import create_engine
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 PRODUCER = {"Authorization": "Bearer farm-token"}

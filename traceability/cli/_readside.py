@@ -21,7 +21,7 @@ T = TypeVar("T")
 @contextmanager
 def session(*, write: bool = False) -> Iterator[Session]:
     from traceability.config import get_settings
-    from traceability.store.service import get_engine, session_scope
+    from traceability.store.engine import get_engine, session_scope
 
     engine = get_engine(get_settings().effective_database_url)
     if write:

@@ -19,7 +19,7 @@ def config_cmd(
     """Write passwd (PBKDF2-SHA512), acl (%u patterns) and secrets.json (0600) into OUT."""
     from gateway.broker_config import active_devices, write_config
     from traceability.config import get_settings
-    from traceability.store.service import get_engine
+    from traceability.store.engine import get_engine
 
     settings = get_settings()
     devices = active_devices(get_engine(settings.effective_database_url))

@@ -7,7 +7,7 @@ import json
 import typer
 
 from traceability.config import get_settings
-from traceability.store import service as store
+from traceability.store import engine as store
 
 app = typer.Typer(no_args_is_help=True)
 

@@ -13,7 +13,7 @@ app = typer.Typer(no_args_is_help=True)
 
 def _engine() -> Engine:
     from traceability.config import get_settings
-    from traceability.store.service import get_engine
+    from traceability.store.engine import get_engine
 
     return get_engine(get_settings().effective_database_url)
 
@@ -26,7 +26,7 @@ def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON document")] = False,
 ) -> None:
     """List dead letters, newest first."""
-    from gateway.deadletters import list_dead_letters
+    from traceability.deadletters.store import list_dead_letters
 
     rows = list_dead_letters(_engine(), reason=reason, device=device, limit=limit)
     if as_json:
@@ -55,7 +55,7 @@ def show_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON document")] = False,
 ) -> None:
     """One dead letter with its original payload."""
-    from gateway.deadletters import get_dead_letter
+    from traceability.deadletters.store import get_dead_letter
     from traceability.errors import NotFoundError
 
     try:

@@ -22,8 +22,8 @@ from sqlmodel import Session, select
 
 from traceability.config import Settings
 from traceability.registry.models import Lot, ProductCategory
+from traceability.store.engine import get_engine, redact, session_scope, upgrade
 from traceability.store.models import DeadLetter, EventRow, TraceEdge
-from traceability.store.service import get_engine, redact, session_scope, upgrade
 
 Step = Callable[[str], None]
 
@@ -70,9 +70,9 @@ def run(settings: Settings, *, seed: int = 7, step: Step = lambda _m: None) -> D
     """Run the scenario end to end; the caller must call ``stop()`` on the result."""
     from devices.simulators.run import publish_scenario, register_world
     from devices.simulators.scenarios import build_scenario
+    from gateway.app import Gateway
     from gateway.config import GatewayConfig
     from gateway.embedded_broker import EmbeddedBroker
-    from gateway.service import Gateway
 
     t0 = time.monotonic()
     demo = DemoRun(settings=settings)

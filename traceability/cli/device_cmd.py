@@ -30,7 +30,7 @@ def keygen(
 ) -> None:
     """Create the device's Ed25519 key file (mode 0600); refuses to overwrite one."""
     from devices.keys import DeviceKeyPair, save_key
-    from traceability.signing.service import b64url
+    from traceability.signing.ed25519 import b64url
 
     path = key_file or _default_key_file(device_id)
     try:
@@ -64,7 +64,7 @@ def enroll(
     from traceability.registry import service as registry
     from traceability.registry.models import Device
     from traceability.registry.schemas import DeviceCreate
-    from traceability.store.service import get_engine, session_scope
+    from traceability.store.engine import get_engine, session_scope
 
     settings = get_settings()
     path = key_file or _default_key_file(device_id)

@@ -24,10 +24,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run an ingest worker: verify, validate, append, ack after commit, dead-letter."""
         from gateway import logs
+        from gateway.app import Gateway
         from gateway.config import GatewayConfig
-        from gateway.metrics import serve
-        from gateway.service import Gateway
         from traceability.config import get_settings
+        from traceability.metrics.prometheus import serve
 
         logs.setup(log_level)
         config = GatewayConfig.from_settings(get_settings(), mqtt_url=mqtt_url, client_id=client_id)

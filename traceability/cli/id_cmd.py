@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from traceability.identifiers.service import check as check_code
+from traceability.identifiers.identify import check as check_code
 
 app = typer.Typer(
     no_args_is_help=True,

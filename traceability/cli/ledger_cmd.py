@@ -12,7 +12,7 @@ from sqlmodel import Session
 from traceability.config import get_settings
 from traceability.errors import TraceError
 from traceability.ledger import checkpoint, receipt, store
-from traceability.store.service import get_engine
+from traceability.store.engine import get_engine
 
 app = typer.Typer(no_args_is_help=True)
 

@@ -43,7 +43,7 @@ def build_app(only: str | None = None) -> typer.Typer:
     """The command tree; with ``only``, just that command's module is imported."""
     root = typer.Typer(
         name="tracectl",
-        help="Suyuan (溯源) traceability platform: ingest, ledger, trace, labels.",
+        help="Suyuan (溯源) traceability platform: ingest, registry, custody ledger, audit.",
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from api.main import create_app
-        from traceability.store.service import upgrade
+        from traceability.store.engine import upgrade
 
         settings = get_settings()
         upgrade(url=settings.effective_database_url)

@@ -66,7 +66,7 @@ def simulate(
         raise typer.Exit(2)
     if register:
         from devices.simulators import register_world
-        from traceability.store.service import get_engine, session_scope
+        from traceability.store.engine import get_engine, session_scope
 
         with session_scope(engine=get_engine(settings.effective_database_url)) as session:
             reg = register_world(session, built.world)

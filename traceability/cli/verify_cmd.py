@@ -10,7 +10,7 @@ from sqlmodel import Session
 from traceability.config import get_settings
 from traceability.ledger.audit import audit
 from traceability.ledger.checkpoint import load_log_signer
-from traceability.store.service import get_engine
+from traceability.store.engine import get_engine
 
 
 def register(app: typer.Typer) -> None:

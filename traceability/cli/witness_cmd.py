@@ -9,7 +9,7 @@ import typer
 
 from traceability.ledger import note
 from traceability.ledger.witness import Witness, serve
-from traceability.signing.service import generate_keypair
+from traceability.signing.ed25519 import generate_keypair
 
 app = typer.Typer(no_args_is_help=True)
 

@@ -11,6 +11,13 @@ Public API (stable names other modules call)::
     to_jsonld(EPCISDocument | event model | list of event models) -> dict
 """
 
+from traceability.events.documents import (
+    document_events,
+    load_json,
+    parse_document,
+    parse_event,
+    to_jsonld,
+)
 from traceability.events.errors import DocumentError, ValidationIssue
 from traceability.events.hashing import (
     document_hashes,
@@ -19,13 +26,6 @@ from traceability.events.hashing import (
     prehash_string,
 )
 from traceability.events.models import EPCISDocument
-from traceability.events.service import (
-    document_events,
-    load_json,
-    parse_document,
-    parse_event,
-    to_jsonld,
-)
 from traceability.events.validation import validate_document, validate_event
 
 __all__ = [

@@ -188,7 +188,7 @@ def _ignore_fields(doc: Mapping[str, Any]) -> list[str]:
 
 
 def _doc_events(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    from traceability.events.service import document_events
+    from traceability.events.documents import document_events
 
     return document_events(doc)
 

@@ -32,8 +32,8 @@ from traceability.identifiers.gs1 import (
     validate_gtin,
     validate_sscc,
 )
+from traceability.identifiers.identify import check
 from traceability.identifiers.models import IdCheck, IdErrorItem
-from traceability.identifiers.service import check
 
 __all__ = [
     "DigitalLink",

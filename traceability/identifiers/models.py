@@ -1,4 +1,4 @@
-"""Result model of :func:`traceability.identifiers.service.check`."""
+"""Result model of :func:`traceability.identifiers.identify.check`."""
 
 from __future__ import annotations
 

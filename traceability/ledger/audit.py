@@ -54,7 +54,7 @@ from traceability.ledger.audit_report import AuditReport, StopAuditError
 from traceability.ledger.checkpoint import parse as parse_checkpoint
 from traceability.ledger.errors import AuditError
 from traceability.recall.audit_check import check_recalls
-from traceability.signing.service import verify
+from traceability.signing.ed25519 import verify
 from traceability.trace.edges import EDGE_ID_STRIDE
 
 __all__ = ["CHUNK", "MAX_FAILURES", "AuditReport", "audit"]

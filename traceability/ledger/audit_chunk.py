@@ -20,8 +20,8 @@ from traceability.errors import TraceError
 from traceability.events import event_hash
 from traceability.ledger import merkle, records
 from traceability.ledger.audit_report import Fail
+from traceability.signing.ed25519 import b64url_decode
 from traceability.signing.envelope import body_events
-from traceability.signing.service import b64url_decode
 from traceability.trace.edges import EDGE_ID_STRIDE, derive
 
 
@@ -287,7 +287,7 @@ _WORKER_ENGINE: list[sa.Engine] = []
 def chunk_worker(task: tuple[str, int, int]) -> Chunk:
     url, lo, hi = task
     if not _WORKER_ENGINE:
-        from traceability.store.service import create_engine
+        from traceability.store.engine import create_engine
 
         _WORKER_ENGINE.append(create_engine(url=url, poolclass=sa.pool.NullPool))
     with _WORKER_ENGINE[0].connect() as conn:

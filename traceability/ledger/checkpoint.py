@@ -31,7 +31,7 @@ from traceability.config import Settings, get_settings
 from traceability.ledger import bulk, merkle, note, store
 from traceability.ledger.errors import InconsistentCheckpointError, NoteError, ProofError
 from traceability.ledger.models import LedgerCheckpoint, LedgerCosignature
-from traceability.signing.service import generate_keypair
+from traceability.signing.ed25519 import generate_keypair
 
 log = logging.getLogger(__name__)
 _C = LedgerCheckpoint.__table__  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from traceability.errors import ConfigError
 from traceability.ledger.errors import NoteError
-from traceability.signing import service as signing
+from traceability.signing import ed25519 as signing
 
 ED25519 = 0x01
 COSIGNATURE_V1 = 0x04

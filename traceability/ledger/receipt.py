@@ -28,8 +28,8 @@ from traceability.errors import TraceError
 from traceability.events import event_hash
 from traceability.ledger import checkpoint, merkle, note, records, store
 from traceability.ledger.errors import ReceiptError
+from traceability.signing.ed25519 import b64url_decode, canonical, key_id, verify
 from traceability.signing.envelope import body_events
-from traceability.signing.service import b64url_decode, canonical, key_id, verify
 
 HEADER = "c2sp.org/tlog-proof@v1"
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from traceability import strict_json
 from traceability.ledger.errors import SubmissionError
-from traceability.signing.service import canonical
+from traceability.signing.ed25519 import canonical
 
 RECORD_VERSION = 1
 EVENT_KIND = "event"

@@ -20,7 +20,7 @@ from typing import Any
 from traceability.ledger import records
 from traceability.ledger.errors import SubmissionError
 from traceability.ledger.submission import EventSubmission, event_position
-from traceability.signing.service import b64url
+from traceability.signing.ed25519 import b64url
 from traceability.trace.edges import EdgeParts, derive
 
 Columns = tuple[datetime, str, Any, Any, Any, Any, Any]  # time, type, action .. biz_location

@@ -9,17 +9,17 @@ derives them again from the stored envelope.
 from __future__ import annotations
 
 from traceability.readers.collapse import Collapser
-from traceability.readers.errors import ReaderError
-from traceability.readers.impinj import parse_impinj
-from traceability.readers.models import Observation, ReaderConfig, ReaderInput, TagRead
-from traceability.readers.parsing import iter_json, parse_time
-from traceability.readers.service import (
+from traceability.readers.derive import (
     FORMATS,
     check_reader,
     derive_events,
     derive_member_events,
     observations_to_events,
 )
+from traceability.readers.errors import ReaderError
+from traceability.readers.impinj import parse_impinj
+from traceability.readers.models import Observation, ReaderConfig, ReaderInput, TagRead
+from traceability.readers.parsing import iter_json, parse_time
 from traceability.readers.zebra import parse_zebra
 
 __all__ = [

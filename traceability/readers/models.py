@@ -1,6 +1,6 @@
 """What a derivation takes: the reader configuration, the typed ``reader`` member, tag reads.
 
-The ``reader`` member of a signed envelope (DESIGN.md §3, ``trace/v1/{device}/reader``)::
+The ``reader`` member of a signed envelope (docs/protocol.md §3.3, ``trace/v1/{device}/reader``)::
 
     {"format": "impinj-iot/v1" | "zebra-iot/v1",
      "config": {"biz_step": "receiving", "action": "OBSERVE", "disposition": "in_progress",

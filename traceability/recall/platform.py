@@ -22,8 +22,8 @@ from traceability.events import event_hash
 from traceability.ledger.service import EventSubmission, append_events
 from traceability.registry.keys import register_key
 from traceability.registry.models import Device, DeviceKey, Location, Party
+from traceability.signing import ed25519 as signing
 from traceability.signing import envelope as env
-from traceability.signing import service as signing
 
 PLATFORM_PARTY = "suyuan-platform"
 PLATFORM_LOCATION = "suyuan-platform"

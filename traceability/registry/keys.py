@@ -18,8 +18,8 @@ from traceability.errors import InvalidInputError
 from traceability.ledger.records import format_time
 from traceability.ledger.service import append_entry
 from traceability.registry.models import Device, DeviceKey, DeviceStatus
-from traceability.signing.service import check_public_key
-from traceability.signing.service import key_id as derive_key_id
+from traceability.signing.ed25519 import check_public_key
+from traceability.signing.ed25519 import key_id as derive_key_id
 
 REGISTER, ROTATE, REVOKE = "key.register", "key.rotate", "key.revoke"
 

@@ -138,7 +138,7 @@ def enroll_device_key(
     """Register a device's public key: through ``registry.keys.register_key`` (which also writes
     the ledger's key-lifecycle entry) when it is available, else a plain validated insert."""
     get_or_raise(session, Device, device_id, what="device")
-    from traceability.signing import service as signing
+    from traceability.signing import ed25519 as signing
 
     kid = signing.key_id(public_key)
     existing = session.get(DeviceKey, kid)

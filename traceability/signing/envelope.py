@@ -1,4 +1,4 @@
-"""The signed device envelope of DESIGN.md §3, checked at construction.
+"""The signed device envelope (docs/protocol.md §3), checked at construction.
 
 ``Envelope.from_json`` follows these steps and raises :class:`EnvelopeError` with the reason
 code of the first that fails:
@@ -30,9 +30,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from traceability.errors import InvalidInputError
+from traceability.readers.derive import check_reader, derive_member_events
 from traceability.readers.errors import ReaderError
-from traceability.readers.service import check_reader, derive_member_events
-from traceability.signing import service as signing
+from traceability.signing import ed25519 as signing
 from traceability.strict_json import NonFiniteNumberError
 from traceability.strict_json import loads as strict_loads
 
@@ -47,7 +47,7 @@ _ALLOWED = frozenset(
 
 
 class EnvelopeError(InvalidInputError):
-    """An envelope that can never be accepted; ``code`` is a DESIGN.md §3 reason code."""
+    """An envelope that can never be accepted; ``code`` is a reason code (docs/protocol.md §5)."""
 
     code = "malformed"
 

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from traceability.ledger import store as ledger_store
-from traceability.signing.service import verify
+from traceability.signing.ed25519 import verify
 from traceability.store.types import JSONType, UTCDateTime
 from traceability.trace.model import NEG, POS, Reach, step
 from traceability.trace.places import describe, device_parties

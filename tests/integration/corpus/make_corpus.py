@@ -7,7 +7,7 @@ bit flips and paddings are fixed, so a run rewrites byte-identical files; ``--ch
 if any file on disk differs from what would be written (CI: the corpus matches its generator).
 
 Each bad file holds the exact payload bytes published; ``manifest.json`` names, per file, the
-topic it is published on and the DESIGN.md §3 dead-letter reason the gateway must give it.
+topic it is published on and the dead-letter reason (docs/protocol.md §5) the gateway must give it.
 The test (``test_reliability_gateway.py::test_reliability_bad_input_corpus``) registers the
 devices with these keys, runs the gateway with ``TRACE_GATEWAY_MAX_PAYLOAD=MAX_PAYLOAD``,
 publishes good/ and bad files interleaved and checks every dead letter and every good event.
@@ -27,8 +27,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from traceability.signing import ed25519 as signing
 from traceability.signing import envelope as env_mod
-from traceability.signing import service as signing
 
 HERE = Path(__file__).resolve().parent
 MAX_PAYLOAD = 16 * 1024  # the corpus gateway's limit (oversize.json is just above it)

@@ -26,12 +26,12 @@ from typing import Any
 import pytest
 
 from traceability.events import prehash_string
+from traceability.events.documents import document_events
 from traceability.events.hashing import (
     REVISED_PROFILE,
     document_hashes,
     document_prehashes,
 )
-from traceability.events.service import document_events
 
 ROOT = Path(__file__).resolve().parents[2] / "vectors"
 REVISED = ROOT / "event-hash-upstream-revised"

@@ -14,7 +14,7 @@ from traceability.cli.main import app
 from traceability.config import get_settings
 from traceability.registry import service as reg
 from traceability.registry.schemas import LocationCreate, PartyCreate
-from traceability.store.service import create_engine, session_scope
+from traceability.store.engine import create_engine, session_scope
 
 runner = CliRunner()
 

@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from tests.unit.events.conftest import EXAMPLES_DIR, HASH_DIR, TAMPERED_DIR
+from tests.support.vectors import EXAMPLES_DIR, HASH_DIR, TAMPERED_DIR
 from traceability.cli.main import app
 
 runner = CliRunner()

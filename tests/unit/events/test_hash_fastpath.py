@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.unit.events.conftest import EXAMPLES_DIR, HASH_DIR, TAMPERED_DIR, load
+from tests.support.vectors import EXAMPLES_DIR, HASH_DIR, TAMPERED_DIR, load
 from traceability.events import document_events
 from traceability.events._canon import normalise_timestamp
 from traceability.events._fasthash import ORDER, fast_prehash

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.events.conftest import HASH_DIR, load
+from tests.support.vectors import HASH_DIR, load
 from traceability.events import event_hash, prehash_string
 from traceability.events._dl import normalise
 from traceability.events.hashing import document_hashes, document_prehashes, normalise_timestamp

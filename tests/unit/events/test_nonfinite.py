@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from traceability.events import event_hash
+from traceability.events.documents import load_json
 from traceability.events.errors import DocumentError
 from traceability.events.hashing import PROFILES, prehash_string
-from traceability.events.service import load_json
 from traceability.strict_json import NonFiniteNumberError
 
 BASE: dict[str, Any] = {

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.unit.events.conftest import EXAMPLES_DIR, HASH_DIR, TAMPERED_DIR, load
+from tests.support.vectors import EXAMPLES_DIR, HASH_DIR, TAMPERED_DIR, load
 from traceability.events import _schema, document_events, validate_event
 from traceability.events._schema import EVENT_TYPES, FastReject, fast_validator
 from traceability.events.validation import _event_validator

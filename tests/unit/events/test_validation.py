@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.events.conftest import EXAMPLES_DIR, TAMPERED_DIR, load
+from tests.support.vectors import EXAMPLES_DIR, TAMPERED_DIR, load
 from traceability.events import validate_document, validate_event
 
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.jsonld"))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gateway.decode import Accepted, Refused, fast_signing_bytes
-from tests.unit.gateway.helpers import Registry, decoder, envelope, event, reader_envelope
+from tests.support.decoding import Registry, decoder, envelope, event, reader_envelope
 from traceability.signing.envelope import Envelope
 
 NOW = datetime.now(UTC)

@@ -21,8 +21,8 @@ from hypothesis.control import currently_in_test_context
 
 from gateway.decode import Accepted, Refused
 from gateway.errors import REASONS
-from tests.unit.gateway.helpers import Registry, decoder, envelope, event
-from traceability.signing import service as signing
+from tests.support.decoding import Registry, decoder, envelope, event
+from traceability.signing import ed25519 as signing
 
 REG = Registry()
 REG.add("dev-1")

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.decode import Accepted, Refused, fast_signing_bytes, verify_envelope
-from tests.unit.gateway.helpers import Registry, decoder, envelope, event
+from tests.support.decoding import Registry, decoder, envelope, event
 from traceability.signing.envelope import Envelope
 from traceability.strict_json import NonFiniteNumberError
 

@@ -11,11 +11,11 @@ import pytest
 
 from gateway.decode import Accepted, Decoder, Refused
 from gateway.decode_pool import DecodePool, WorkerSpec, _decode_chunk, outcomes
-from gateway.keys import KeyCache, sql_loader
+from gateway.key_cache import KeyCache, sql_loader
 from gateway.pipeline import Pipeline
 from gateway.store import BatchResult
-from gateway.testing import event, provision
-from traceability.store.service import create_engine, upgrade
+from tests.support.gateway import event, provision
+from traceability.store.engine import create_engine, upgrade
 
 
 class FakeWriter:

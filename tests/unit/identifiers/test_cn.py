@@ -13,7 +13,7 @@ from traceability.identifiers import (
 )
 from traceability.identifiers.cn import org_code_check_char, uscc_check_char
 
-# 91350100M000100Y43: GB 32100-2015 worked example (DESIGN.md §7).
+# 91350100M000100Y43: GB 32100-2015 worked example.
 
 
 def test_uscc_valid_parts() -> None:

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.merkle import mth
 from traceability.ledger import merkle
 from traceability.ledger.errors import ProofError
 
@@ -94,15 +95,6 @@ def test_subtree_consistency_vectors(case: dict[str, Any]) -> None:
 
 
 # --- naive recursive reference (RFC 9162 §2.1.1, §2.1.3.1, §2.1.4.1 written literally) ---
-
-
-def mth(d: list[bytes]) -> bytes:
-    if not d:
-        return merkle.EMPTY_ROOT
-    if len(d) == 1:
-        return merkle.leaf_hash(d[0])
-    k = merkle.split_point(len(d))
-    return merkle.node_hash(mth(d[:k]), mth(d[k:]))
 
 
 def path(m: int, d: list[bytes]) -> list[bytes]:

@@ -8,7 +8,7 @@ import pytest
 
 from traceability.ledger import note
 from traceability.ledger.errors import NoteError
-from traceability.signing import service as signing
+from traceability.signing import ed25519 as signing
 
 TEXT = "log.example\n5\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
 

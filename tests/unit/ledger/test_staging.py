@@ -7,11 +7,11 @@ import hashlib
 
 import pytest
 
-from tests.unit.ledger.helpers import event, submissions
+from tests.support.ledger import event, submissions
 from traceability.ledger import records
 from traceability.ledger.errors import SubmissionError
 from traceability.ledger.staging import stage
-from traceability.signing import service as signing
+from traceability.signing import ed25519 as signing
 from traceability.trace.edges import derive_edges, items_of
 
 

@@ -10,7 +10,7 @@ import pytest
 from traceability.config import Settings
 from traceability.errors import ConfigError
 from traceability.ledger import checkpoint, note
-from traceability.signing import service as signing
+from traceability.signing import ed25519 as signing
 
 PROD = {
     "mode": "production",

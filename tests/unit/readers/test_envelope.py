@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from gateway.decode import Accepted
-from tests.unit.gateway.helpers import SGLN, Registry, decoder
-from tests.unit.readers.payloads import IMPINJ, member
+from tests.support.decoding import SGLN, Registry, decoder
+from tests.support.readers import IMPINJ, member
 from traceability.readers import ReaderError
+from traceability.signing import ed25519 as signing
 from traceability.signing import envelope as env_mod
-from traceability.signing import service as signing
 from traceability.signing.envelope import Envelope, EnvelopeError, body_events
 
 CORPUS = Path(__file__).resolve().parents[2] / "integration" / "corpus"

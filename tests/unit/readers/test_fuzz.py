@@ -10,7 +10,7 @@ import rfc8785
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.unit.readers.payloads import EPC_A, EPC_B, config
+from tests.support.readers import EPC_A, EPC_B, config
 from traceability.readers import ReaderError, check_reader, derive_events, derive_member_events
 
 scalars = (

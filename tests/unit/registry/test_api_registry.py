@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from devices.keys import DeviceKeyPair
 from traceability.config import Settings
-from traceability.signing.service import b64url
+from traceability.signing.ed25519 import b64url
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 FARM = {"Authorization": "Bearer farm-token"}

@@ -18,7 +18,7 @@ from traceability.registry.schemas import (
     PartyCreate,
     ProductCreate,
 )
-from traceability.store.service import create_engine, session_scope
+from traceability.store.engine import create_engine, session_scope
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import math
 import pytest
 import rfc8785
 
+from traceability.signing import ed25519 as signing
 from traceability.signing import envelope as env_mod
-from traceability.signing import service as signing
 from traceability.signing.envelope import Envelope, EnvelopeError
 
 SEED = bytes(range(32))

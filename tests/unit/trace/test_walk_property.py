@@ -17,9 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from traceability.ledger.models import LedgerItem
+from traceability.store.engine import create_engine
 from traceability.store.metadata import load_all_models
 from traceability.store.models import EventRow, TraceEdge
-from traceability.store.service import create_engine
 from traceability.trace import naive
 from traceability.trace.edges import EDGE_ID_STRIDE, derive
 from traceability.trace.model import NEG, POS, Reach

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
+from traceability.store.engine import create_engine
 from traceability.store.metadata import load_all_models
-from traceability.store.service import create_engine
 
 config = context.config
 target_metadata = load_all_models().metadata

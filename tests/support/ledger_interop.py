@@ -28,8 +28,8 @@ from gateway.embedded_broker import free_port
 from traceability.cli import ledger_cmd
 from traceability.config import get_settings
 from traceability.ledger import checkpoint, note, receipt
-from traceability.signing import service as signing
-from traceability.store.service import create_engine
+from traceability.signing import ed25519 as signing
+from traceability.store.engine import create_engine
 
 REPO = Path(__file__).resolve().parents[2]
 VERIFIER = REPO / ".tools" / "interop" / "verify_receipt"

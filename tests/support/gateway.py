@@ -27,8 +27,8 @@ from sqlmodel import Session
 from gateway.embedded_broker import free_port
 from traceability.registry import keys
 from traceability.registry.models import Device, Location, Party
+from traceability.signing import ed25519 as signing
 from traceability.signing import envelope as env_mod
-from traceability.signing import service as signing
 
 SGLN = "urn:epc:id:sgln:0614141.00001.0"
 

@@ -12,8 +12,8 @@ import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from gateway.items import Item
-from gateway.verdict_state import ItemState, LotState
+from traceability.verdicts.items import Item
+from traceability.verdicts.state import ItemState, LotState
 
 
 def judge(

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gateway.decode import Decoder
-from gateway.keys import DeviceInfo, KeyCache, KeyInfo
+from gateway.key_cache import DeviceInfo, KeyCache, KeyInfo
+from traceability.signing import ed25519 as signing
 from traceability.signing import envelope as env_mod
-from traceability.signing import service as signing
 
 SGLN = "urn:epc:id:sgln:0614141.00001.0"
 EPC = "urn:epc:id:sgtin:0614141.812345.6789"

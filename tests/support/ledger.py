@@ -11,8 +11,8 @@ from traceability import events
 from traceability.ledger.service import AppendResult, EventSubmission, append_events
 from traceability.registry.keys import register_key
 from traceability.registry.models import Device, Location, Party
+from traceability.signing import ed25519 as signing
 from traceability.signing import envelope as env
-from traceability.signing import service as signing
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 

@@ -38,7 +38,6 @@ from traceability.readers.impinj import parse_impinj
 from traceability.readers.models import Observation, ReaderConfig, ReaderInput, TagRead
 from traceability.readers.parsing import epc_urn
 from traceability.readers.zebra import parse_zebra
-from traceability.signing.service import canonical
 
 __all__ = [
     "FORMATS",
@@ -126,7 +125,7 @@ def derive_member_events(*, member: Any) -> list[Event]:
     goes through its RFC 8785 form first, so the gateway derives from exactly what the audit
     later parses out of the stored envelope (``1.0`` and ``1`` are the same number there)."""
     try:
-        signed = canonical(member)
+        signed = rfc8785.dumps(member)  # the canonical bytes (as signing.ed25519.canonical)
     except (rfc8785.CanonicalizationError, ValueError, TypeError) as exc:
         raise ReaderError(
             f"reader has no RFC 8785 form: {exc}", field="reader", value=_short(str(exc))

@@ -10,12 +10,12 @@ from collections.abc import Callable
 from gateway.config import GatewayConfig
 from gateway.decode import Decoder
 from gateway.decode_pool import DecodePool, WorkerSpec
-from gateway.keys import KeyCache, sql_loader
+from gateway.key_cache import KeyCache, sql_loader
 from gateway.mqtt import GatewayClient
 from gateway.pipeline import Pipeline
 from gateway.store import BatchResult, StoreWriter
 from gateway.verdicts import VerdictService
-from traceability.store.service import create_engine
+from traceability.store.engine import create_engine
 
 log = logging.getLogger(__name__)
 SWITCH_INTERVAL_S = 0.0005

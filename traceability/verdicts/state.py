@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
-from gateway.items import Item, parse_item
+from traceability.verdicts.items import Item, parse_item
 
 ITEM_FIELDS = ("epcList", "childEPCs", "outputEPCList")
 INACTIVE_STEPS = frozenset({"dispensing", "destroying", "decommissioning"})

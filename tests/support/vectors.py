@@ -1,13 +1,16 @@
+"""The test vectors' folders (tests/vectors, the tampered EPCIS corpus) and a JSON loader."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
 
-VECTORS = Path(__file__).resolve().parents[2] / "vectors"
+TESTS = Path(__file__).resolve().parents[1]
+VECTORS = TESTS / "vectors"
 HASH_DIR = VECTORS / "event-hash"
 EXAMPLES_DIR = VECTORS / "epcis" / "examples"
-TAMPERED_DIR = Path(__file__).resolve().parent / "tampered"
+TAMPERED_DIR = TESTS / "unit" / "events" / "tampered"
 
 
 def load(path: Path) -> Any:

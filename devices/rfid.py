@@ -1,5 +1,5 @@
-"""The reader adapters' shared parts, now in :mod:`traceability.readers` (re-exported here), and
-:class:`RfidEventBuilder`: a streaming collapse window over a device's reads."""
+"""RFID on a device: :class:`RfidEventBuilder`, a streaming collapse window over a device's reads
+(the parsers and the collapse rule are in :mod:`traceability.readers`)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,10 @@ from datetime import datetime
 
 from devices.config import DeviceConfig
 from devices.events import Event
-from traceability.readers import Collapser, Observation, ReaderConfig, TagRead, iter_json
-from traceability.readers import ReaderError as ReaderPayloadError
+from traceability.readers import Collapser, Observation, ReaderConfig, TagRead
 from traceability.readers import observations_to_events as _observations_to_events
-from traceability.readers.parsing import parse_time
 
-__all__ = [
-    "Collapser",
-    "Observation",
-    "ReaderPayloadError",
-    "RfidEventBuilder",
-    "TagRead",
-    "iter_json",
-    "observations_to_events",
-    "parse_time",
-]
+__all__ = ["RfidEventBuilder", "observations_to_events"]
 
 
 def observations_to_events(config: DeviceConfig, observations: list[Observation]) -> list[Event]:

@@ -1,4 +1,4 @@
-"""Reader adapters with realistic payloads, the collapse window, antenna -> read point."""
+"""Reader parsers with realistic payloads, the collapse window, antenna -> read point."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from devices.adapters import Collapser, RfidEventBuilder, TagRead, parse_impinj, parse_zebra
-from devices.adapters.common import ReaderPayloadError, parse_time
 from devices.config import DeviceConfig
 from devices.events import event_from_rfid, event_from_scan
+from devices.rfid import RfidEventBuilder
 from traceability.events import validate_event
+from traceability.readers import Collapser, TagRead, parse_impinj, parse_zebra
+from traceability.readers import ReaderError as ReaderPayloadError
+from traceability.readers.parsing import parse_time
 
 EPC_A = "3074257BF7194E4000001A85"  # urn:epc:id:sgtin:0614141.812345.6789
 EPC_B = "3074257BF7194E4000001A86"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.readers.payloads import (
+from tests.support.readers import (
     DOCK,
     DOCK_IN,
     DOCK_OUT,
@@ -24,7 +24,7 @@ from tests.unit.readers.payloads import (
 )
 from traceability.events import validate_event
 from traceability.readers import ReaderError, check_reader, derive_events, derive_member_events
-from traceability.signing.service import canonical
+from traceability.signing.ed25519 import canonical
 
 VECTORS = Path(__file__).resolve().parent / "vectors"
 

@@ -1,0 +1,1 @@
+"""Dead letters: refused or undeliverable messages the gateway stored, and how to read them."""
