@@ -94,6 +94,33 @@ def test_trace_custody_and_recall_commands(world: tuple[Path, Any]) -> None:
         _run(["trace", "backward", url, "--json", "--max-nodes", "2"], data_dir).stdout
     )
     assert cut["truncated"] is True and len(cut["items"]) == 2
+    place = next(p for p in doc["places"] if p["kind"] == "location")
+    around = [
+        "--location",
+        place["id"],
+        "--from",
+        place["first_at"][:19],
+        "--to",
+        place["last_at"][:19],
+        "--json",
+    ]
+    at = json.loads(_run(["trace", "forward", *around], data_dir).stdout)
+    assert at["start"] and at["truncated"] is False
+    assert set(at["ledger_indexes"]) & set(place["ledger_indexes"])
+    nowhere = _run(
+        [
+            "trace",
+            "forward",
+            "--location",
+            "urn:epc:id:sgln:0614141.00001.0",
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2000-01-02",
+        ],
+        data_dir,
+    )
+    assert nowhere.returncode == 1 and "nothing seen" in nowhere.stderr
     custody = json.loads(_run(["custody", url, "--json"], data_dir).stdout)
     assert all(s["signature"] == "verified" for s in custody["steps"])
     assert any(s["disposition"] == "recalled" for s in custody["steps"])
