@@ -76,6 +76,7 @@ def test_public_reads_one_story(world: Any) -> None:
     r = client.get("/custody", params={"id": samples["recalled_item_url"], "proof": True})
     assert r.status_code == 200, r.text
     steps = r.json()["steps"]
+    assert r.json()["truncated"] is False
     assert steps and all(s["signature"] == "verified" for s in steps)
     assert all(s["proof"]["hashes"] for s in steps)
     assert any(s["disposition"] == "recalled" for s in steps)

@@ -89,6 +89,8 @@ class Options:
     threshold: timedelta = DEFAULT_THRESHOLD
     min_travel: timedelta = DEFAULT_MIN_TRAVEL
     with_proof: bool = False
+    max_steps: int = 2000  # a longer timeline is cut (truncated: true), newest steps dropped
+    max_nodes: int = 5000
     now: datetime | None = None
 
 
@@ -98,7 +100,7 @@ def _short(v: Any) -> str | None:
     return v.rsplit(":", 1)[-1] if v.startswith("urn:epcglobal:cbv:") else v
 
 
-def carriers(session: Session, ids: list[str]) -> dict[str, Reach]:
+def carriers(session: Session, ids: list[str], max_nodes: int = 5000) -> dict[str, Reach]:
     """The ids (whole life) and every container that held one, with its holding window."""
     graph = StoreGraph(session)
     reached = {i: Reach(NEG, POS, True) for i in ids}
@@ -121,7 +123,7 @@ def carriers(session: Session, ids: list[str]) -> dict[str, Reach]:
                 if new != old:
                     reached[got[0]] = new
                     nxt.add(got[0])
-        frontier = nxt
+        frontier = nxt if len(reached) < max_nodes else set()
     return reached
 
 
@@ -163,7 +165,7 @@ def timeline(session: Session, *, text: str, options: Options | None = None) -> 
 
 
 def build(session: Session, *, found: Resolved, options: Options) -> dict[str, Any]:
-    held = carriers(session, found.ids)
+    held = carriers(session, found.ids, options.max_nodes)
     conn = session.connection()
     rows = []
     for part in _chunks(sorted(held)):
@@ -180,6 +182,8 @@ def build(session: Session, *, found: Resolved, options: Options) -> dict[str, A
         for k in conn.execute(_KEYS, {"ids": sorted({r.key_id for r in rows if r.key_id})})
     }
     ordered = sorted(by_index.values(), key=lambda r: (r.event_time, r.ledger_index))
+    truncated = len(ordered) > options.max_steps or len(held) >= options.max_nodes
+    ordered = ordered[: options.max_steps]
     places: set[str] = set()
     for r in ordered:
         b = r.body
@@ -230,6 +234,7 @@ def build(session: Session, *, found: Resolved, options: Options) -> dict[str, A
         "steps": steps,
         "anomalies": anomalies(ordered, set(found.ids), options),
         "ledger_indexes": [s["ledger_index"] for s in steps],
+        "truncated": truncated,
     }
 
 
