@@ -12,7 +12,7 @@ from traceability.errors import NotFoundError
 from traceability.recall.report import bodies
 from traceability.trace.model import NEG, POS, Reach
 from traceability.trace.resolve import lot_ids
-from traceability.trace.walk import walk
+from traceability.trace.walk import StoreGraph, walk
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 
@@ -47,7 +47,8 @@ def lot_document(
     if not ids:
         raise NotFoundError(f"no events for lot {lot} of GTIN {gtin}", field="lot", value=lot)
     start = {i: Reach(NEG, POS, True) for i in ids}
-    fwd = walk(session, direction="forward", start=start, max_nodes=max_nodes)
-    back = walk(session, direction="backward", start=start, max_nodes=max_nodes)
+    graph = StoreGraph(session)  # both walks read the same edges: load them once
+    fwd = walk(session, direction="forward", start=start, max_nodes=max_nodes, graph=graph)
+    back = walk(session, direction="backward", start=start, max_nodes=max_nodes, graph=graph)
     rows = bodies(session, set(fwd.ledger_indexes) | set(back.ledger_indexes))
     return document([b for _, _, b in rows]), fwd.truncated or back.truncated

@@ -41,7 +41,7 @@ from traceability.registry.models import Product
 from traceability.trace.model import NEG, POS, Reach
 from traceability.trace.places import describe
 from traceability.trace.resolve import lot_ids
-from traceability.trace.walk import walk
+from traceability.trace.walk import StoreGraph, walk
 
 LOCATION = (
     "Business Name",
@@ -278,8 +278,9 @@ def export(
     if not ids:
         raise NotFoundError(f"no events for lot {lot} of GTIN {gtin}", field="lot", value=lot)
     start = {i: Reach(NEG, POS, True) for i in ids}
-    fwd = walk(session, direction="forward", start=start, max_nodes=max_nodes)
-    back = walk(session, direction="backward", start=start, max_nodes=max_nodes)
+    graph = StoreGraph(session)  # both walks read the same edges: load them once
+    fwd = walk(session, direction="forward", start=start, max_nodes=max_nodes, graph=graph)
+    back = walk(session, direction="backward", start=start, max_nodes=max_nodes, graph=graph)
     indexes = sorted(set(fwd.ledger_indexes) | set(back.ledger_indexes))
     events = bodies(session, indexes)
     out = Fsma204(gtin=gtin, lot=lot, ledger_indexes=indexes)

@@ -95,17 +95,16 @@ def _serials_of_lot(session: Session, gtin14: str, lot: str) -> list[str]:
     conn = session.connection()
     expr = ILMD_LOT_PG if conn.dialect.name == "postgresql" else ILMD_LOT_SQLITE
     rows = conn.execute(sa.text(f"select body from event where {expr} = :lot"), {"lot": lot})
-    out: list[str] = []
+    # an SGTIN of this GTIN, whatever its company prefix length (no parse per item)
+    prefixes = tuple(
+        f"urn:epc:id:sgtin:{gtin14[1 : 1 + n]}.{gtin14[0]}{gtin14[1 + n : 13]}." for n in CP_LENGTHS
+    )
+    out: set[str] = set()
     for (b,) in rows:
         ev = b if isinstance(b, dict) else json.loads(b)
         for epc in [*(ev.get("epcList") or []), *(ev.get("outputEPCList") or [])]:
-            if isinstance(epc, str) and epc.startswith("urn:epc:id:sgtin:") and epc not in out:
-                try:
-                    urn = parse_epc_urn(epc)
-                except IdentifierError:
-                    continue
-                if dict(urn.elements).get("01") == gtin14:
-                    out.append(epc)
+            if isinstance(epc, str) and epc.startswith(prefixes):
+                out.add(epc)
     return sorted(out)
 
 

@@ -116,9 +116,11 @@ def walk(
     direction: Direction,
     start: dict[str, Reach],
     max_nodes: int = DEFAULT_MAX_NODES,
+    graph: StoreGraph | None = None,
 ) -> TraceResult:
-    """Trace from ``start`` (item -> initial window) to the fixpoint, or ``max_nodes`` items."""
-    graph = StoreGraph(session)
+    """Trace from ``start`` (item -> initial window) to the fixpoint, or ``max_nodes`` items;
+    ``graph`` shares loaded edges between walks over the same store state."""
+    graph = graph or StoreGraph(session)
     res = TraceResult(direction=direction, start=sorted(start), max_nodes=max_nodes)
     reached: dict[str, Reach] = dict(start)
     frontier = set(start)
