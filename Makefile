@@ -28,6 +28,7 @@ demo: install
 services:
 	bash .ci/services.sh
 	bash .ci/interop.sh
+	bash .ci/zpl.sh
 
 test: install services
 	$(VENV)/bin/lint-imports --no-cache
@@ -47,6 +48,7 @@ bench: install services
 	$(VENV)/bin/python -m bench.identifiers --json
 	$(VENV)/bin/python -m bench.ledger --json
 	$(VENV)/bin/python -m bench.ingest --json
+	$(VENV)/bin/python -m bench.labels --json
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .suyuan .mypy_cache .ruff_cache .pytest_cache

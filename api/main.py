@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from traceability.config import Settings, get_settings
 
-ROUTE_MODULES = ("registry", "ledger", "deadletters", "metrics", "devices", "trace")
+ROUTE_MODULES = ("registry", "ledger", "deadletters", "metrics", "devices", "labels", "trace")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

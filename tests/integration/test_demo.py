@@ -49,6 +49,17 @@ def test_demo_summary(demo: tuple[Path, dict[str, Any]]) -> None:
     assert summary["verdicts"].get("ok", 0) >= 1
 
 
+def test_demo_prints_labels(demo: tuple[Path, dict[str, Any]]) -> None:
+    from tests.unit.label_printing.decode import decode_png
+
+    labels = demo[1]["labels"]
+    produce, drug = labels["produce"], labels["drug"]
+    assert produce["count"] == drug["count"] == 4 and len(produce["ledger_indexes"]) == 1
+    links = sorted(t for f in produce["files"] for _, t in decode_png(Path(f)))
+    assert [link.rsplit("/21/", 1)[1].split("?")[0] for link in links] == sorted(produce["serials"])
+    assert Path(drug["files"][0]).read_text().count("^FDQA,") == 4
+
+
 def test_demo_samples(demo: tuple[Path, dict[str, Any]]) -> None:
     _data_dir, summary = demo
     samples = summary["samples"]

@@ -49,6 +49,14 @@ TAMPER = {
 }
 
 
+# the first failure each case must produce: step, index, what
+FIRST = {
+    "event_row_body": ("step6", 1, "step 6: event row body"),
+    "envelope_message": ("step4", 1, "step 4: envelope digest"),
+    "envelope_config": ("step4", 1, "step 4: envelope digest"),
+}
+
+
 def reader_submissions(
     seed: bytes, kid: str, reader: dict[str, Any], *, seq: int, forge: bool = False
 ) -> list[EventSubmission]:
@@ -115,7 +123,9 @@ def test_tampering_after_a_reader_ingest_is_caught(
     }
     _tamper(engine, case)
     report = _verify(settings)
-    assert not report.ok, name
+    first = report.to_dict()["first_failure"]
+    assert first is not None, name
+    assert (first["field"], first.get("index"), first["message"]) == FIRST[name], first
     monkeypatch.setenv("TRACE_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("TRACE_DATABASE_URL", settings.effective_database_url)
     get_settings.cache_clear()
@@ -133,7 +143,7 @@ def test_events_that_are_not_the_derivation_are_caught(engine: Engine, tmp_path:
     report = _verify(settings)
     assert not report.ok
     first = report.to_dict()["first_failure"]
-    assert first["index"] == 4 and "event hash" in first["message"], first
+    assert (first["field"], first["index"]) == ("step4", 4) and "event hash" in first["message"]
     vkey = checkpoint.load_log_signer(settings).verifier.vkey()
     with Session(engine) as s:
         h = s.connection().execute(sa.text("select event_hash from event where ledger_index = 4"))

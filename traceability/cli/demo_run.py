@@ -139,6 +139,8 @@ def run(settings: Settings, *, seed: int = 7, step: Step = lambda _m: None) -> D
 
         recalled = _recall_one_lot(engine, scenario, settings)
         step(f"recall: lot {recalled[1]} of {recalled[0]} recalled")
+        demo.counts["labels"] = _print_labels(engine, settings, scenario)
+        step(f"labels: {_label_line(demo.counts['labels'])}")
         demo.samples = _samples(engine, scenario, recalled)
         demo.checkpoint, demo.ledger_size = _checkpoint(engine, settings)
         step(f"ledger: {demo.ledger_size} records; checkpoint signed")
@@ -239,6 +241,43 @@ def _trace_samples(engine: sa.Engine, recalled: tuple[str, str]) -> dict[str, An
         "recalled_item_url": epc_urn_to_digital_link(item) if item else None,
         "overdue_equipment": late[0]["equipment_code"] if late else None,
     }
+
+
+def _print_labels(engine: sa.Engine, settings: Settings, scenario: Any) -> dict[str, Any]:
+    """A small run for a produce lot (PNG, QR) and a drug lot (ZPL: QR + GS1 DataMatrix),
+    each commissioned in the ledger by the party's print station."""
+    from datetime import timedelta
+
+    from label_printing import check_request, open_station, print_labels
+
+    out: dict[str, Any] = {}
+    for name, category, fmt in (("produce", ProductCategory.food, "png"),
+                                ("drug", ProductCategory.drug, "zpl")):  # fmt: skip
+        lot = next(x for x in scenario.world.lots if _category(scenario, x.gtin) == category)
+        product = next(p for p in scenario.world.products if p.gtin == lot.gtin)
+        expiry = lot.expires_on or (datetime.now(UTC).date() + timedelta(days=365))
+        request = check_request(
+            gtin=lot.gtin,
+            lot=lot.lot,
+            expiry=expiry,
+            count=4,
+            format=fmt,
+            max_count=4,
+            product_name=product.name,
+        )
+        party = product.party_id
+        station = open_station(
+            engine, data_dir=settings.data_dir, station=f"label-{party}"[:64], party_id=party
+        )
+        report = print_labels(
+            engine, request=request, station=station, out_dir=settings.data_dir / "labels" / name
+        )
+        out[name] = {k: v for k, v in report.to_dict().items() if k != "states"}
+    return out
+
+
+def _label_line(labels: dict[str, Any]) -> str:
+    return "; ".join(f"{k} lot {v['lot']}: {v['count']} {v['format']}" for k, v in labels.items())
 
 
 def _checkpoint(engine: sa.Engine, settings: Settings) -> tuple[str, int]:

@@ -1,23 +1,34 @@
-"""``tracectl ledger``: checkpoints, proofs, receipts and the log's verifier key."""
+"""``tracectl ledger``: checkpoints, proofs, receipts and the log's verifier key.
+
+``verify-receipt`` stands alone: this module imports the database layer only inside the
+commands that use it, so verifying a receipt loads no database or web library.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from sqlmodel import Session
 
 from traceability.config import get_settings
 from traceability.errors import TraceError
-from traceability.ledger import checkpoint, receipt, store
-from traceability.store.engine import get_engine
+from traceability.ledger import verify_offline
+from traceability.ledger.errors import ReceiptError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 app = typer.Typer(no_args_is_help=True)
 
 
 def _session() -> Session:
+    from sqlmodel import Session
+
+    from traceability.store.engine import get_engine
+
     return Session(get_engine(get_settings().effective_database_url), expire_on_commit=False)
 
 
@@ -32,17 +43,29 @@ def _fail(exc: TraceError, as_json: bool) -> None:
 @app.command("key")
 def key_cmd() -> None:
     """Print the log's verifier key (C2SP signed-note vkey); creates the key on first use."""
+    from traceability.ledger import checkpoint
+
     typer.echo(checkpoint.load_log_signer(get_settings()).verifier.vkey())
 
 
 @app.command("checkpoint")
 def checkpoint_cmd(
     no_witness: bool = typer.Option(False, "--no-witness", help="do not collect cosignatures"),
+    trust_store: bool = typer.Option(
+        False,
+        "--trust-store",
+        help="sign although the signer state file (log.key.last) is missing, taking the "
+        "store's latest checkpoint as the last signed one; only after `tracectl verify` passes",
+    ),
 ) -> None:
     """Sign a checkpoint of the current tree now and collect witness cosignatures."""
+    from traceability.ledger import checkpoint
+
     with _session() as s:
         try:
-            cp = checkpoint.sign_checkpoint(s, settings=get_settings(), collect=not no_witness)
+            cp = checkpoint.sign_checkpoint(
+                s, settings=get_settings(), collect=not no_witness, trust_store=trust_store
+            )
             s.commit()
         except TraceError as exc:
             _fail(exc, False)
@@ -58,6 +81,8 @@ def prove_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """An inclusion proof (--index/--size) or a consistency proof (--old/--new), base64 lines."""
+    from traceability.ledger import store
+
     with _session() as s:
         try:
             if index is not None and size is not None:
@@ -85,6 +110,8 @@ def receipt_cmd(
     out: Path | None = typer.Option(None, "--out", help="write the .tlog-proof here"),
 ) -> None:
     """Write an offline receipt (c2sp.org/tlog-proof@v1) for one event."""
+    from traceability.ledger import checkpoint, receipt, store
+
     with _session() as s:
         try:
             entry = store.entry_for_event(s, event_hash=event_id)
@@ -115,11 +142,13 @@ def verify_receipt_cmd(
 ) -> None:
     """Verify a receipt with no database and no network; exit 1 when it does not verify."""
     try:
-        result = receipt.verify_receipt(file.read_text(), log_key=log_key, witness_keys=witness_key)
-    except TraceError as exc:
+        try:
+            text = file.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ReceiptError(f"cannot read {file}: {exc}", field="receipt") from None
+        result = verify_offline.verify_receipt(text, log_key=log_key, witness_keys=witness_key)
+    except TraceError as exc:  # verify_receipt raises ReceiptError only
         _fail(exc, as_json)
-    except (ValueError, KeyError, TypeError) as exc:  # a receipt of the wrong shape
-        _fail(TraceError(f"malformed receipt: {exc}", code="bad_receipt"), as_json)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:

@@ -24,6 +24,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "simulate": ("traceability.cli.simulate_cmd", "Site simulators and scenarios."),
     "deadletter": ("traceability.cli.deadletter_cmd", "Rejected messages."),
     "broker": ("traceability.cli.broker_cmd", "Mosquitto password/ACL files."),
+    "labels": ("traceability.cli.labels_cmd", "Print labels: serials, QR, DataMatrix, PDF, ZPL."),
     "trace": ("traceability.cli.trace_cmd", "Trace forward or backward from an item or lot."),
     "recall": ("traceability.cli.recall_cmd", "Recalls: create, show, list."),
     "export": ("traceability.cli.export_cmd", "FSMA 204 spreadsheet, EPCIS document."),

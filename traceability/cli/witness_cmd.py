@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from traceability.ledger import note
+from traceability.ledger.keyfile import read_private
 from traceability.ledger.witness import Witness, serve
 from traceability.signing.ed25519 import generate_keypair
 
@@ -37,7 +38,7 @@ def serve_cmd(
     port: int = typer.Option(7380, "--port"),
 ) -> None:
     """Serve POST /add-checkpoint until interrupted."""
-    signer = note.Signer.parse(key.read_text())
+    signer = note.Signer.parse(read_private(key))
     w = Witness(signer=signer, logs=[note.Verifier.parse(k) for k in log_key], state_file=state)
     server = serve(w, host=host, port=port)
     typer.echo(

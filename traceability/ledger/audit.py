@@ -22,9 +22,15 @@ The audit follows these numbered steps (the code marks each one):
    equal what the record implies; rows no record implies are failures too.
 7. Merkle: the subtrees each leaf completes are recomputed from the leaves and must equal the
    entry's stored ``nodes`` (none missing, modified or extra).
-8. Checkpoints: each must carry a valid signature by the log key and its root must equal the
-   recomputed root at its size; the latest must not exceed the log. Every ``device_key`` row
-   must equal the state the key entries produce.
+8. Checkpoints (:mod:`traceability.ledger.audit_checkpoints`): every stored one must carry a
+   valid signature by the log key, its row's ``root`` must be the signed root and that root
+   the recomputed root at its size; the log must not be smaller than the largest size ever
+   signed (checkpoint rows, stored cosignatures, the signer's state file, the witnesses when
+   configured), and no checkpoint row the signer state or a cosignature names may be missing.
+   Every ``device_key`` row must equal the state the key entries produce.
+
+Every parse is total: a record, key entry, time or row the audit cannot read is a failure at
+its index and step ("record cannot be checked", "key entry ..."), never a crash.
 
 Steps 2, 4, 5 and 6 only need a chunk's own rows: on PostgreSQL the chunks are read and checked
 by a pool of processes (one per core, each with its own connection), and this process keeps
@@ -37,7 +43,6 @@ The result lists failures (index, step, what was expected and what was found), f
 
 from __future__ import annotations
 
-import base64
 import functools
 import multiprocessing
 import os
@@ -48,11 +53,12 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from traceability.ledger import merkle, note, records
+from traceability.ledger.audit_checkpoints import StoredCheckpoints, check_checkpoints
 from traceability.ledger.audit_chunk import Chunk, check_chunk, chunk_worker
 from traceability.ledger.audit_keys import KeyState, check_device_keys
-from traceability.ledger.audit_report import AuditReport, StopAuditError
-from traceability.ledger.checkpoint import parse as parse_checkpoint
+from traceability.ledger.audit_report import AuditReport, StopAuditError, order
 from traceability.ledger.errors import AuditError
+from traceability.ledger.keyfile import SignerState
 from traceability.recall.audit_check import check_recalls
 from traceability.signing.ed25519 import verify
 from traceability.trace.edges import EDGE_ID_STRIDE
@@ -67,7 +73,13 @@ def _verify_batch(tasks: list[tuple[bytes, bytes, bytes]]) -> list[bool]:
     return [verify(public_key=k, message=m, signature=s) for k, m, s in tasks]
 
 
-_parse_time = functools.lru_cache(maxsize=1 << 16)(records.parse_time)
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_time(text: str) -> Any:
+    """The record's ``recorded_at`` as a datetime, or None when it is no time."""
+    try:
+        return records.parse_time(text)
+    except ValueError:
+        return None
 
 
 def _chunks(
@@ -92,6 +104,8 @@ def audit(
     session: Session,
     *,
     log_key: note.Verifier | None = None,
+    signed: SignerState | None = None,
+    witnessed: dict[str, int] | None = None,
     progress: Callable[[int, int], None] | None = None,
     processes: int | None = None,
     chunk: int = CHUNK,
@@ -121,11 +135,8 @@ def audit(
     heads: dict[str, tuple[int, str]] = {}
     used: set[tuple[str, int]] = set()
     frontier: list[bytes] = []
-    cps = {
-        int(s): nt
-        for s, nt in conn.execute(sa.text("select size, note from ledger_checkpoint order by size"))
-    }
-    roots: dict[int, bytes] = {0: merkle.EMPTY_ROOT} if 0 in cps else {}
+    cps = StoredCheckpoints(conn, signed)
+    roots: dict[int, bytes] = {0: merkle.EMPTY_ROOT}
     sig_tasks: list[tuple[bytes, bytes, bytes]] = []
     sig_index: list[int] = []
     try:
@@ -145,10 +156,14 @@ def audit(
                 count += 1
                 if done != stored_nodes:
                     fail(7, idx, "stored subtree hashes (nodes)", done.hex(), stored_nodes.hex())
-                if count in cps:
+                if count in cps.sizes:
                     roots[count] = merkle.fold(frontier)
                 if key_rec is not None:
-                    keys.apply(key_rec)  # step 3
+                    why = keys.apply(key_rec)  # step 3
+                    if why is not None:
+                        fail(
+                            3, idx, f"key entry: {why}", "a readable key entry", key_rec.get("kind")
+                        )
                     continue
                 if ev is None:
                     continue
@@ -157,8 +172,11 @@ def audit(
                 if (digest, pos) in used:
                     fail(4, idx, "event recorded twice", "once", f"{digest}#{pos}")
                 used.add((digest, pos))
-                pub = keys.valid_key(device, key, _parse_time(recorded_at))
-                if pub is None:
+                when = _parse_time(recorded_at)
+                pub = None if when is None else keys.valid_key(device, key, when)
+                if when is None:
+                    fail(4, idx, "recorded_at is not a time", "RFC 3339", recorded_at)
+                elif pub is None:
                     fail(4, idx, "no valid device key at recording time", key, None)
                 else:
                     sig_tasks.append((pub, part.bodies[digest], sig))
@@ -179,13 +197,16 @@ def audit(
         _check_stray(session, fail, n)
         stored = int(conn.execute(sa.text("select count(*) from ledger_item")).scalar() or 0)
         if stored != items:
-            fail(6, None, "ledger_item rows no record implies", items, stored)
-        _check_checkpoints(fail, cps, roots, n, log_key, rep)  # step 8
+            at = _item_mismatch(session)
+            fail(6, at, "ledger_item rows no record implies", items, stored)
+        rep.checkpoint_size = check_checkpoints(  # step 8
+            fail, cps, roots, n, log_key, witnessed or {}
+        )
         check_device_keys(session, keys, fail)
         check_recalls(session, fail)  # step 9: recall rows and lot flags vs the ledger
     except StopAuditError:
         pass
-    rep.failures.sort(key=lambda f: (f.index is None, f.index or 0))
+    rep.failures.sort(key=order)
     return rep
 
 
@@ -222,6 +243,30 @@ def _check_twice(session: Session, fail: Any) -> None:
         fail(4, int(later), f"event {event_hash} recorded twice", f"once (at {first})", later)
 
 
+def _item_mismatch(session: Session) -> int | None:
+    """Step 6, only when the ``ledger_item`` total is off: the first index whose row count is
+    not its record's item count (on PostgreSQL the chunks read only the rows of the items their
+    records touch, so an added row of another item shows only in the total)."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return None
+    try:
+        with conn.begin_nested():
+            found = conn.execute(
+                sa.text(
+                    "select coalesce(r.idx, e.idx) from "
+                    "(select idx, count(*) as c from ledger_item group by idx) r full join "
+                    "(select idx, jsonb_array_length(convert_from(record, 'UTF8')::jsonb "
+                    "-> 'items') as c from ledger_entry where kind = 'event') e "
+                    "on r.idx = e.idx where coalesce(r.c, 0) <> coalesce(e.c, 0) "
+                    "order by 1 limit 1"
+                )
+            ).scalar()
+    except sa.exc.DBAPIError:  # a record that is not JSON: it is named at step 2
+        return None
+    return None if found is None else int(found)
+
+
 def _check_stray(session: Session, fail: Any, n: int) -> None:
     conn = session.connection()
     for table, col, scale in (
@@ -236,32 +281,3 @@ def _check_stray(session: Session, fail: Any, n: int) -> None:
         ).scalar()
         if bad is not None:
             fail(6, int(bad) // scale, f"{table} row beyond the log", f"< {n}", int(bad) // scale)
-
-
-def _check_checkpoints(
-    fail: Any,
-    cps: dict[int, str],
-    roots: dict[int, bytes],
-    n: int,
-    log_key: note.Verifier | None,
-    rep: AuditReport,
-) -> None:
-    for size, text in cps.items():
-        try:
-            cp = parse_checkpoint(text)
-            if log_key is not None:
-                note.verified_by(text, log_key)
-        except Exception as exc:
-            fail(8, size, f"checkpoint at {size} does not verify: {exc}", "signed", None)
-            continue
-        if size > n or cp.size != size:
-            fail(8, size, "checkpoint beyond the log", n, size)
-        elif roots.get(size) != cp.root:
-            fail(
-                8,
-                max(size - 1, 0),
-                f"root at checkpoint {size}",
-                base64.b64encode(cp.root).decode(),
-                roots.get(size),
-            )
-        rep.checkpoint_size = size

@@ -27,8 +27,13 @@ from traceability.trace.edges import EDGE_ID_STRIDE, derive
 
 @functools.lru_cache(maxsize=1 << 16)
 def _time(v: Any) -> str:
+    """A stored time as the records write it; text that is no time is shown as such (so it
+    differs from what the record says, and is named there) instead of stopping the audit."""
     if isinstance(v, str):  # SQLite text
-        v = records.parse_time(v.replace(" ", "T") + ("" if "+" in v else "Z"))
+        try:
+            v = records.parse_time(v.replace(" ", "T") + ("" if "+" in v else "Z"))
+        except ValueError:
+            return f"unreadable time {v!r}"
     return records.format_time(v)
 
 
@@ -166,86 +171,106 @@ def check_chunk(conn: sa.Connection, lo: int, hi: int) -> Chunk:
     want_items: dict[int, set[str]] = {}
     for idx, kind, leaf, data, rec_at, ev_hash, env, stored_nodes in entries:
         idx, data, leaf = int(idx), bytes(data), bytes(leaf)
-        # step 2
+        step, before = 2, len(out.recs)
         try:
-            rec = _parse_record(data)
-        except (ValueError, TraceError) as exc:  # not JSON, NaN / Infinity, not an object
-            fail((2, idx, "record does not parse", "an RFC 8785 JSON object", str(exc)[:200]))
+            # step 2
+            try:
+                rec = _parse_record(data)
+            except (ValueError, TraceError) as exc:  # not JSON, NaN / Infinity, not an object
+                fail((2, idx, "record does not parse", "an RFC 8785 JSON object", str(exc)[:200]))
+                got = merkle.leaf_hash(data)
+                if got != leaf:
+                    fail((2, idx, "leaf hash", got, leaf))
+                out.recs.append((idx, got, bytes(stored_nodes), None, None))  # tree still checked
+                ev_rows.pop(idx, None)
+                edges.pop(idx, None)
+                continue
+            if _canonical(rec) != data:
+                fail((2, idx, "record bytes are not canonical", "RFC 8785", "other bytes"))
             got = merkle.leaf_hash(data)
             if got != leaf:
                 fail((2, idx, "leaf hash", got, leaf))
-            out.recs.append((idx, got, bytes(stored_nodes), None, None))  # tree still checked
+            if rec.get("index") != idx:
+                fail((2, idx, "record index", idx, rec.get("index")))
+            cols = (kind, _time(rec_at), ev_hash, env)
+            want = (
+                rec.get("kind"),
+                rec.get("recorded_at"),
+                rec.get("event_hash"),
+                rec.get("envelope"),
+            )
+            if cols != want:
+                fail((2, idx, "entry columns", want, cols))
+            if rec.get("kind") != records.EVENT_KIND:
+                out.recs.append((idx, got, bytes(stored_nodes), rec, None))
+                if ev_rows.pop(idx, None) or edges.pop(idx, None):
+                    fail((6, idx, "derived rows for a non-event entry", "none", "rows"))
+                continue
+            # step 4
+            step = 4
+            digest = str(rec.get("envelope"))
+            row = envs.get(digest)
+            event_info = None
+            if row is None:
+                fail((4, idx, "envelope missing", digest, None))
+            else:
+                body = bytes(row[4])
+                if digest not in parsed_env:
+                    actual = hashlib.sha256(body).hexdigest()
+                    if actual != digest:
+                        fail((4, idx, "envelope digest", digest, actual))
+                    parsed_env[digest] = _body_events(fail, idx, digest, body)
+                    out.bodies[digest] = body
+                sig = b64url_decode(str(rec.get("sig")))
+                if (row[1], row[2], bytes(row[3])) != (rec.get("device"), rec.get("key"), sig):
+                    fail((4, idx, "envelope device/key/sig", rec.get("key"), row[2]))
+                events = parsed_env[digest]
+                pos = rec.get("pos")
+                if not isinstance(pos, int) or not 0 <= pos < len(events):
+                    fail((4, idx, "event position", f"< {len(events)}", pos))
+                else:
+                    event = events[pos]
+                    computed, committed = _event_hash(event), rec.get("event_hash")
+                    if computed != committed:
+                        fail((4, idx, "event hash of the envelope's event", committed, computed))
+                    links = rec.get("items") or []
+                    names = [lk.get("item") for lk in links]
+                    event_info = (
+                        digest,
+                        pos,
+                        str(rec.get("device")),
+                        str(rec.get("key")),
+                        str(rec.get("recorded_at")),
+                        sig,
+                        [
+                            (str(lk.get("item")), lk.get("prev"), lk.get("prev_hash"))
+                            for lk in links
+                        ],
+                    )
+                    # step 5 (the items; the links are checked in order by the caller)
+                    step = 5
+                    touched, derived = derive(event)
+                    if names != touched:
+                        fail((5, idx, "items touched", touched, names))
+                    # step 6
+                    step = 6
+                    _check_event_row(fail, idx, rec, event, ev_rows.pop(idx, None), computed)
+                    etime = _event_time(event)
+                    want_edges = [
+                        (idx * EDGE_ID_STRIDE + j, *parts, rec.get("event_hash"), etime, idx)
+                        for j, parts in enumerate(derived)
+                    ]
+                    if edges.pop(idx, []) != want_edges:
+                        fail((6, idx, "trace edges", len(want_edges), "different rows"))
+                    want_items[idx] = {str(x) for x in names}
+            out.recs.append((idx, got, bytes(stored_nodes), None, event_info))
+        except Exception as exc:  # a record the audit cannot read: a failure at its index
+            why = f"{type(exc).__name__}: {exc}"[:200]
+            fail((step, idx, "record cannot be checked", "a readable record", why))
+            if len(out.recs) == before:  # the tree is still checked
+                out.recs.append((idx, merkle.leaf_hash(data), bytes(stored_nodes), None, None))
             ev_rows.pop(idx, None)
             edges.pop(idx, None)
-            continue
-        if _canonical(rec) != data:
-            fail((2, idx, "record bytes are not canonical", "RFC 8785", "other bytes"))
-        got = merkle.leaf_hash(data)
-        if got != leaf:
-            fail((2, idx, "leaf hash", got, leaf))
-        if rec.get("index") != idx:
-            fail((2, idx, "record index", idx, rec.get("index")))
-        cols = (kind, _time(rec_at), ev_hash, env)
-        want = (rec.get("kind"), rec.get("recorded_at"), rec.get("event_hash"), rec.get("envelope"))
-        if cols != want:
-            fail((2, idx, "entry columns", want, cols))
-        if rec.get("kind") != records.EVENT_KIND:
-            out.recs.append((idx, got, bytes(stored_nodes), rec, None))
-            if ev_rows.pop(idx, None) or edges.pop(idx, None):
-                fail((6, idx, "derived rows for a non-event entry", "none", "rows"))
-            continue
-        # step 4
-        digest = str(rec.get("envelope"))
-        row = envs.get(digest)
-        event_info = None
-        if row is None:
-            fail((4, idx, "envelope missing", digest, None))
-        else:
-            body = bytes(row[4])
-            if digest not in parsed_env:
-                actual = hashlib.sha256(body).hexdigest()
-                if actual != digest:
-                    fail((4, idx, "envelope digest", digest, actual))
-                parsed_env[digest] = _body_events(fail, idx, digest, body)
-                out.bodies[digest] = body
-            sig = b64url_decode(str(rec.get("sig")))
-            if (row[1], row[2], bytes(row[3])) != (rec.get("device"), rec.get("key"), sig):
-                fail((4, idx, "envelope device/key/sig", rec.get("key"), row[2]))
-            events = parsed_env[digest]
-            pos = rec.get("pos")
-            if not isinstance(pos, int) or not 0 <= pos < len(events):
-                fail((4, idx, "event position", f"< {len(events)}", pos))
-            else:
-                event = events[pos]
-                computed, committed = _event_hash(event), rec.get("event_hash")
-                if computed != committed:
-                    fail((4, idx, "event hash of the envelope's event", committed, computed))
-                links = rec.get("items") or []
-                names = [lk.get("item") for lk in links]
-                event_info = (
-                    digest,
-                    pos,
-                    str(rec.get("device")),
-                    str(rec.get("key")),
-                    str(rec.get("recorded_at")),
-                    sig,
-                    [(lk.get("item"), lk.get("prev"), lk.get("prev_hash")) for lk in links],
-                )
-                # step 5 (the items; the links are checked in order by the caller)
-                touched, derived = derive(event)
-                if names != touched:
-                    fail((5, idx, "items touched", touched, names))
-                # step 6
-                _check_event_row(fail, idx, rec, event, ev_rows.pop(idx, None), computed)
-                etime = _event_time(event)
-                want_edges = [
-                    (idx * EDGE_ID_STRIDE + j, *parts, rec.get("event_hash"), etime, idx)
-                    for j, parts in enumerate(derived)
-                ]
-                if edges.pop(idx, []) != want_edges:
-                    fail((6, idx, "trace edges", len(want_edges), "different rows"))
-                want_items[idx] = {str(x) for x in names}
-        out.recs.append((idx, got, bytes(stored_nodes), None, event_info))
     item_rows = _item_rows(conn, lo, hi, want_items)
     for idx in sorted({*want_items, *item_rows}):
         if item_rows.get(idx, set()) != want_items.get(idx, set()):
@@ -305,7 +330,10 @@ def _body_events(fail: Any, idx: int, digest: str, body: bytes) -> list[Any]:
 
 
 def _event_time(event: dict[str, Any]) -> str:
-    return _time(records.event_time(event))
+    try:
+        return _time(records.event_time(event))
+    except TraceError as exc:  # no eventTime, or none with a UTC equivalent
+        return f"no event time: {exc.message}"
 
 
 def _event_hash(event: Any) -> str:
@@ -324,7 +352,11 @@ def _check_event_row(
         return
     if row[0] != computed:
         fail((6, idx, "event row key (the event's hash)", computed, row[0]))
-    cols = records.event_columns(event)
+    try:
+        cols = records.event_columns(event)
+    except TraceError as exc:
+        fail((6, idx, "event row: the event's columns cannot be derived", None, exc.message))
+        return
     want = (
         rec.get("event_hash"),
         _time(cols[0]),

@@ -28,19 +28,43 @@ class KeyState:
     def __init__(self) -> None:
         self.keys: dict[str, _Key] = {}
 
-    def apply(self, rec: dict[str, Any]) -> None:
-        kind, body = rec.get("kind"), rec.get("body") or {}
-        if kind in ("key.register", "key.rotate"):
-            start = parse_time(body["valid_from"])
-            if kind == "key.rotate":
-                for old in body.get("retired", []):
-                    if old in self.keys:
-                        self.keys[old].valid_until = start
-            self.keys[body["key_id"]] = _Key(
-                body["device"], base64.b64decode(body["public_key"]), start
-            )
-        elif kind == "key.revoke" and body.get("key_id") in self.keys:
-            self.keys[body["key_id"]].revoked_at = parse_time(body["revoked_at"])
+    def apply(self, rec: dict[str, Any]) -> str | None:
+        """Apply one key entry; returns why it cannot be read (and leaves the state alone), or
+        None. Never raises: a tampered entry is a named failure (step 3), not a crash."""
+        kind, body = rec.get("kind"), rec.get("body")
+        if kind not in ("key.register", "key.rotate", "key.revoke"):
+            return None
+        if not isinstance(body, dict):
+            return f"{kind} entry has no body object"
+        kid = body.get("key_id")
+        if not isinstance(kid, str):
+            return f"{kind} entry has no key_id"
+        if kind == "key.revoke":
+            at = _when(body.get("revoked_at"))
+            if at is None:
+                return f"key.revoke of {kid}: revoked_at {body.get('revoked_at')!r} is not a time"
+            if kid in self.keys:
+                self.keys[kid].revoked_at = at
+            return None
+        start = _when(body.get("valid_from"))
+        device, retired = body.get("device"), body.get("retired", [])
+        if start is None:
+            return f"{kind} of {kid}: valid_from {body.get('valid_from')!r} is not a time"
+        if not isinstance(device, str):
+            return f"{kind} of {kid}: no device"
+        if not isinstance(retired, list):
+            return f"{kind} of {kid}: retired is not a list"
+        try:
+            pub = base64.b64decode(str(body.get("public_key")), validate=True)
+        except ValueError:
+            pub = b""
+        if len(pub) != 32:
+            return f"{kind} of {kid}: public_key is not 32 bytes of base64"
+        for old in retired:
+            if isinstance(old, str) and old in self.keys:
+                self.keys[old].valid_until = start
+        self.keys[kid] = _Key(device, pub, start)
+        return None
 
     def valid_key(self, device: str, key_id: str, at: datetime) -> bytes | None:
         k = self.keys.get(key_id)
@@ -53,11 +77,24 @@ class KeyState:
         return k.public_key
 
 
+def _when(v: Any) -> datetime | None:
+    if not isinstance(v, str):
+        return None
+    try:
+        return parse_time(v)
+    except ValueError:
+        return None
+
+
 def _t(v: Any) -> str | None:
+    """A ``device_key`` time column as the records write times (unreadable text: shown as is)."""
     if v is None:
         return None
     if isinstance(v, str):
-        v = parse_time(v.replace(" ", "T") + ("" if "+" in v else "Z"))
+        try:
+            v = parse_time(v.replace(" ", "T") + ("" if "+" in v else "Z"))
+        except ValueError:
+            return f"unreadable time {v!r}"
     return format_time(v)
 
 

@@ -20,7 +20,7 @@ class AuditReport:
         return not self.failures
 
     def to_dict(self) -> dict[str, Any]:
-        first = min(self.failures, key=lambda f: (f.index is None, f.index or 0), default=None)
+        first = min(self.failures, key=order, default=None)
         return {
             "ok": self.ok,
             "size": self.size,
@@ -29,6 +29,12 @@ class AuditReport:
             "first_failure": first.to_dict() if first else None,
             "failures": [f.to_dict() for f in self.failures],
         }
+
+
+def order(f: AuditError) -> tuple[bool, int, int]:
+    """Failures in log order, at one index by step (``field`` is ``step<N>``)."""
+    step = f.field[4:] if f.field and f.field.startswith("step") else ""
+    return (f.index is None, f.index or 0, int(step) if step.isdigit() else 0)
 
 
 class StopAuditError(Exception):

@@ -35,8 +35,10 @@ def _copy_value(v: Any) -> str:
 
 
 def sqlite_time(v: datetime) -> str:
-    """The text SQLAlchemy's SQLite DateTime stores (naive UTC, microseconds)."""
-    return v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    """The text SQLAlchemy's SQLite DateTime stores (naive UTC, microseconds; the year in four
+    digits, which ``strftime`` does not write for years before 1000)."""
+    t = v.astimezone(UTC)
+    return f"{t.year:04d}-{t:%m-%d %H:%M:%S.%f}"
 
 
 def insert(

@@ -2,9 +2,11 @@
 
 Body: ``<origin>\\n<size>\\n<base64 root>\\n``. The log key (a ``PRIVATE+KEY+...``
 signer key, name = origin) lives in ``Settings.effective_log_key_file``, created on first use
-with mode 0600. The signer refuses a checkpoint inconsistent with the last one it signed: the
-last signed one is read both from ``ledger_checkpoint`` and from a state file beside the key
-(``<key file>.last``).
+with mode 0600 (refused when others may read or write it). The signer refuses a checkpoint
+inconsistent with the last one it signed: the last signed one is read both from
+``ledger_checkpoint`` and from a state file beside the key (``<key file>.last``, mode 0600, see
+:mod:`traceability.ledger.keyfile`); it refuses to sign at all when that state is missing but
+the store holds checkpoints (a rolled-back store would be signed as a fork).
 
 Cosignatures: :func:`collect_cosignatures` asks each ``TRACE_WITNESS_URLS`` endpoint and stores
 a returned line only when it verifies (cosignature/v1 over this checkpoint, its time, the key
@@ -16,11 +18,9 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,60 +29,39 @@ from sqlmodel import Session
 
 from traceability.config import Settings, get_settings
 from traceability.ledger import bulk, merkle, note, store
+from traceability.ledger.checkpoint_note import Checkpoint, body, parse
 from traceability.ledger.errors import InconsistentCheckpointError, NoteError, ProofError
+from traceability.ledger.keyfile import SignerState, read_private, read_state, write_private
 from traceability.ledger.models import LedgerCheckpoint, LedgerCosignature
 from traceability.signing.ed25519 import generate_keypair
+
+__all__ = ["Checkpoint", "body", "latest_checkpoint", "load_log_signer", "parse", "sign_checkpoint"]
 
 log = logging.getLogger(__name__)
 _C = LedgerCheckpoint.__table__  # type: ignore[attr-defined]
 _W = LedgerCosignature.__table__  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    origin: str
-    size: int
-    root: bytes
-    note: str  # the signed note, with any cosignature lines
-
-    @property
-    def text(self) -> str:
-        return body(self.origin, self.size, self.root)
-
-
-def body(origin: str, size: int, root: bytes) -> str:
-    return f"{origin}\n{size}\n{base64.b64encode(root).decode()}\n"
-
-
-def parse(note_text: str) -> Checkpoint:
-    text, _ = note.split(note_text)
-    lines = text.split("\n")
-    try:
-        origin, size, root = lines[0], int(lines[1]), base64.b64decode(lines[2], validate=True)
-    except (IndexError, ValueError):
-        raise NoteError("not a checkpoint (origin, size, root)", field="checkpoint") from None
-    if not origin or size < 0 or len(root) != merkle.HASH_SIZE or str(size) != lines[1]:
-        raise NoteError("malformed checkpoint", field="checkpoint", computed=text)
-    return Checkpoint(origin, size, root, note_text)
-
-
 def load_log_signer(settings: Settings | None = None) -> note.Signer:
-    """The log's signer key, generated (mode 0600) on first use."""
+    """The log's signer key, generated (mode 0600) on first use; refused when others may read
+    or write the file (:mod:`traceability.ledger.keyfile`)."""
     settings = settings or get_settings()
     path = Path(settings.effective_log_key_file)
     if path.exists():
-        return note.Signer.parse(path.read_text())
+        return note.Signer.parse(read_private(path))
     seed, _ = generate_keypair()
     signer = note.Signer(settings.log_origin, seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(signer.private_key() + "\n")
+    write_private(path, signer.private_key() + "\n")
     return signer
 
 
-def _state_path(settings: Settings) -> Path:
+def state_path(settings: Settings) -> Path:
+    """The signer state file beside the log key (:class:`keyfile.SignerState`)."""
     return Path(str(settings.effective_log_key_file) + ".last")
+
+
+def signer_state(settings: Settings) -> SignerState | None:
+    return read_state(state_path(settings))
 
 
 def _check_consistent(session: Session, size: int, root: bytes, last: tuple[int, bytes]) -> None:
@@ -106,35 +85,71 @@ def _check_consistent(session: Session, size: int, root: bytes, last: tuple[int,
         ) from None
 
 
-def _last_signed(session: Session, settings: Settings, v: note.Verifier) -> list[tuple[int, bytes]]:
-    out: list[tuple[int, bytes]] = []
+def _stored_latest(session: Session, v: note.Verifier) -> Checkpoint | None:
     row = (
         session.connection()
         .execute(sa.select(_C.c.note).order_by(_C.c.size.desc()).limit(1))
         .first()
     )
-    if row is not None:
-        note.verified_by(row[0], v)
-        cp = parse(row[0])
-        out.append((cp.size, cp.root))
-    state = _state_path(settings)
-    if state.exists():
-        size_text, root_text = state.read_text().split()
-        out.append((int(size_text), base64.b64decode(root_text)))
+    if row is None:
+        return None
+    note.verified_by(row[0], v)
+    return parse(row[0])
+
+
+def _last_signed(
+    session: Session, settings: Settings, v: note.Verifier, *, trust_store: bool
+) -> list[tuple[int, bytes]]:
+    """The last signed checkpoints the new one must extend: the store's latest and the signer
+    state's. A missing state while the store holds checkpoints is refused (a restored or
+    rolled-back store would otherwise be signed as a fork) unless ``trust_store``."""
+    out: list[tuple[int, bytes]] = []
+    latest = _stored_latest(session, v)
+    if latest is not None:
+        out.append((latest.size, latest.root))
+    state = signer_state(settings)
+    if state is not None:
+        out.append((state.size, state.root))
+    elif latest is not None and not trust_store:
+        path = state_path(settings)
+        raise InconsistentCheckpointError(
+            f"refusing to sign: the signer state {path} is missing but the store holds "
+            f"checkpoints up to size {latest.size}; restore {path} from a backup, or if "
+            "`tracectl verify` passes, run `tracectl ledger checkpoint --trust-store`",
+            code="signer_state_missing",
+            field="state",
+            value=str(path),
+        )
     return out
 
 
 def sign_checkpoint(
-    session: Session, *, settings: Settings | None = None, collect: bool = True
+    session: Session,
+    *,
+    settings: Settings | None = None,
+    collect: bool = True,
+    trust_store: bool = False,
 ) -> Checkpoint:
-    """Sign the current tree (in the caller's transaction) and optionally collect cosignatures."""
+    """Sign the current tree (in the caller's transaction) and optionally collect cosignatures.
+
+    ``trust_store``: sign although the signer state file is missing (it is written anew)."""
     settings = settings or get_settings()
+    key = Path(settings.effective_log_key_file)
+    conn = session.connection()
+    if not key.exists() and conn.execute(sa.select(_C.c.size).limit(1)).first() is not None:
+        raise InconsistentCheckpointError(  # a new key would start another log's history
+            f"refusing to sign: the log key {key} is missing but the store holds checkpoints "
+            f"signed by it; restore {key} and {state_path(settings)} from a backup",
+            code="log_key_missing",
+            field="log_key",
+            value=str(key),
+        )
     signer = load_log_signer(settings)
     size = store.size(session)
     root = store.root(session, size)
-    for last in _last_signed(session, settings, signer.verifier):
+    for last in _last_signed(session, settings, signer.verifier, trust_store=trust_store):
         _check_consistent(session, size, root, last)
-    existing = session.connection().execute(sa.select(_C.c.note).where(_C.c.size == size)).scalar()
+    existing = conn.execute(sa.select(_C.c.note).where(_C.c.size == size)).scalar()
     if existing is None:
         text = body(signer.name, size, root)
         signed = text + "\n" + signer.sign(text)
@@ -144,10 +159,12 @@ def sign_checkpoint(
             ("size", "root", "note", "created_at"),
             [(size, root, signed, datetime.now(UTC))],
         )
-        state = _state_path(settings)
-        tmp = state.with_suffix(".tmp")
-        tmp.write_text(f"{size} {base64.b64encode(root).decode()}\n")
-        tmp.replace(state)
+    if existing is None or signer_state(settings) is None:
+        count = conn.execute(
+            sa.select(sa.func.count()).select_from(_C).where(_C.c.size <= size)
+        ).scalar_one()
+        state = SignerState(size, root, int(count))
+        write_private(state_path(settings), state.line(), replace=True)
     witnesses = configured_witnesses(settings)
     if collect and settings.witness_urls.strip():
         if witnesses:

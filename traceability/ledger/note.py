@@ -28,6 +28,18 @@ COSIGNATURE_V1 = 0x04
 DASH = "\u2014"
 
 
+def _canonical_b64(text: str) -> bytes | None:
+    """Standard base64 with its padding and zero padding bits (one spelling per value), else
+    None."""
+    if not text.isascii():
+        return None
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:
+        return None
+    return raw if base64.b64encode(raw).decode() == text else None
+
+
 def key_hash(name: str, alg: int, public_key: bytes) -> bytes:
     return hashlib.sha256(name.encode() + b"\n" + bytes([alg]) + public_key).digest()[:4]
 
@@ -60,11 +72,13 @@ class Verifier:
             raise NoteError("a verifier key is name+keyid+key", field="vkey", computed=vkey)
         name, hexid, b64 = parts
         _check_name(name)
+        raw = _canonical_b64(b64)
         try:
-            raw = base64.b64decode(b64, validate=True)
-            kid = bytes.fromhex(hexid)
+            kid = bytes.fromhex(hexid) if len(hexid) == 8 else b""
         except ValueError:
-            raise NoteError("verifier key is not hex/base64", field="vkey", computed=vkey) from None
+            kid = b""
+        if raw is None or not kid:
+            raise NoteError("verifier key is not hex/base64", field="vkey", computed=vkey)
         if len(raw) != 33 or raw[0] not in (ED25519, COSIGNATURE_V1) or len(kid) != 4:
             raise NoteError(
                 "only Ed25519 verifier keys (type 0x01/0x04) are supported",
@@ -112,7 +126,10 @@ class Signer:
         parts = text.strip().split("+", 4)
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
             raise NoteError("a signer key is PRIVATE+KEY+name+keyid+key", field="key")
-        raw = base64.b64decode(parts[4])
+        try:
+            raw = base64.b64decode(parts[4], validate=True)
+        except ValueError:
+            raise NoteError("a signer key's key is not base64", field="key") from None
         if len(raw) != 33 or raw[0] not in (ED25519, COSIGNATURE_V1):
             raise NoteError("only Ed25519 signer keys are supported", field="key")
         return cls(parts[2], raw[1:], raw[0])
@@ -139,10 +156,9 @@ def parse_line(line: str) -> Signature:
     if len(parts) != 3 or parts[0] != DASH or not line.endswith("\n") or "\n" in line[:-1]:
         raise NoteError("malformed signature line", field="note", computed=line)
     _check_name(parts[1])
-    try:
-        payload = base64.b64decode(parts[2], validate=True)
-    except ValueError:
-        raise NoteError("signature is not base64", field="note", computed=line) from None
+    payload = _canonical_b64(parts[2])
+    if payload is None:
+        raise NoteError("signature is not canonical base64", field="note", computed=line)
     if len(payload) < 5:
         raise NoteError("signature too short for a key id", field="note", computed=line)
     return Signature(parts[1], payload, line)

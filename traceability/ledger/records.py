@@ -65,11 +65,19 @@ def _fast_ok(value: Any) -> bool:
 
 
 def format_time(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC (the year always four digits: ``strftime`` writes
+    year 1 as ``1``, which :func:`parse_time` could not read back)."""
+    t = when.astimezone(UTC)
+    return f"{t.year:04d}-{t:%m-%dT%H:%M:%S.%f}Z"
 
 
 def parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    """An RFC 3339 time as an aware UTC datetime; ValueError when it is not one or has no UTC
+    equivalent (``0001-01-01T00:00:00+08:00`` is before year 1 in UTC)."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"time {text!r} is out of range in UTC") from None
 
 
 def event_record(

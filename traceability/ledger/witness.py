@@ -5,8 +5,10 @@
 proof from the last one it cosigned for that origin: 404 unknown origin, 403 no valid signature
 by a trusted log key, 400 old size larger than the checkpoint or a malformed body, 409 old size
 differing from its state (body: its size, ``text/x.tlog.size``) or same size with another root,
-422 bad proof. The check and the state update are atomic (a lock around both, the state file
-written by rename before answering).
+422 bad proof, 503 a state file it cannot read. The check and the state update are atomic (a
+lock around both, the state file written by rename before answering). The key and the state
+file are mode 0600 and refused when others may read or write them
+(:mod:`traceability.ledger.keyfile`).
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from traceability.errors import ConfigError
 from traceability.ledger import checkpoint, merkle, note
 from traceability.ledger.errors import NoteError, ProofError
+from traceability.ledger.keyfile import check_private, read_private, write_private
 
 MAX_PROOF_LINES = 63
 MAX_BODY = 64 * 1024
@@ -39,17 +43,27 @@ class Witness:
         self.logs = logs
         self.state_file = state_file
         self._lock = threading.Lock()
+        if state_file.exists():
+            check_private(state_file)  # refuse a state others may read or write, at start
+            self._state()
 
     def _state(self) -> dict[str, dict[str, str | int]]:
         if not self.state_file.exists():
             return {}
-        data: dict[str, dict[str, str | int]] = json.loads(self.state_file.read_text())
+        try:
+            data = json.loads(read_private(self.state_file))
+            if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+                raise ValueError("not an object of per-origin objects")
+        except ValueError as exc:
+            raise ConfigError(
+                f"witness state {self.state_file} is malformed ({exc}); restore it from a backup",
+                code="witness_state",
+                field="state",
+            ) from None
         return data
 
     def _save(self, state: dict[str, dict[str, str | int]]) -> None:
-        tmp = self.state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state, indent=1, sort_keys=True))
-        tmp.replace(self.state_file)
+        write_private(self.state_file, json.dumps(state, indent=1, sort_keys=True), replace=True)
 
     def add_checkpoint(self, body: bytes) -> Response:
         try:
@@ -74,9 +88,13 @@ class Witness:
         if old > cp.size:
             return Response(400, "text/plain", "old size exceeds the checkpoint size\n")
         with self._lock:
-            state = self._state()
-            mine = state.get(cp.origin, {"size": 0, "root": ""})
-            have = int(mine["size"])
+            try:
+                state = self._state()
+                mine = state.get(cp.origin, {"size": 0, "root": ""})
+                have = int(mine["size"])
+            except (ConfigError, KeyError, TypeError, ValueError) as exc:
+                why = exc.message if isinstance(exc, ConfigError) else "malformed entry"
+                return Response(503, "text/plain", f"witness state unavailable: {why}\n")
             if old != have:
                 return Response(409, "text/x.tlog.size", f"{have}\n")
             if old == cp.size:

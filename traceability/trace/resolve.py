@@ -7,7 +7,7 @@ raises :class:`NotFoundError` naming what was looked up. A GS1 key does not carr
 prefix length, so every length (6..12) is tried against ``ledger_item``.
 
 A lot (GTIN + lot) is its LGTIN class (quantities of the lot) plus every serialised item of that
-GTIN commissioned with the lot in its ILMD (``cbvmda:lotNumber``; migration 0006 indexes it).
+GTIN commissioned with the lot in its ILMD (``cbvmda:lotNumber``; migration 0007 indexes it).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from traceability.identifiers import check, epc_urn_from_elements, parse_epc_urn
 from traceability.identifiers.errors import IdentifierError
 
 CP_LENGTHS = range(6, 13)
-# the expressions migration 0006 indexes (a query must spell them the same way)
+# the expressions migration 0007 indexes (a query must spell them the same way)
 ILMD_LOT_PG = "(body->'ilmd'->>'cbvmda:lotNumber')"
 ILMD_LOT_SQLITE = "json_extract(body, '$.ilmd.\"cbvmda:lotNumber\"')"
 MAX_ID_LENGTH = 400

@@ -31,7 +31,7 @@ from traceability.trace.model import (
 
 _BATCH = 500
 _EDGE_COLS = "e.id, e.kind, e.src, e.dst, e.item, e.event_time, e.ledger_index"
-# every edge of an item X has item = X or src = X (see migration 0006): two index look-ups
+# every edge of an item X has item = X or src = X (see migration 0007): two index look-ups
 _EDGES = sa.text(
     f"select e.item as owner, {_EDGE_COLS} from trace_edge e where e.item in :items "
     f"union all select e.src as owner, {_EDGE_COLS} from trace_edge e where e.src in :items"

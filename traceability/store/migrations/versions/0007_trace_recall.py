@@ -1,7 +1,7 @@
 """trace and recall: the ``recall`` table and an index on the lot number of ILMD
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-06 00:20:00
 
 - ``recall``: one row per opened recall, derived from its ledgered recall event (audited).
@@ -24,8 +24,8 @@ from sqlalchemy.dialects import postgresql
 
 import traceability.store.types
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
