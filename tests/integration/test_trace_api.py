@@ -57,9 +57,14 @@ def _run_with_db(args: list[str], data_dir: Path, url: str) -> Any:
     )
 
 
+def _lot_url(samples: dict[str, Any]) -> str:
+    lot = samples["recalled_lot"]
+    return f"https://id.gs1.org/01/{lot['gtin']}/10/{lot['lot']}"
+
+
 def test_trace_needs_a_regulator_and_works_on_timescale(world: Any) -> None:
     client, samples, _url, _dir = world
-    url = samples["recalled_item_url"]
+    url = _lot_url(samples)
     assert client.get("/trace/forward", params={"id": url}).status_code == 401
     assert client.get("/trace/forward", params={"id": url}, headers=PRODUCER).status_code == 403
     r = client.get("/trace/forward", params={"id": url}, headers=REGULATOR)
@@ -73,7 +78,9 @@ def test_trace_needs_a_regulator_and_works_on_timescale(world: Any) -> None:
 
 def test_public_reads_one_story(world: Any) -> None:
     client, samples, _url, _dir = world
-    r = client.get("/custody", params={"id": samples["recalled_item_url"], "proof": True})
+    item = client.get("/custody", params={"id": samples["recalled_item_url"]})
+    assert item.status_code == 200 and item.json()["steps"], item.text
+    r = client.get("/custody", params={"id": _lot_url(samples), "proof": True})
     assert r.status_code == 200, r.text
     steps = r.json()["steps"]
     assert r.json()["truncated"] is False

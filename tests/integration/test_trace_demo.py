@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -29,7 +30,8 @@ def test_samples_name_the_recalled_item_and_overdue_unit(world: tuple[Path, Any]
     data_dir, samples = world
     lot = samples["recalled_lot"]
     assert samples["recalled_item_url"].startswith(f"https://id.gs1.org/01/{lot['gtin']}/")
-    assert f"/10/{lot['lot']}" in samples["recalled_item_url"]
+    url = samples["recalled_item_url"]  # a serialised item of the lot, else the lot itself
+    assert "/21/" in url or f"/10/{lot['lot']}" in url
     assert len(samples["overdue_equipment"]) == 18
     proc = _run(["equipment", "overdue", "--json"], data_dir)
     assert proc.returncode == 0, proc.stderr
@@ -80,7 +82,10 @@ def test_epcis_export_validates(world: tuple[Path, Any], tmp_path: Path) -> None
 
 def test_trace_custody_and_recall_commands(world: tuple[Path, Any]) -> None:
     data_dir, samples = world
-    url = samples["recalled_item_url"]
+    lot = samples["recalled_lot"]
+    item = _run(["custody", samples["recalled_item_url"], "--json"], data_dir)
+    assert item.returncode == 0 and json.loads(item.stdout)["steps"], item.stderr
+    url = f"https://id.gs1.org/01/{lot['gtin']}/10/{lot['lot']}"  # the lot travels on pallets
     fwd = _run(["trace", "forward", url, "--json"], data_dir)
     assert fwd.returncode == 0, fwd.stderr
     doc = json.loads(fwd.stdout)
@@ -93,7 +98,7 @@ def test_trace_custody_and_recall_commands(world: tuple[Path, Any]) -> None:
     cut = json.loads(
         _run(["trace", "backward", url, "--json", "--max-nodes", "2"], data_dir).stdout
     )
-    assert cut["truncated"] is True and len(cut["items"]) == 2
+    assert cut["truncated"] is True and len(cut["items"]) == max(2, len(cut["start"]))
     place = next(p for p in doc["places"] if p["kind"] == "location")
     around = [
         "--location",
@@ -179,10 +184,7 @@ def test_verify_catches_a_deleted_recall_and_a_cleared_lot_flag(
     data_dir, samples = world
     assert _run(["verify"], data_dir).returncode == 0
     copy = tmp_path / "copy"
-    copy.mkdir()
-    for f in data_dir.iterdir():
-        if f.is_file():
-            (copy / f.name).write_bytes(f.read_bytes())
+    shutil.copytree(data_dir, copy)  # modes kept: key files must stay 0600
     db = sqlite3.connect(copy / "suyuan.db")
     db.execute("delete from recall")
     db.commit()
