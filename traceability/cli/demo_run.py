@@ -146,7 +146,7 @@ def run(settings: Settings, *, seed: int = 7, step: Step = lambda _m: None) -> D
             demo.counts["verdicts"] = _verdict_counts(published.verdicts)
         step(f"gateway: {stored - before} new events stored, verified and in the ledger")
 
-        recalled = _recall_one_lot(engine, scenario)
+        recalled = _recall_one_lot(engine, scenario, settings)
         step(f"recall: lot {recalled[1]} of {recalled[0]} recalled")
         demo.counts["labels"] = _print_labels(engine, settings, scenario)
         step(f"labels: {_label_line(demo.counts['labels'])}")
@@ -199,7 +199,9 @@ def _verdict_counts(verdicts: dict[str, list[dict[str, Any]]]) -> dict[str, int]
     return out
 
 
-def _recall_one_lot(engine: sa.Engine, scenario: Any) -> tuple[str, str]:
+def _recall_one_lot(engine: sa.Engine, scenario: Any, settings: Settings) -> tuple[str, str]:
+    from traceability.recall.service import open_recall
+
     lot_create = next(
         lot for lot in scenario.world.lots if _category(scenario, lot.gtin) == ProductCategory.food
     )
@@ -207,10 +209,14 @@ def _recall_one_lot(engine: sa.Engine, scenario: Any) -> tuple[str, str]:
         lot = session.get(Lot, (lot_create.gtin, lot_create.lot))
         assert lot is not None
         if not lot.recalled:
-            lot.recalled = True
-            lot.recall_reason = "demo: Listeria monocytogenes found in a retained sample"
-            lot.recalled_at = datetime.now(UTC)
-            session.add(lot)
+            open_recall(
+                session,
+                data_dir=settings.data_dir,
+                lots=[(lot_create.gtin, lot_create.lot)],
+                level="CN-I",
+                reason="demo: Listeria monocytogenes found in a retained sample",
+                opened_by="cq-amr",
+            )
     return lot_create.gtin, lot_create.lot
 
 
@@ -228,6 +234,23 @@ def _samples(engine: sa.Engine, scenario: Any, recalled: tuple[str, str]) -> dic
         "event_id": event_id,
         "product_gtin": food.gtin,
         "recalled_lot": {"gtin": recalled[0], "lot": recalled[1]},
+        **_trace_samples(engine, recalled),
+    }
+
+
+def _trace_samples(engine: sa.Engine, recalled: tuple[str, str]) -> dict[str, Any]:
+    """One recalled item's Digital Link and the overdue equipment unit's code."""
+    from traceability.equipment.service import overdue
+    from traceability.identifiers import epc_urn_to_digital_link
+    from traceability.trace.resolve import lot_ids
+
+    with Session(engine) as session:
+        ids = lot_ids(session, gtin=recalled[0], lot=recalled[1])
+        late = overdue(session)
+    item = next((i for i in ids if ":sgtin:" in i), ids[0] if ids else None)
+    return {
+        "recalled_item_url": epc_urn_to_digital_link(item) if item else None,
+        "overdue_equipment": late[0]["equipment_code"] if late else None,
     }
 
 

@@ -27,6 +27,10 @@ GROUPS: dict[str, tuple[str, str]] = {
     "deadletter": ("traceability.cli.deadletter_cmd", "Rejected messages."),
     "broker": ("traceability.cli.broker_cmd", "Mosquitto password/ACL files."),
     "labels": ("traceability.cli.labels_cmd", "Print labels: serials, QR, DataMatrix, PDF, ZPL."),
+    "trace": ("traceability.cli.trace_cmd", "Trace forward or backward from an item or lot."),
+    "recall": ("traceability.cli.recall_cmd", "Recalls: create, show, list."),
+    "export": ("traceability.cli.export_cmd", "FSMA 204 spreadsheet, EPCIS document."),
+    "equipment": ("traceability.cli.equipment_cmd", "Special equipment: overdue units."),
 }
 # command name -> (module, help); the module has ``register(app)`` adding that command
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -34,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("traceability.cli.serve_cmd", "Run the HTTP API."),
     "verify": ("traceability.cli.verify_cmd", "Audit the whole ledger and every item chain."),
     "gateway": ("traceability.cli.gateway_cmd", "Run an ingest worker."),
+    "custody": ("traceability.cli.custody_cmd", "Custody timeline of an item or lot."),
 }
 
 

@@ -59,6 +59,7 @@ from traceability.ledger.audit_keys import KeyState, check_device_keys
 from traceability.ledger.audit_report import AuditReport, StopAuditError, order
 from traceability.ledger.errors import AuditError
 from traceability.ledger.keyfile import SignerState
+from traceability.recall.audit_check import check_recalls
 from traceability.signing.ed25519 import verify
 from traceability.trace.edges import EDGE_ID_STRIDE
 
@@ -202,6 +203,7 @@ def audit(
             fail, cps, roots, n, log_key, witnessed or {}
         )
         check_device_keys(session, keys, fail)
+        check_recalls(session, fail)  # step 9: recall rows and lot flags vs the ledger
     except StopAuditError:
         pass
     rep.failures.sort(key=order)

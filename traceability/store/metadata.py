@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "traceability.registry.models",
     "traceability.store.models",
     "traceability.ledger.models",
+    "traceability.recall.models",
 )
 
 

@@ -50,6 +50,7 @@ class TraceEdge(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_trace_edge_src", "src", "event_time"),
         sa.Index("ix_trace_edge_dst", "dst", "event_time"),
+        sa.Index("ix_trace_edge_item", "item", "event_time"),  # migration 0007
     )
     id: int | None = Field(default=None, primary_key=True, sa_type=BigIntId)
     kind: str = Field(max_length=16)

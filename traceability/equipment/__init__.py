@@ -1,0 +1,1 @@
+"""Special equipment: lifecycle per unit and maintenance/inspection compliance."""

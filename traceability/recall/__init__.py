@@ -1,0 +1,1 @@
+"""Recalls: opened as ledgered, platform-signed events; affected set, mass balance, report."""
