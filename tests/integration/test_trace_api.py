@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.main import create_app
-from tests.conftest import clone_database
 from tests.integration.test_demo import TRACECTL
+from tests.support.services import clone_database
 from traceability.config import Settings
 from traceability.ledger.audit import audit
 from traceability.registry.models import Lot
