@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 from gateway.app import Gateway
 from tests.integration.test_gateway_pipeline import config_for, count
 from tests.support.gateway import SGLN, Publisher, provision, wait_for
+from traceability.events.edges import derive_edges
 from traceability.ledger import audit
 from traceability.readers import derive_member_events
 from traceability.signing import envelope as env_mod
 from traceability.store.engine import create_engine
-from traceability.trace.edges import derive_edges
 
 DOCK_IN = "urn:epc:id:sgln:0614141.00001.in"  # under the device's bound location (SGLN)
 

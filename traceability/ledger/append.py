@@ -35,12 +35,12 @@ from typing import Any
 
 from sqlmodel import Session
 
+from traceability.events.edges import EDGE_ID_STRIDE
 from traceability.ledger import bulk, log_state, merkle, records, store
 from traceability.ledger.errors import SubmissionError
 from traceability.ledger.models import LedgerEntry
 from traceability.ledger.staging import StagedBatch, stage
 from traceability.ledger.submission import AppendResult, EventSubmission
-from traceability.trace.edges import EDGE_ID_STRIDE
 
 __all__ = ["append_entry", "append_events", "append_staged"]
 

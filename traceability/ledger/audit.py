@@ -52,16 +52,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from traceability.events.edges import EDGE_ID_STRIDE
 from traceability.ledger import merkle, note, records
 from traceability.ledger.audit_checkpoints import StoredCheckpoints, check_checkpoints
 from traceability.ledger.audit_chunk import Chunk, check_chunk, chunk_worker
 from traceability.ledger.audit_keys import KeyState, check_device_keys
+from traceability.ledger.audit_recall import check_recalls
 from traceability.ledger.audit_report import AuditReport, StopAuditError, order
 from traceability.ledger.errors import AuditError
 from traceability.ledger.keyfile import SignerState
-from traceability.recall.audit_check import check_recalls
 from traceability.signing.ed25519 import verify
-from traceability.trace.edges import EDGE_ID_STRIDE
 
 __all__ = ["CHUNK", "MAX_FAILURES", "AuditReport", "audit"]
 

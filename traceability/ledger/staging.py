@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from traceability.events.edges import EdgeParts, derive
 from traceability.ledger import records
 from traceability.ledger.errors import SubmissionError
 from traceability.ledger.submission import EventSubmission, event_position
 from traceability.signing.ed25519 import b64url
-from traceability.trace.edges import EdgeParts, derive
 
 Columns = tuple[datetime, str, Any, Any, Any, Any, Any]  # time, type, action .. biz_location
 

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from traceability.errors import ConfigError
 from traceability.events import event_hash
+from traceability.ledger.audit_recall import PLATFORM_DEVICE
 from traceability.ledger.service import EventSubmission, append_events
 from traceability.registry.keys import register_key
 from traceability.registry.models import Device, DeviceKey, Location, Party
@@ -27,7 +28,6 @@ from traceability.signing import envelope as env
 
 PLATFORM_PARTY = "suyuan-platform"
 PLATFORM_LOCATION = "suyuan-platform"
-PLATFORM_DEVICE = "suyuan-platform"
 KEY_FILE = Path("platform") / "device.key"
 
 

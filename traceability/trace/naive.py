@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from traceability.trace.edges import EDGE_ID_STRIDE, derive
+from traceability.events.edges import EDGE_ID_STRIDE, derive
 from traceability.trace.model import Direction, EdgeRec, Reach, TraceResult, Unpack, step, uses
 
 Stored = tuple[int, datetime, dict[str, Any]]  # ledger index, event time, event body

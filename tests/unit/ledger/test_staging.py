@@ -8,11 +8,11 @@ import hashlib
 import pytest
 
 from tests.support.ledger import event, submissions
+from traceability.events.edges import derive_edges, items_of
 from traceability.ledger import records
 from traceability.ledger.errors import SubmissionError
 from traceability.ledger.staging import stage
 from traceability.signing import ed25519 as signing
-from traceability.trace.edges import derive_edges, items_of
 
 
 def test_stage_matches_the_per_event_functions() -> None:

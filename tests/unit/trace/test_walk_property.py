@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
+from traceability.events.edges import EDGE_ID_STRIDE, derive
 from traceability.ledger.models import LedgerItem
 from traceability.store.engine import create_engine
 from traceability.store.metadata import load_all_models
 from traceability.store.models import EventRow, TraceEdge
 from traceability.trace import naive
-from traceability.trace.edges import EDGE_ID_STRIDE, derive
 from traceability.trace.model import NEG, POS, Reach
 from traceability.trace.walk import walk
 

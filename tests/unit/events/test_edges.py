@@ -12,8 +12,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.unit.trace import reference_edges as ref
-from traceability.trace import edges
+from tests.unit.events import reference_edges as ref
+from traceability.events import edges
 
 _EPC = st.sampled_from(["urn:epc:id:sgtin:1.2.3", "urn:epc:id:sgtin:1.2.4", "urn:epc:id:sscc:1.9"])
 _CLASS = st.sampled_from(["urn:epc:class:lgtin:1.2.L1", "urn:epc:class:lgtin:1.2.L2"])

@@ -1,4 +1,4 @@
-"""Naive reference for :mod:`traceability.trace.edges`: the original extraction and assembly,
+"""Naive reference for :mod:`traceability.events.edges`: the original extraction and assembly,
 written literally (one extraction per key, per function). The optimised module must agree with
 it on every event (``test_edges.py``, hypothesis). The helpers the rewrite left as they were
 (``_party``, ``_id``) are the module's own."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from traceability.trace.edges import Edge, _id, _party
+from traceability.events.edges import Edge, _id, _party
 
 
 def _strings(value: Any) -> list[str]:

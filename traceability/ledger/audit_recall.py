@@ -18,8 +18,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from traceability.recall.platform import PLATFORM_DEVICE
 from traceability.store.types import JSONType, UTCDateTime
+
+# The platform's own device: it signs what the platform ledgers on someone's behalf (recalls).
+# Defined here, below the recall package, so the audit needs nothing from it.
+PLATFORM_DEVICE = "suyuan-platform"
 
 STEP = 9
 DISPOSITIONS = ("recalled", "urn:epcglobal:cbv:disp:recalled")
