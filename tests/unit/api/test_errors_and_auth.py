@@ -35,7 +35,11 @@ def test_every_status_has_the_same_shape(client: TestClient) -> None:
     err = _error(client.get("/parties?limit=x", headers=ADMIN), 422)
     assert err["field"] == "query.limit"
     key = {"public_key": "00"}
-    client.post("/locations", json={"id": "f", "name": "F", "party_id": "farm"}, headers=ADMIN)
+    client.post(
+        "/locations",
+        json={"id": "f", "name": "F", "party_id": "farm", "gln": "6937101000018"},
+        headers=ADMIN,
+    )
     dev = {"id": "d", "location_id": "f", "party_id": "farm"}
     assert client.post("/devices", json=dev, headers=ADMIN).status_code == 201
     err = _error(client.post("/devices/d/keys", json=key, headers=ADMIN), 400)
