@@ -1,5 +1,5 @@
 """Delivery confirmations: after a batch commits, the seqs it settled go to each device on
-``trace/v1/{device}/stored`` as ``{"v": 1, "seqs": ["1042", ...]}`` (DESIGN.md §2 step 4, §3).
+``trace/v1/{device}/stored`` as ``{"v": 1, "seqs": ["1042", ...]}`` (docs/delivery.md).
 
 An envelope is settled when it was stored, was already stored (a duplicate), or was
 dead-lettered for good. A device retires an envelope from its outbox only on this message: a

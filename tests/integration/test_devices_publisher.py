@@ -185,7 +185,7 @@ def test_verdicts_are_surfaced_by_envelope_seq(
 
 
 def _confirm(url: str, device: str, seqs: list[int]) -> None:
-    """What the gateway publishes after its commit (DESIGN.md §3 ``trace/v1/{device}/stored``)."""
+    """What the gateway publishes after its commit (docs/delivery.md)."""
     parsed = urlparse(url)
     c = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2)
     c.connect(parsed.hostname or "127.0.0.1", parsed.port or 1883)

@@ -31,7 +31,9 @@ def _enroll(url: str, device: str) -> None:
     engine = create_engine(url=url)
     with session_scope(engine=engine) as s:
         reg.create_party(s, data=PartyCreate(id="farm", name="Farm"))
-        reg.create_location(s, data=LocationCreate(id="field", name="Field", party_id="farm"))
+        reg.create_location(
+            s, data=LocationCreate(id="field", name="Field", party_id="farm", gln="6937101000018")
+        )
         reg.create_device(
             s, data=DeviceCreate(id=device, location_id="field", party_id="farm", kind="reader")
         )

@@ -9,7 +9,11 @@ from gateway.decode import Accepted, Refused, fast_signing_bytes
 from tests.support.decoding import Registry, decoder, envelope, event, reader_envelope
 from traceability.signing.envelope import Envelope
 
-NOW = datetime.now(UTC)
+
+def now() -> datetime:
+    """The receive time: the wall clock at the call (envelopes are signed with it too), so a
+    test that runs minutes into a long session is not judged against its import time."""
+    return datetime.now(UTC)
 
 
 @pytest.fixture
@@ -18,12 +22,12 @@ def reg() -> Registry:
     r.add("dev-1")
     r.add("dev-2")
     r.add("dev-gone", status="revoked")
-    r.add("dev-key-revoked", revoked_at=NOW - timedelta(hours=1))
+    r.add("dev-key-revoked", revoked_at=now() - timedelta(hours=1))
     return r
 
 
 def _reader(epc_hex: str) -> dict[str, object]:
-    when = (NOW - timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    when = (now() - timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     tag = {"epcHex": epc_hex, "antennaPort": 1}
     return {
         "format": "impinj-iot/v1",
@@ -37,7 +41,9 @@ BAD_HEX = _reader("3074257BF7194E4000001A8Z")
 
 
 def test_reader_envelope_is_accepted_with_derived_events(reg: Registry) -> None:
-    out = decoder(reg).decode("trace/v1/dev-1/reader", reader_envelope(reg, "dev-1", 1, READ), NOW)
+    out = decoder(reg).decode(
+        "trace/v1/dev-1/reader", reader_envelope(reg, "dev-1", 1, READ), now()
+    )
     assert isinstance(out, Accepted), out
     assert [e.body["epcList"] for e in out.events] == [["urn:epc:id:sgtin:0614141.812345.6789"]]
     assert out.events[0].body is out.envelope.events[0]  # the ledger finds it in its envelope
@@ -46,7 +52,7 @@ def test_reader_envelope_is_accepted_with_derived_events(reg: Registry) -> None:
 
 def test_reader_invalid_names_the_field(reg: Registry) -> None:
     out = decoder(reg).decode(
-        "trace/v1/dev-1/reader", reader_envelope(reg, "dev-1", 1, BAD_HEX), NOW
+        "trace/v1/dev-1/reader", reader_envelope(reg, "dev-1", 1, BAD_HEX), now()
     )
     assert isinstance(out, Refused) and out.reason == "reader_invalid"
     assert out.field == "reader.messages[0].tagInventoryEvent.epcHex"
@@ -56,7 +62,7 @@ def test_reader_invalid_names_the_field(reg: Registry) -> None:
 def test_forged_reader_envelope_is_bad_signature_before_derivation(reg: Registry) -> None:
     doc = json.loads(reader_envelope(reg, "dev-1", 1, BAD_HEX))
     doc["seq"] = "2"
-    out = decoder(reg).decode("trace/v1/dev-1/reader", json.dumps(doc).encode(), NOW)
+    out = decoder(reg).decode("trace/v1/dev-1/reader", json.dumps(doc).encode(), now())
     assert reason(out) == "bad_signature"  # unsigned bytes are never derived from
 
 
@@ -65,7 +71,7 @@ def reason(out: Accepted | Refused) -> str:
 
 
 def test_good_envelope_is_accepted_with_hashes(reg: Registry) -> None:
-    out = decoder(reg).decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 1), NOW)
+    out = decoder(reg).decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 1), now())
     assert isinstance(out, Accepted)
     assert out.events[0].event_hash.startswith("ni:///sha-256;")
     assert out.envelope.seq == "1" and len(out.digest) == 64
@@ -103,28 +109,30 @@ def test_good_envelope_is_accepted_with_hashes(reg: Registry) -> None:
 )
 def test_rejections(reg: Registry, topic: str, payload_fn: object, expected: str) -> None:
     payload = payload_fn(reg)  # type: ignore[operator]
-    assert reason(decoder(reg).decode(topic, payload, NOW)) == expected
+    assert reason(decoder(reg).decode(topic, payload, now())) == expected
 
 
 def test_unknown_device_and_key(reg: Registry) -> None:
     reg.add("ghost")
     payload = envelope(reg, "ghost", 1)
     del reg.devices["ghost"]
-    assert reason(decoder(reg).decode("trace/v1/ghost/events", payload, NOW)) == "unknown_device"
+    assert reason(decoder(reg).decode("trace/v1/ghost/events", payload, now())) == "unknown_device"
     doc = json.loads(envelope(reg, "dev-1", 1))
     doc["key"] = "ed25519:0000000000000000"
-    out = decoder(reg).decode("trace/v1/dev-1/events", json.dumps(doc).encode(), NOW)
+    out = decoder(reg).decode("trace/v1/dev-1/events", json.dumps(doc).encode(), now())
     assert reason(out) == "unknown_key"
 
 
 def test_revocation_judged_at_receive_time(reg: Registry) -> None:
     # signed "before" the revocation by the device's own clock: still refused now
-    old = [event(when=NOW - timedelta(hours=3))]
-    payload = envelope(reg, "dev-key-revoked", 1, old, sent_at=NOW - timedelta(hours=2))
-    out = decoder(reg).decode("trace/v1/dev-key-revoked/events", payload, NOW)
+    old = [event(when=now() - timedelta(hours=3))]
+    payload = envelope(reg, "dev-key-revoked", 1, old, sent_at=now() - timedelta(hours=2))
+    out = decoder(reg).decode("trace/v1/dev-key-revoked/events", payload, now())
     assert reason(out) == "device_revoked"
     # received before the revocation: accepted
-    out = decoder(reg).decode("trace/v1/dev-key-revoked/events", payload, NOW - timedelta(hours=2))
+    out = decoder(reg).decode(
+        "trace/v1/dev-key-revoked/events", payload, now() - timedelta(hours=2)
+    )
     assert reason(out) == "accepted"
 
 
@@ -137,7 +145,7 @@ def test_signature_bit_flip(reg: Registry, bit: int) -> None:
     import base64
 
     doc["sig"] = base64.urlsafe_b64encode(bytes(sig)).rstrip(b"=").decode()
-    out = decoder(reg).decode("trace/v1/dev-1/events", json.dumps(doc).encode(), NOW)
+    out = decoder(reg).decode("trace/v1/dev-1/events", json.dumps(doc).encode(), now())
     assert reason(out) == "bad_signature"
 
 
@@ -145,52 +153,52 @@ def test_content_tamper_is_bad_signature(reg: Registry) -> None:
     doc = json.loads(envelope(reg, "dev-1", 1))
     doc["seq"] = "2"
     assert (
-        reason(decoder(reg).decode("trace/v1/dev-1/events", json.dumps(doc).encode(), NOW))
+        reason(decoder(reg).decode("trace/v1/dev-1/events", json.dumps(doc).encode(), now()))
         == "bad_signature"
     )
 
 
 def test_validation_reasons(reg: Registry) -> None:
     d = decoder(reg)
-    future = event(when=NOW + timedelta(hours=1))
+    future = event(when=now() + timedelta(hours=1))
     assert (
-        reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 1, [future]), NOW))
+        reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 1, [future]), now()))
         == "clock_skew"
     )
-    late = envelope(reg, "dev-1", 2, sent_at=NOW + timedelta(hours=1))
-    assert reason(d.decode("trace/v1/dev-1/events", late, NOW)) == "clock_skew"
+    late = envelope(reg, "dev-1", 2, sent_at=now() + timedelta(hours=1))
+    assert reason(d.decode("trace/v1/dev-1/events", late, now())) == "clock_skew"
     elsewhere = event(read_point="urn:epc:id:sgln:0614141.99999.0")
     assert (
-        reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 3, [elsewhere]), NOW))
+        reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 3, [elsewhere]), now()))
         == "location_not_allowed"
     )
     under = event(read_point="urn:epc:id:sgln:0614141.00001.dock-3")
     assert (
-        reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 4, [under]), NOW))
+        reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 4, [under]), now()))
         == "accepted"
     )
     bad_id = event(epc="https://id.gs1.org/01/09506000134353/21/1")
     assert (
-        reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 5, [bad_id]), NOW))
+        reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 5, [bad_id]), now()))
         == "invalid_identifier"
     )
     no_type = event()
     no_type["type"] = "NotAnEvent"
     assert (
-        reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 6, [no_type]), NOW))
+        reason(d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 6, [no_type]), now()))
         == "schema_invalid"
     )
 
 
 def test_seen_seq_duplicate_and_replay(reg: Registry) -> None:
     d = decoder(reg)
-    first = d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 7), NOW)
+    first = d.decode("trace/v1/dev-1/events", envelope(reg, "dev-1", 7), now())
     assert isinstance(first, Accepted)
     d.seen.add("dev-1", "7", first.digest)
-    again = d.decode("trace/v1/dev-1/events", first.payload, NOW)
+    again = d.decode("trace/v1/dev-1/events", first.payload, now())
     assert isinstance(again, Accepted) and again.duplicate
     other = envelope(reg, "dev-1", 7, [event(epc="urn:epc:id:sgtin:0614141.812345.1")])
-    assert reason(d.decode("trace/v1/dev-1/events", other, NOW)) == "replayed_seq"
+    assert reason(d.decode("trace/v1/dev-1/events", other, now())) == "replayed_seq"
 
 
 def test_fast_canonical_equals_jcs_and_fallback(reg: Registry) -> None:
@@ -201,4 +209,4 @@ def test_fast_canonical_equals_jcs_and_fallback(reg: Registry) -> None:
     payload = envelope(reg, "dev-1", 2, [event(temp=100.0)])
     env = Envelope.from_json(payload)
     assert fast_signing_bytes(env) != env.signing_bytes()
-    assert reason(decoder(reg).decode("trace/v1/dev-1/events", payload, NOW)) == "accepted"
+    assert reason(decoder(reg).decode("trace/v1/dev-1/events", payload, now())) == "accepted"

@@ -23,7 +23,13 @@ from traceability.signing import ed25519 as signing
 from traceability.signing.envelope import Envelope, EnvelopeError, verify_signature
 from traceability.signing.errors import BadSignatureError
 
-NOW = datetime.now(UTC)
+
+def now() -> datetime:
+    """The receive time: the wall clock at the call (envelopes are signed with it too), so a
+    test that runs minutes into a long session is not judged against its import time."""
+    return datetime.now(UTC)
+
+
 TOPIC = "trace/v1/dev-1/events"
 REG = Registry()
 KID, SEED = REG.add("dev-1")
@@ -39,7 +45,7 @@ def unsigned(value: Any, seq: int = 1) -> dict[str, Any]:
         "device": "dev-1",
         "key": KID,
         "seq": str(seq),
-        "sent_at": (NOW - timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "sent_at": (now() - timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         "events": [ev],
     }
 
@@ -63,11 +69,11 @@ def test_signature_over_orjson_bytes_that_are_not_jcs_is_bad(value: Any) -> None
     payload = signed_over(doc, orjson_bytes(doc))
     with pytest.raises(BadSignatureError):  # the reference
         verify_signature(Envelope.from_json(payload), public_key=PUB)
-    out = decoder(REG).decode(TOPIC, payload, NOW)
+    out = decoder(REG).decode(TOPIC, payload, now())
     assert isinstance(out, Refused) and out.reason == "bad_signature", out
     # the same content signed over its RFC 8785 bytes is accepted, and those bytes travel on
     good = signed_over(doc, rfc8785.dumps(doc))
-    acc = decoder(REG).decode(TOPIC, good, NOW)
+    acc = decoder(REG).decode(TOPIC, good, now())
     assert isinstance(acc, Accepted) and acc.signed == rfc8785.dumps(doc)
 
 
@@ -76,7 +82,7 @@ def test_integer_beyond_2_53_signed_over_orjson_bytes_is_refused() -> None:
     payload = signed_over(doc, orjson_bytes(doc))
     with pytest.raises(rfc8785.CanonicalizationError):  # the reference: no RFC 8785 form
         Envelope.from_json(payload).signing_bytes()
-    out = decoder(REG).decode(TOPIC, payload, NOW)
+    out = decoder(REG).decode(TOPIC, payload, now())
     assert isinstance(out, Refused) and out.reason == "malformed"
 
 
@@ -95,7 +101,7 @@ def test_trailing_newline_in_an_id_is_refused(member: str, value: str) -> None:
     with pytest.raises(EnvelopeError) as err:
         Envelope.from_dict(doc)
     assert err.value.field == member
-    out = decoder(REG).decode(TOPIC, orjson.dumps(doc), NOW)
+    out = decoder(REG).decode(TOPIC, orjson.dumps(doc), now())
     assert isinstance(out, Refused) and out.reason == "malformed" and out.field == member
 
 

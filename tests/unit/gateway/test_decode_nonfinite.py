@@ -22,7 +22,13 @@ from tests.support.decoding import Registry, decoder, envelope, event
 from traceability.signing.envelope import Envelope
 from traceability.strict_json import NonFiniteNumberError
 
-NOW = datetime.now(UTC)
+
+def now() -> datetime:
+    """The receive time: the wall clock at the call (envelopes are signed with it too), so a
+    test that runs minutes into a long session is not judged against its import time."""
+    return datetime.now(UTC)
+
+
 TOPIC = "trace/v1/dev-1/events"
 CONSTANTS = ("NaN", "Infinity", "-Infinity")
 REG = Registry()
@@ -38,10 +44,10 @@ def note(value: Any, name: str = "example:note") -> dict[str, Any]:
 @pytest.mark.parametrize("constant", CONSTANTS)
 def test_null_replaced_after_signing_is_malformed(constant: str) -> None:
     signed = envelope(REG, "dev-1", 1, [note(None)])
-    assert isinstance(decoder(REG).decode(TOPIC, signed, NOW), Accepted)  # the original is fine
+    assert isinstance(decoder(REG).decode(TOPIC, signed, now()), Accepted)  # the original is fine
     assert signed.count(b"null") == 1
     forged = signed.replace(b"null", constant.encode())
-    out = decoder(REG).decode(TOPIC, forged, NOW)
+    out = decoder(REG).decode(TOPIC, forged, now())
     assert isinstance(out, Refused), f"forged envelope accepted: {out}"
     assert out.reason == "malformed"
     assert out.field == "events[0].example:note"
@@ -55,7 +61,7 @@ def test_nonfinite_in_a_quantity_is_malformed(constant: str) -> None:
     forged = envelope(REG, "dev-1", 2, [event(quantityList=qty)]).replace(
         b"null", constant.encode()
     )
-    out = decoder(REG).decode(TOPIC, forged, NOW)
+    out = decoder(REG).decode(TOPIC, forged, now())
     assert isinstance(out, Refused) and out.reason == "malformed"
     assert out.field == "events[0].quantityList[0].quantity"
 
@@ -84,7 +90,7 @@ def test_any_null_replaced_after_signing_is_refused(value: Any, which: int, cons
     spots = [i for i in range(len(signed)) if signed.startswith(b"null", i)]
     at = spots[which % len(spots)]
     forged = signed[:at] + constant.encode() + signed[at + 4 :]
-    out = decoder(REG).decode(TOPIC, forged, NOW)
+    out = decoder(REG).decode(TOPIC, forged, now())
     assert isinstance(out, Refused) and out.reason == "malformed", out
     assert out.field is not None and out.field.startswith("events[0].example:data")
     assert constant in out.detail

@@ -9,7 +9,13 @@ import pytest
 from gateway.decode import Refused
 from tests.support.decoding import Registry, decoder, envelope, event
 
-NOW = datetime.now(UTC)
+
+def now() -> datetime:
+    """The receive time: the wall clock at the call (envelopes are signed with it too), so a
+    test that runs minutes into a long session is not judged against its import time."""
+    return datetime.now(UTC)
+
+
 ORCHARD = "6937101000018"  # cp 6937101, location ref 00001
 PHARMACY = "6937101999992"
 TOPIC = "trace/v1/{}/events"
@@ -30,7 +36,7 @@ def reg() -> Registry:
 
 def _send(reg: Registry, device: str, read_point: str, seq: int = 1) -> str:
     env = envelope(reg, device, seq, [event(read_point=read_point)])
-    return reason(decoder(reg).decode(TOPIC.format(device), env, NOW))
+    return reason(decoder(reg).decode(TOPIC.format(device), env, now()))
 
 
 @pytest.mark.parametrize(
@@ -72,7 +78,7 @@ def test_a_device_bound_to_an_extension_records_only_that_extension(reg: Registr
 
 def test_a_device_at_a_location_without_identifiers_records_nothing(reg: Registry) -> None:
     env = envelope(reg, "nowhere", 1, [event(read_point=f"https://id.gs1.org/414/{PHARMACY}")])
-    out = decoder(reg).decode(TOPIC.format("nowhere"), env, NOW)
+    out = decoder(reg).decode(TOPIC.format("nowhere"), env, now())
     assert isinstance(out, Refused)
     assert out.reason == "location_not_allowed"
     assert "no valid GLN or SGLN" in out.detail

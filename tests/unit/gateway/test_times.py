@@ -15,7 +15,13 @@ from traceability.config import Settings
 from traceability.events.timing import TimeRule
 from traceability.signing import ed25519 as signing
 
-NOW = datetime.now(UTC)
+
+def now() -> datetime:
+    """The receive time: the wall clock at the call (envelopes are signed with it too), so a
+    test that runs minutes into a long session is not judged against its import time."""
+    return datetime.now(UTC)
+
+
 TOPIC = "trace/v1/dev-1/events"
 
 
@@ -59,8 +65,8 @@ def with_time(text: str, **extra: Any) -> dict[str, Any]:
 def test_event_time_out_of_range_is_refused_by_name(
     reg: Registry, event_time: str, code: str
 ) -> None:
-    env = signed(reg, sent_at=NOW.strftime("%Y-%m-%dT%H:%M:%SZ"), events=[with_time(event_time)])
-    reason, field, detail = outcome(decoder(reg).decode(TOPIC, env, NOW))
+    env = signed(reg, sent_at=now().strftime("%Y-%m-%dT%H:%M:%SZ"), events=[with_time(event_time)])
+    reason, field, detail = outcome(decoder(reg).decode(TOPIC, env, now()))
     assert (reason, field) == (code, "events[0].eventTime")
     assert event_time in detail
 
@@ -75,25 +81,25 @@ def test_event_time_out_of_range_is_refused_by_name(
 )
 def test_sent_at_out_of_range_is_refused_by_name(reg: Registry, sent_at: str, code: str) -> None:
     env = signed(reg, sent_at=sent_at, events=[event()])
-    reason, field, detail = outcome(decoder(reg).decode(TOPIC, env, NOW))
+    reason, field, detail = outcome(decoder(reg).decode(TOPIC, env, now()))
     assert (reason, field) == (code, "sent_at")
     assert sent_at in detail
 
 
 def test_event_time_long_before_sent_at_is_refused(reg: Registry) -> None:
     d = decoder(reg)
-    old = envelope(reg, "dev-1", 1, [event(when=NOW - timedelta(days=800))])
-    reason, field, detail = outcome(d.decode(TOPIC, old, NOW))
+    old = envelope(reg, "dev-1", 1, [event(when=now() - timedelta(days=800))])
+    reason, field, detail = outcome(d.decode(TOPIC, old, now()))
     assert (reason, field) == ("time_too_old", "events[0].eventTime")
     assert "731 days before the envelope's sent_at" in detail
-    recent = envelope(reg, "dev-1", 2, [event(when=NOW - timedelta(days=700))])
-    assert outcome(d.decode(TOPIC, recent, NOW))[0] == "accepted"
+    recent = envelope(reg, "dev-1", 2, [event(when=now() - timedelta(days=700))])
+    assert outcome(d.decode(TOPIC, recent, now()))[0] == "accepted"
 
 
 def test_record_time_before_floor_is_refused(reg: Registry) -> None:
     ev = {**event(), "recordTime": "1970-01-01T00:00:00Z"}
     env = envelope(reg, "dev-1", 1, [ev])
-    reason, field, _ = outcome(decoder(reg).decode(TOPIC, env, NOW))
+    reason, field, _ = outcome(decoder(reg).decode(TOPIC, env, now()))
     assert (reason, field) == ("time_before_floor", "events[0].recordTime")
 
 
@@ -108,7 +114,9 @@ def test_floor_and_age_are_configurable(reg: Registry, monkeypatch: pytest.Monke
     d = decoder(reg)
     d_old = type(d)(keys=d.keys, max_payload=d.max_payload, clock_skew_s=60, time_rule=rule)
     env = signed(
-        reg, sent_at=NOW.strftime("%Y-%m-%dT%H:%M:%SZ"), events=[with_time("1995-01-01T00:00:00Z")]
+        reg,
+        sent_at=now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        events=[with_time("1995-01-01T00:00:00Z")],
     )
-    assert outcome(d_old.decode(TOPIC, env, NOW))[0] == "accepted"
-    assert outcome(d.decode(TOPIC, env, NOW))[0] == "time_before_floor"
+    assert outcome(d_old.decode(TOPIC, env, now()))[0] == "accepted"
+    assert outcome(d.decode(TOPIC, env, now()))[0] == "time_before_floor"

@@ -23,7 +23,9 @@ def session(sqlite_url: str) -> Iterator[Session]:
     engine = create_engine(url=sqlite_url)
     with Session(engine, expire_on_commit=False) as s:
         reg.create_party(s, data=PartyCreate(id="farm", name="Farm"))
-        reg.create_location(s, data=LocationCreate(id="field", name="Field", party_id="farm"))
+        reg.create_location(
+            s, data=LocationCreate(id="field", name="Field", party_id="farm", gln="6937101000018")
+        )
         for dev in ("gate-1", "gate-2"):
             reg.create_device(s, data=DeviceCreate(id=dev, location_id="field", party_id="farm"))
         yield s
