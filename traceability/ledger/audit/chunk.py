@@ -19,7 +19,7 @@ from traceability import strict_json
 from traceability.errors import TraceError
 from traceability.events import event_hash
 from traceability.ledger import merkle, records
-from traceability.ledger.audit_report import Fail
+from traceability.ledger.audit.report import Fail
 from traceability.signing.ed25519 import b64url_decode
 from traceability.signing.envelope import body_events
 from traceability.trace.edges import EDGE_ID_STRIDE, derive
