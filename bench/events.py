@@ -25,7 +25,7 @@ from typing import Any
 
 from traceability.events import event_hash, parse_event, validate_event
 from traceability.events._schema import fast_validator
-from traceability.events._tree import ctx_for
+from traceability.events.hash.tree import ctx_for
 from traceability.events.hashing import tree_prehash
 from traceability.events.validation import _event_validator
 

@@ -24,7 +24,7 @@ from tests.support.ledger import T0, event, fill, setup_device, submissions
 from traceability.cli.main import app
 from traceability.config import Settings, get_settings
 from traceability.ledger import audit, checkpoint, note, service
-from traceability.ledger.audit_checkpoints import witness_sizes
+from traceability.ledger.audit.checkpoints import witness_sizes
 from traceability.ledger.errors import InconsistentCheckpointError, SubmissionError
 from traceability.ledger.keyfile import KeyFileError
 from traceability.ledger.witness import Witness, serve

@@ -11,7 +11,7 @@ from traceability.config import Settings, get_settings
 from traceability.errors import ConfigError, TraceError
 from traceability.ledger import note
 from traceability.ledger.audit import audit
-from traceability.ledger.audit_checkpoints import witness_sizes
+from traceability.ledger.audit.checkpoints import witness_sizes
 from traceability.ledger.checkpoint import (
     configured_witnesses,
     latest_checkpoint,

@@ -18,6 +18,8 @@ Anything else returns ``None`` (the caller keeps the value unchanged).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = ["gs1_check_digit", "normalise"]
@@ -95,115 +97,134 @@ _CPI_REF = re.compile(_CPI + r"+\Z")
 _DIGITS12 = re.compile(r"\d{1,12}\Z")
 
 
-def _epc(kind: str, scheme: str, body: str) -> str | None:
-    if kind == "id":
-        if scheme == "sgtin" or scheme == "upui":
-            s = _split_cp(body, 13)
-            if s is None or s[2] == "\0":
-                return None
-            cp, ref, ser = s
-            if scheme == "sgtin" and _SERIAL20.match(ser):
-                return f"https://id.gs1.org/01/{_gtin(cp, ref)}/21/{_enc(ser)}"
-            if scheme == "upui" and _SERIAL28.match(ser):
-                return f"https://id.gs1.org/01/{_gtin(cp, ref)}/235/{_enc(ser)}"
+_STAR = re.compile(r"\*\Z")  # an EPC ID pattern's wildcard serial
+_DL = "https://id.gs1.org/"
+
+
+def _plain(cp: str, ref: str) -> str:
+    return _with_cd(cp + ref)
+
+
+def _grai(cp: str, ref: str) -> str:
+    return _with_cd("0" + cp + ref)
+
+
+@dataclass(frozen=True)
+class _Split:
+    """An EPC scheme of the ``company prefix . reference [. tail]`` shape, written as
+    ``<ai>/<key>[<qualifier><tail>]``.
+
+    ``total``: the digits of prefix + reference; ``key``: the key from (prefix, reference), check
+    digit added; ``tail``: what the tail must match (``None``: the URN has no tail);
+    ``qualifier``: what goes before the %-escaped tail in the link (``""``: the tail is appended
+    to the key; ``None``: the tail is not written, an ID pattern's ``*``); ``bare``: a tail
+    written as no qualifier at all (an SGLN extension ``0``).
+    """
+
+    ai: str
+    total: int
+    key: Callable[[str, str], str]
+    tail: re.Pattern[str] | None = None
+    qualifier: str | None = None
+    empty_ref: bool = False
+    bare: str | None = None
+
+    def __call__(self, body: str) -> str | None:
+        s = _split_cp(body, self.total, allow_empty_ref=self.empty_ref)
+        if s is None:
             return None
-        if scheme in ("sscc", "gsrn", "gsrnp", "gsin"):
-            total = {"sscc": 17, "gsrn": 17, "gsrnp": 17, "gsin": 16}[scheme]
-            s = _split_cp(body, total)
-            if s is None or s[2] != "\0":
+        cp, ref, tail = s
+        if self.tail is None:
+            if tail != "\0":
                 return None
-            cp, ref, _ = s
-            if scheme == "sscc":
-                return "https://id.gs1.org/00/" + _with_cd(ref[:1] + cp + ref[1:])
-            ai = {"gsrn": "8018", "gsrnp": "8017", "gsin": "402"}[scheme]
-            return f"https://id.gs1.org/{ai}/{_with_cd(cp + ref)}"
-        if scheme == "sgln":
-            s = _split_cp(body, 12, allow_empty_ref=True)
-            if s is None or s[2] == "\0" or not _SERIAL20.match(s[2]):
-                return None
-            gln = _with_cd(s[0] + s[1])
-            if s[2] == "0":
-                return f"https://id.gs1.org/414/{gln}"
-            return f"https://id.gs1.org/414/{gln}/254/{_enc(s[2])}"
-        if scheme == "pgln":
-            s = _split_cp(body, 12, allow_empty_ref=True)
-            if s is None or s[2] != "\0":
-                return None
-            return f"https://id.gs1.org/417/{_with_cd(s[0] + s[1])}"
-        if scheme == "grai":
-            s = _split_cp(body, 12, allow_empty_ref=True)
-            if s is None or s[2] == "\0" or not _SERIAL16.match(s[2]):
-                return None
-            return f"https://id.gs1.org/8003/{_with_cd('0' + s[0] + s[1])}{_enc(s[2])}"
-        if scheme == "gdti":
-            s = _split_cp(body, 12, allow_empty_ref=True)
-            if s is None or s[2] == "\0" or not _GDTI_SER.match(s[2]):
-                return None
-            return f"https://id.gs1.org/253/{_with_cd(s[0] + s[1])}{_enc(s[2])}"
-        if scheme == "sgcn":
-            s = _split_cp(body, 12, allow_empty_ref=True)
-            if s is None or s[2] == "\0" or not _DIGITS12.match(s[2]):
-                return None
-            return f"https://id.gs1.org/255/{_with_cd(s[0] + s[1])}{s[2]}"
-        if scheme in ("giai", "ginc"):
-            cp, _, ref = body.partition(".")
-            if not (cp.isdigit() and 6 <= len(cp) <= 12 and ref):
-                return None
-            if not re.match(_RAW + f"{{1,{30 - len(cp)}}}" + r"\Z", ref):
-                return None
-            ai = "8004" if scheme == "giai" else "401"
-            return f"https://id.gs1.org/{ai}/{cp}{_enc(ref)}"
-        if scheme == "cpi":
-            cp, _, rest = body.partition(".")
-            ref, sep, ser = rest.rpartition(".")
-            if not (cp.isdigit() and 6 <= len(cp) <= 12 and sep and _DIGITS12.match(ser)):
-                return None
-            if not _CPI_REF.match(ref) or len(re.findall(_CPI, ref)) > 30 - len(cp):
-                return None
-            return f"https://id.gs1.org/8010/{_enc(cp + ref)}/8011/{ser}"
-        if scheme == "itip":
-            m = re.match(r"^(\d+)\.(\d+)\.(\d{2})\.(\d{2})\.(.*)\Z", body)
-            if not m or not (6 <= len(m[1]) <= 12 and len(m[1]) + len(m[2]) == 13):
-                return None
-            if not _SERIAL20.match(m[5]):
-                return None
-            return f"https://id.gs1.org/8006/{_gtin(m[1], m[2])}{m[3]}{m[4]}/21/{_enc(m[5])}"
-        return None
-    if kind == "class":
-        if scheme != "lgtin":
+        elif tail == "\0" or not self.tail.match(tail):
             return None
-        s = _split_cp(body, 13)
-        if s is None or s[2] == "\0" or not _SERIAL20.match(s[2]):
+        url = f"{_DL}{self.ai}/{self.key(cp, ref)}"
+        if self.qualifier is None or tail == self.bare:
+            return url
+        return url + self.qualifier + _enc(tail)
+
+
+def _giai(ai: str) -> Callable[[str], str | None]:
+    """GIAI / GINC: ``cp.ref`` with the reference (alphanumeric) appended to the prefix."""
+
+    def rule(body: str) -> str | None:
+        cp, _, ref = body.partition(".")
+        if not (cp.isdigit() and 6 <= len(cp) <= 12 and ref):
             return None
-        return f"https://id.gs1.org/01/{_gtin(s[0], s[1])}/10/{_enc(s[2])}"
-    # idpat
-    if scheme in ("sgtin", "upui"):
-        s = _split_cp(body, 13)
-        if s is None or s[2] != "*":
+        if not re.match(_RAW + f"{{1,{30 - len(cp)}}}" + r"\Z", ref):
             return None
-        return f"https://id.gs1.org/01/{_gtin(s[0], s[1])}"
-    if scheme in ("grai", "gdti", "sgcn"):
-        s = _split_cp(body, 12, allow_empty_ref=True)
-        if s is None or s[2] != "*":
-            return None
-        if scheme == "grai":
-            return f"https://id.gs1.org/8003/{_with_cd('0' + s[0] + s[1])}"
-        ai = "253" if scheme == "gdti" else "255"
-        return f"https://id.gs1.org/{ai}/{_with_cd(s[0] + s[1])}"
-    if scheme == "cpi":
+        return f"{_DL}{ai}/{cp}{_enc(ref)}"
+
+    return rule
+
+
+def _cpi(*, pattern: bool) -> Callable[[str], str | None]:
+    """CPI: ``cp.ref.serial`` (serial up to 12 digits), or the pattern ``cp.ref.*``."""
+
+    def rule(body: str) -> str | None:
         cp, _, rest = body.partition(".")
-        ref, sep, star = rest.rpartition(".")
-        if not (cp.isdigit() and 6 <= len(cp) <= 12 and sep and star == "*"):
+        ref, sep, ser = rest.rpartition(".")
+        last = ser == "*" if pattern else _DIGITS12.match(ser)
+        if not (cp.isdigit() and 6 <= len(cp) <= 12 and sep and last):
             return None
-        if not _CPI_REF.match(ref):
+        if not _CPI_REF.match(ref) or (not pattern and len(re.findall(_CPI, ref)) > 30 - len(cp)):
             return None
-        return f"https://id.gs1.org/8010/{_enc(cp + ref)}"
-    if scheme == "itip":
-        m = re.match(r"^(\d+)\.(\d+)\.(\d{2})\.(\d{2})\.\*\Z", body)
+        return f"{_DL}8010/{_enc(cp + ref)}" + ("" if pattern else f"/8011/{ser}")
+
+    return rule
+
+
+_ITIP = re.compile(r"^(\d+)\.(\d+)\.(\d{2})\.(\d{2})\.(.*)\Z")
+
+
+def _itip(*, pattern: bool) -> Callable[[str], str | None]:
+    """ITIP: ``cp.ref.piece.total.serial`` (or ``.*``): 8006 = GTIN + piece + total."""
+
+    def rule(body: str) -> str | None:
+        m = _ITIP.match(body)
         if not m or not (6 <= len(m[1]) <= 12 and len(m[1]) + len(m[2]) == 13):
             return None
-        return f"https://id.gs1.org/8006/{_gtin(m[1], m[2])}{m[3]}{m[4]}"
-    return None
+        ser = m[5]
+        if not (ser == "*" if pattern else _SERIAL20.match(ser)):
+            return None
+        url = f"{_DL}8006/{_gtin(m[1], m[2])}{m[3]}{m[4]}"
+        return url if pattern else f"{url}/21/{_enc(ser)}"
+
+    return rule
+
+
+# (URN kind, scheme) -> its Digital Link (TDS 2.x Table 14-2 / the reference implementation)
+_RULES: dict[tuple[str, str], Callable[[str], str | None]] = {
+    ("id", "sgtin"): _Split("01", 13, _gtin, _SERIAL20, "/21/"),
+    ("id", "upui"): _Split("01", 13, _gtin, _SERIAL28, "/235/"),
+    ("id", "sscc"): _Split("00", 17, _gtin),
+    ("id", "gsrn"): _Split("8018", 17, _plain),
+    ("id", "gsrnp"): _Split("8017", 17, _plain),
+    ("id", "gsin"): _Split("402", 16, _plain),
+    ("id", "sgln"): _Split("414", 12, _plain, _SERIAL20, "/254/", empty_ref=True, bare="0"),
+    ("id", "pgln"): _Split("417", 12, _plain, empty_ref=True),
+    ("id", "grai"): _Split("8003", 12, _grai, _SERIAL16, "", empty_ref=True),
+    ("id", "gdti"): _Split("253", 12, _plain, _GDTI_SER, "", empty_ref=True),
+    ("id", "sgcn"): _Split("255", 12, _plain, _DIGITS12, "", empty_ref=True),
+    ("id", "giai"): _giai("8004"),
+    ("id", "ginc"): _giai("401"),
+    ("id", "cpi"): _cpi(pattern=False),
+    ("id", "itip"): _itip(pattern=False),
+    ("class", "lgtin"): _Split("01", 13, _gtin, _SERIAL20, "/10/"),
+    ("idpat", "sgtin"): _Split("01", 13, _gtin, _STAR),
+    ("idpat", "upui"): _Split("01", 13, _gtin, _STAR),
+    ("idpat", "grai"): _Split("8003", 12, _grai, _STAR, empty_ref=True),
+    ("idpat", "gdti"): _Split("253", 12, _plain, _STAR, empty_ref=True),
+    ("idpat", "sgcn"): _Split("255", 12, _plain, _STAR, empty_ref=True),
+    ("idpat", "cpi"): _cpi(pattern=True),
+    ("idpat", "itip"): _itip(pattern=True),
+}
+
+
+def _epc(kind: str, scheme: str, body: str) -> str | None:
+    rule = _RULES.get((kind, scheme))
+    return None if rule is None else rule(body)
 
 
 _KEYS = (

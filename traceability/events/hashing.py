@@ -70,17 +70,17 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from traceability.events._canon import canonical_value, normalise_timestamp
-from traceability.events._fasthash import fast_prehash
-from traceability.events._profiles import (
+from traceability.events.hash.canon import canonical_value, normalise_timestamp
+from traceability.events.hash.fast import fast_prehash
+from traceability.events.hash.profiles import (
     DEFAULT_PROFILE,
     PROFILES,
     PROP_ORDER,
     REVISED_PROFILE,
     get_profile,
 )
-from traceability.events._tree import IGNORED_TOP, Ctx, ctx_for, namespaces, plain, tree
-from traceability.events._walk import field_extensions, generic, in_order
+from traceability.events.hash.tree import IGNORED_TOP, Ctx, ctx_for, namespaces, plain, tree
+from traceability.events.hash.walk import field_extensions, generic, in_order
 from traceability.strict_json import NonFiniteNumberError, check_finite
 
 __all__ = [

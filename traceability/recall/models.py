@@ -1,6 +1,6 @@
 """The ``recall`` table: one row per opened recall, pointing at the ledgered recall event.
 
-The row is derived: ``tracectl verify`` (:mod:`traceability.ledger.audit_recall`) checks that
+The row is derived: ``tracectl verify`` (:mod:`traceability.ledger.audit.recall`) checks that
 every ledgered recall event has its row, unchanged, and that every row has its event.
 """
 

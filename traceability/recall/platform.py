@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from traceability.errors import ConfigError
 from traceability.events import event_hash
-from traceability.ledger.audit_recall import PLATFORM_DEVICE
+from traceability.ledger.audit.recall import PLATFORM_DEVICE
 from traceability.ledger.service import EventSubmission, append_events
 from traceability.registry.keys import register_key
 from traceability.registry.models import Device, DeviceKey, Location, Party

@@ -5,7 +5,7 @@ ObjectEvent (``disposition`` ``recalled``, bizStep ``holding``, the recall's id,
 opener and request time as ``suyuan:`` extension fields) signed by the platform device on the
 opener's behalf (:mod:`.platform`), then writes the ``recall`` row pointing at it and marks
 the registry's lots recalled (what pharmacy verdicts read). ``tracectl verify`` checks all three
-against the ledger (:mod:`traceability.ledger.audit_recall`).
+against the ledger (:mod:`traceability.ledger.audit.recall`).
 
 Levels: China's food/drug recall levels I/II/III must start within 24/48/72 hours
 (``start_by``); FDA classes I/II/III carry no start limit here.

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from tests.support.vectors import EXAMPLES_DIR, HASH_DIR, TAMPERED_DIR, load
 from traceability.events import document_events
-from traceability.events._canon import normalise_timestamp
-from traceability.events._fasthash import ORDER, fast_prehash
-from traceability.events._tree import ctx_for
+from traceability.events.hash.canon import normalise_timestamp
+from traceability.events.hash.fast import ORDER, fast_prehash
+from traceability.events.hash.tree import ctx_for
 from traceability.events.hashing import PROP_ORDER, prehash_string, tree_prehash
 
 DOCS = sorted(EXAMPLES_DIR.glob("*.jsonld")) + sorted(HASH_DIR.glob("*.jsonld"))

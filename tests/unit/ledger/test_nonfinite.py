@@ -9,7 +9,8 @@ import math
 import pytest
 import rfc8785
 
-from traceability.ledger import audit_chunk, records
+from traceability.ledger import records
+from traceability.ledger.audit import chunk as audit_chunk
 from traceability.ledger.errors import ReceiptError
 from traceability.ledger.receipt import HEADER, verify_receipt
 from traceability.strict_json import NonFiniteNumberError

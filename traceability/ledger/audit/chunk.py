@@ -20,7 +20,7 @@ from traceability.errors import TraceError
 from traceability.events import event_hash
 from traceability.events.edges import EDGE_ID_STRIDE, derive
 from traceability.ledger import merkle, records
-from traceability.ledger.audit_report import Fail
+from traceability.ledger.audit.report import Fail
 from traceability.signing.ed25519 import b64url_decode
 from traceability.signing.envelope import body_events
 
@@ -131,10 +131,10 @@ def check_chunk(conn: sa.Connection, lo: int, hi: int) -> Chunk:
         lo,
         hi,
     )
-    digests = sorted({str(e[6]) for e in entries if e[6]})
+    digests = sorted({str(e.envelope) for e in entries if e.envelope})
     envs = (
         {
-            str(r[0]): r
+            str(r.digest): r
             for r in conn.execute(
                 sa.text(
                     "select digest, device_id, key_id, sig, body from ledger_envelope "
@@ -155,9 +155,10 @@ def check_chunk(conn: sa.Connection, lo: int, hi: int) -> Chunk:
         lo,
         hi,
     ):
-        if int(r[9]) in ev_rows:  # the key is (ledger_index, event_time): one more row fits
-            fail((6, int(r[9]), "event rows for one record", 1, "more than one"))
-        ev_rows[int(r[9])] = r
+        at = int(r.ledger_index)
+        if at in ev_rows:  # the key is (ledger_index, event_time): one more row fits
+            fail((6, at, "event rows for one record", 1, "more than one"))
+        ev_rows[at] = r
     edges: dict[int, list[tuple[Any, ...]]] = {}
     for r in rows(
         "select id, kind, src, dst, item, event_hash, event_time, ledger_index from trace_edge "
@@ -165,8 +166,18 @@ def check_chunk(conn: sa.Connection, lo: int, hi: int) -> Chunk:
         lo * EDGE_ID_STRIDE,
         hi * EDGE_ID_STRIDE,
     ):
-        edges.setdefault(int(r[0]) // EDGE_ID_STRIDE, []).append(
-            (int(r[0]), r[1], r[2], r[3], r[4], r[5], _time(r[6]), int(r[7]))
+        edge_id = int(r.id)
+        edges.setdefault(edge_id // EDGE_ID_STRIDE, []).append(
+            (
+                edge_id,
+                r.kind,
+                r.src,
+                r.dst,
+                r.item,
+                r.event_hash,
+                _time(r.event_time),
+                int(r.ledger_index),
+            )
         )
     want_items: dict[int, set[str]] = {}
     for idx, kind, leaf, data, rec_at, ev_hash, env, stored_nodes in entries:
@@ -214,7 +225,7 @@ def check_chunk(conn: sa.Connection, lo: int, hi: int) -> Chunk:
             if row is None:
                 fail((4, idx, "envelope missing", digest, None))
             else:
-                body = bytes(row[4])
+                body = bytes(row.body)
                 if digest not in parsed_env:
                     actual = hashlib.sha256(body).hexdigest()
                     if actual != digest:
@@ -222,8 +233,9 @@ def check_chunk(conn: sa.Connection, lo: int, hi: int) -> Chunk:
                     parsed_env[digest] = _body_events(fail, idx, digest, body)
                     out.bodies[digest] = body
                 sig = b64url_decode(str(rec.get("sig")))
-                if (row[1], row[2], bytes(row[3])) != (rec.get("device"), rec.get("key"), sig):
-                    fail((4, idx, "envelope device/key/sig", rec.get("key"), row[2]))
+                stored = (row.device_id, row.key_id, bytes(row.sig))
+                if stored != (rec.get("device"), rec.get("key"), sig):
+                    fail((4, idx, "envelope device/key/sig", rec.get("key"), row.key_id))
                 events = parsed_env[digest]
                 pos = rec.get("pos")
                 if not isinstance(pos, int) or not 0 <= pos < len(events):
@@ -350,8 +362,8 @@ def _check_event_row(
     if row is None:
         fail((6, idx, "event row missing", rec.get("event_hash"), None))
         return
-    if row[0] != computed:
-        fail((6, idx, "event row key (the event's hash)", computed, row[0]))
+    if row.event_hash != computed:
+        fail((6, idx, "event row key (the event's hash)", computed, row.event_hash))
     try:
         cols = records.event_columns(event)
     except TraceError as exc:
@@ -365,8 +377,20 @@ def _check_event_row(
         idx,
         rec.get("recorded_at"),
     )
-    body = row[11] if isinstance(row[11], dict) else strict_json.loads(row[11])
-    got = (row[0], _time(row[1]), *row[2:9], int(row[9]), _time(row[10]))
+    body = row.body if isinstance(row.body, dict) else strict_json.loads(row.body)
+    got = (
+        row.event_hash,
+        _time(row.event_time),
+        row.event_type,
+        row.action,
+        row.biz_step,
+        row.disposition,
+        row.read_point,
+        row.biz_location,
+        row.device_id,
+        int(row.ledger_index),
+        _time(row.recorded_at),
+    )
     if got != want:
         fail((6, idx, "event row columns", want, got))
     if body != event:

@@ -22,7 +22,7 @@ The audit follows these numbered steps (the code marks each one):
    equal what the record implies; rows no record implies are failures too.
 7. Merkle: the subtrees each leaf completes are recomputed from the leaves and must equal the
    entry's stored ``nodes`` (none missing, modified or extra).
-8. Checkpoints (:mod:`traceability.ledger.audit_checkpoints`): every stored one must carry a
+8. Checkpoints (:mod:`traceability.ledger.audit.checkpoints`): every stored one must carry a
    valid signature by the log key, its row's ``root`` must be the signed root and that root
    the recomputed root at its size; the log must not be smaller than the largest size ever
    signed (checkpoint rows, stored cosignatures, the signer's state file, the witnesses when
@@ -54,11 +54,11 @@ from sqlmodel import Session
 
 from traceability.events.edges import EDGE_ID_STRIDE
 from traceability.ledger import merkle, note, records
-from traceability.ledger.audit_checkpoints import StoredCheckpoints, check_checkpoints
-from traceability.ledger.audit_chunk import Chunk, check_chunk, chunk_worker
-from traceability.ledger.audit_keys import KeyState, check_device_keys
-from traceability.ledger.audit_recall import check_recalls
-from traceability.ledger.audit_report import AuditReport, StopAuditError, order
+from traceability.ledger.audit.checkpoints import StoredCheckpoints, check_checkpoints
+from traceability.ledger.audit.chunk import Chunk, check_chunk, chunk_worker
+from traceability.ledger.audit.keys import KeyState, check_device_keys
+from traceability.ledger.audit.recall import check_recalls
+from traceability.ledger.audit.report import AuditReport, StopAuditError, order
 from traceability.ledger.errors import AuditError
 from traceability.ledger.keyfile import SignerState
 from traceability.signing.ed25519 import verify

@@ -14,13 +14,13 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, Final
 
-from traceability.events._canon import canonical_value, normalise_timestamp
-from traceability.events._tree import IGNORED_TOP, SKIP_KEYS, Ctx, plain
+from traceability.events.hash.canon import canonical_value, normalise_timestamp
+from traceability.events.hash.tree import IGNORED_TOP, SKIP_KEYS, Ctx, plain
 from traceability.events.vocab import Vocab
 
 __all__ = ["ORDER", "fast_prehash"]
 
-# the top-level names of _profiles.PROP_ORDER, in that order (a test checks they are the same)
+# the top-level names of profiles.PROP_ORDER, in that order (a test checks they are the same)
 ORDER: Final = (
     "eventTime", "eventTimeZoneOffset", "certificationInfo", "epcList", "parentID",
     "inputEPCList", "childEPCs", "quantityList", "childQuantityList", "inputQuantityList",

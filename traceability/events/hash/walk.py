@@ -1,16 +1,16 @@
 """The generic tree walk of the event hash: a node tree serialised in property order.
 
 See :mod:`traceability.events.hashing` for the whole algorithm (steps 2-3 of its docstring);
-the property order and the profiles are in :mod:`traceability.events._profiles`.
+the property order and the profiles are in :mod:`traceability.events.hash.profiles`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from traceability.events._canon import canonical_value, normalise_timestamp
-from traceability.events._profiles import PAIRS, Profile
-from traceability.events._tree import PAIR_VALUES, Node
+from traceability.events.hash.canon import canonical_value, normalise_timestamp
+from traceability.events.hash.profiles import PAIRS, Profile
+from traceability.events.hash.tree import PAIR_VALUES, Node
 
 
 def _child_string(child: Node, sub: Any, prof: Profile) -> str:

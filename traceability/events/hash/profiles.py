@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from traceability.events._tree import GS1_VOC_REVISED
+from traceability.events.hash.tree import GS1_VOC_REVISED
 from traceability.events.vocab import GS1_VOC
 
 _Order = tuple[tuple[str, Any], ...]
