@@ -10,7 +10,15 @@ from fastapi import FastAPI
 
 from traceability.config import Settings, get_settings
 
-ROUTE_MODULES = ("registry", "ledger", "deadletters", "metrics", "devices", "labels")
+ROUTE_MODULES = (
+    "registry",
+    "ledger",
+    "deadletters",
+    "metrics",
+    "devices",
+    "labels",
+    "resolver",
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
