@@ -132,7 +132,9 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
         )
     owner = session.get(Party, product.party_id)
     lot = session.get(Lot, (gtin, lot_code)) if lot_code else None
-    steps = _steps(session, _candidate_urns(gtin, lot_code, serial))
+    serial_urns = _candidate_urns(gtin, None, serial) if serial else []
+    steps = _steps(session, serial_urns + _candidate_urns(gtin, lot_code, None))
+    serial_seen = bool(serial_urns) and bool(_steps(session, serial_urns))
     label_expiry = _expiry_attr(dl)
     expiry = lot.expires_on if lot and lot.expires_on else label_expiry
     reasons: list[str] = []
@@ -149,7 +151,7 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
     elif label_expiry and lot and lot.expires_on and label_expiry != lot.expires_on:
         verdict = SUSPICIOUS
         reasons.append("expiry_mismatch")
-    elif serial and not steps:
+    elif serial and not serial_seen:
         verdict = SUSPICIOUS
         reasons.append("unknown_serial")
     elif not lot_code and not serial:
