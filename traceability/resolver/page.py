@@ -81,7 +81,7 @@ def _recall(view: iv.ItemView, lang: str) -> str:
     )
     return (
         '<section id="recall" class="banner" role="alert">'
-        f'<h2><span aria-hidden="true">⛔ </span>{escape(t("recalled", lang))}</h2>'
+        f'<h2><span aria-hidden="true">✖ </span>{escape(t("recalled", lang))}</h2>'
         f"<p><strong>{escape(t('recall_do', lang))}</strong></p>"
         + (f"<dl>{rows}</dl>" if rows else "")
         + "</section>"
