@@ -65,6 +65,10 @@ _T: dict[str, tuple[str, str]] = {  # key -> (zh-CN, en)
     ),
     "download": ("下载凭证", "Download the receipt"),
     "log_key": ("日志公钥", "Log key"),
+    "verify_pending": (
+        "最新记录尚未写入已签名的检查点，请稍后再试。",
+        "The latest record is not in a signed checkpoint yet; try again in a minute.",
+    ),
     "verify_none": ("暂无可验证的记录。", "No record to verify yet."),
     "not_found": ("未找到该商品", "Product not found"),
     "not_found_help": (

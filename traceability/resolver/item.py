@@ -58,6 +58,7 @@ class ItemView:
     steps: tuple[JourneyStep, ...] = ()
     latest_event: str | None = None
     latest_index: int | None = None
+    receipt_ready: bool = False  # the latest record is in a signed checkpoint
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
@@ -169,6 +170,7 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
         latest_event = session.exec(
             select(EventRow.event_hash).where(EventRow.ledger_index == latest.ledger_index)
         ).first()
+    signed = session.execute(sa.text("select max(size) from ledger_checkpoint")).scalar()
     return ItemView(
         gtin=gtin,
         lot=lot_code,
@@ -191,5 +193,6 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
         steps=tuple(steps),
         latest_event=latest_event,
         latest_index=latest.ledger_index if latest else None,
+        receipt_ready=latest is not None and signed is not None and latest.ledger_index < signed,
         attributes=dict(product.attributes or {}),
     )

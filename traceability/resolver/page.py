@@ -152,6 +152,11 @@ def _journey(view: iv.ItemView, lang: str) -> str:
 def _verify(view: iv.ItemView, lang: str, *, receipt_href: str | None, log_key: str | None) -> str:
     if not receipt_href or view.latest_index is None:
         body = f'<p class="muted">{escape(t("verify_none", lang))}</p>'
+    elif not view.receipt_ready:
+        body = (
+            f'<p class="muted">{escape(t("verify_pending", lang))} '
+            f"({escape(t('ledger_index', lang))} {view.latest_index})</p>"
+        )
     else:
         fname = f"receipt-{view.latest_index}.txt"
         command = f"tracectl ledger verify-receipt {fname}" + (

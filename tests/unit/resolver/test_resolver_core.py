@@ -130,6 +130,7 @@ def _view(**over: object) -> iv.ItemView:
         "steps": (step,),
         "latest_event": "ni:///sha-256;ab?ver=CBV2.0",
         "latest_index": 7,
+        "receipt_ready": True,
     }
     fields.update(over)
     return iv.ItemView(**fields)  # type: ignore[arg-type]
@@ -190,3 +191,24 @@ def test_error_page_names_the_part_and_escapes() -> None:
     assert "This link is not valid" in html
     assert "<dt>Wrong part</dt><dd>01 = 16937102000015</dd>" in html
     assert "&lt;x&gt;" in html
+
+
+def test_receipt_not_offered_before_a_checkpoint_covers_it() -> None:
+    html = render_item_page(
+        _view(receipt_ready=False), lang="en", receipt_href="/ledger/receipt?x", log_key="k"
+    )
+    assert "download=" not in html
+    assert "not in a signed checkpoint yet" in html
+
+
+def test_core_imports_no_web_framework() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, traceability.resolver, traceability.resolver.page; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('fastapi', 'starlette', 'jinja2', 'api')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
