@@ -31,6 +31,8 @@ GTIN = "16937102000014"
 CP, REF = "6937102", "100001"
 FARM = f"urn:epc:id:sgln:{CP}.00001.0"
 SHOP = f"urn:epc:id:sgln:{CP}.00002.0"
+HILL = f"urn:epc:id:sgln:{CP}.00003.0"
+CRATE = f"urn:epc:id:sgtin:{CP}.000002.C1"
 TODAY = datetime.now(UTC).date()
 HTML = {"accept": "text/html,application/xhtml+xml", "accept-language": "en-GB,en;q=0.9"}
 
@@ -53,6 +55,16 @@ def _lot(lot: str) -> dict[str, Any]:
 
 
 EVENTS = [
+    _ev(0, {"epcList": [CRATE]}, "commissioning", "active", HILL),
+    {
+        "type": "TransformationEvent",
+        "eventTime": "2026-11-20T12:00:00.000Z",
+        "eventTimeZoneOffset": "+08:00",
+        "inputEPCList": [CRATE],
+        "outputQuantityList": _lot("L1")["quantityList"],
+        "bizStep": "commissioning",
+        "bizLocation": {"id": FARM},
+    },
     _ev(1, {"epcList": [f"urn:epc:id:sgtin:{CP}.{REF}.S1"]}, "commissioning", "active", FARM),
     _ev(2, _lot("L1"), "shipping", "in_transit", FARM),
     _ev(3, {"epcList": [f"urn:epc:id:sgtin:{CP}.{REF}.S1"]}, "retail_selling", "retail_sold", SHOP),
@@ -97,6 +109,8 @@ def world(
             s.add(Location(id="farm", name="Orchard A", sgln=FARM, party_id="orchard",
                            city="Chongqing", region="Fengjie"))  # fmt: skip
             s.add(Location(id="shop", name="Fresh Store 1", sgln=SHOP, party_id="orchard"))
+            s.add(Location(id="hill", name="Hill Orchard", sgln=HILL, party_id="orchard",
+                           region="Wushan"))  # fmt: skip
             s.add(Product(gtin=GTIN, name="Navel oranges 5 kg", brand="Fengjie",
                           category=ProductCategory.food, party_id="orchard"))  # fmt: skip
             s.flush()
@@ -127,24 +141,28 @@ def test_item_page_identity_journey_and_verdict(world: World) -> None:
     assert '<div class="word">Verified</div>' in page
     assert "<dd>Navel oranges 5 kg</dd>" in page and "<dd>S1</dd>" in page
     assert "Fengjie Orchard &lt;Co-op&gt;" in page  # escaped
-    assert "<dd>Orchard A</dd>" in page and "Chongqing Fengjie" in page
-    # journey: three records of the item and its lot, in time order, with their ledger indexes
+    # origin: followed back through the transformation to the crate's orchard
+    origin = page.split('id="origin"', 1)[1].split("</section>", 1)[0]
+    assert "<dd>Hill Orchard</dd>" in origin and "<dd>Wushan</dd>" in origin
+    assert "<dd>2026-11-20</dd>" in origin
+    # journey: the records of the item and its lot, in time order, with their ledger indexes
     steps = re.findall(r"<li><strong>[^<]+</strong> (\w+) — ([^<(]+)", page)
-    assert [s[0] for s in steps] == ["commissioning", "shipping", "retail_selling"]
-    assert re.findall(r"\[ledger index (\d+)\]", page) == ["1", "2", "3"]
+    assert [s[0] for s in steps] == ["commissioning", "commissioning", "shipping", "retail_selling"]
+    assert [s[1].strip() for s in steps] == ["Orchard A", "Orchard A", "Orchard A", "Fresh Store 1"]
+    assert re.findall(r"\[ledger index (\d+)\]", page) == ["2", "3", "4", "5"]
     assert "<svg" in page and "No recall on record." in page
     assert "<script" not in page and "https://" not in page
 
 
 def test_receipt_link_and_log_key_verify_offline(world: World) -> None:
     page = _page(world, f"/01/{GTIN}/10/L1/21/S1")
-    href = html.unescape(re.search(r'<a href="([^"]+)" download="receipt-3.txt"', page)[1])  # type: ignore[index]
+    href = html.unescape(re.search(r'<a href="([^"]+)" download="receipt-5.txt"', page)[1])  # type: ignore[index]
     log_key = html.unescape(re.search(r"<code>([^<]+)</code>", page)[1])  # type: ignore[index]
-    assert f"tracectl ledger verify-receipt receipt-3.txt --log-key &#x27;{log_key}" in page
+    assert f"tracectl ledger verify-receipt receipt-5.txt --log-key &#x27;{log_key}" in page
     r = world.client.get(href)
     assert r.status_code == 200, r.text
     result = verify_receipt(r.text, log_key=log_key)
-    assert result.index == 3
+    assert result.index == 5
     assert result.event["bizStep"] == "retail_selling"
     assert unquote(href.split("event_id=")[1]).startswith("ni:///sha-256;")
 

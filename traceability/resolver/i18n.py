@@ -52,6 +52,7 @@ _T: dict[str, tuple[str, str]] = {  # key -> (zh-CN, en)
     "produced": ("生产日期", "Produced on"),
     "origin": ("产地", "Origin"),
     "origin_none": ("暂无产地记录。", "No origin on record."),
+    "first_seen": ("首次记录", "First recorded"),
     "region": ("地区", "Region"),
     "certs": ("认证", "Certifications"),
     "journey": ("流转旅程", "Journey"),

@@ -25,6 +25,8 @@ RECALLED, EXPIRED, SUSPICIOUS, UNVERIFIED, VERIFIED = (
     "verified",
 )
 _MAX_STEPS = 200
+_ORIGIN_HOPS = 3
+_MAX_INPUTS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,25 @@ def _steps(session: Session, urns: list[str]) -> list[JourneyStep]:
     return steps
 
 
+def _origin(session: Session, urns: list[str], steps: list[JourneyStep]) -> JourneyStep | None:
+    """The first place of the item's history, following ``transforms`` edges back to the
+    inputs it was made from (a carton of oranges -> the orchard's crates), a few hops."""
+    first = steps[0] if steps else None
+    frontier = urns
+    q = sa.text(
+        "select distinct src from trace_edge where kind = 'transforms' and dst in :dst"
+    ).bindparams(sa.bindparam("dst", expanding=True))
+    for _ in range(_ORIGIN_HOPS):
+        if not frontier:
+            break
+        inputs = sorted({str(r[0]) for r in session.execute(q, {"dst": frontier})})[:_MAX_INPUTS]
+        earlier = _steps(session, inputs)
+        if earlier and (first is None or earlier[0].time <= first.time):
+            first = earlier[0]
+        frontier = inputs
+    return first
+
+
 def _expiry_attr(dl: DigitalLink) -> date | None:
     raw = dict(dl.attributes).get("17")
     if not raw:
@@ -134,7 +155,8 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
     owner = session.get(Party, product.party_id)
     lot = session.get(Lot, (gtin, lot_code)) if lot_code else None
     serial_urns = _candidate_urns(gtin, None, serial) if serial else []
-    steps = _steps(session, serial_urns + _candidate_urns(gtin, lot_code, None))
+    lot_urns = _candidate_urns(gtin, lot_code, None)
+    steps = _steps(session, serial_urns + lot_urns)
     serial_seen = bool(serial_urns) and bool(_steps(session, serial_urns))
     label_expiry = _expiry_attr(dl)
     expiry = lot.expires_on if lot and lot.expires_on else label_expiry
@@ -183,7 +205,7 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
         reasons=tuple(reasons),
         recall_reason=lot.recall_reason if lot and lot.recalled else None,
         recalled_at=lot.recalled_at if lot and lot.recalled else None,
-        origin=steps[0] if steps else None,
+        origin=_origin(session, serial_urns + lot_urns, steps),
         produced_on=lot.produced_on if lot else None,
         certifications=tuple(
             {str(k): str(v) for k, v in c.items()}

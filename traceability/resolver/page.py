@@ -120,8 +120,9 @@ def _origin(view: iv.ItemView, lang: str) -> str:
         body = "<dl>" + _row(t("origin", lang), o.place) + _row(t("owner", lang), o.party)
         body += _row(t("region", lang), o.region) + _row(
             t("produced", lang),
-            view.produced_on.isoformat() if view.produced_on else o.time.strftime("%Y-%m-%d"),
+            view.produced_on.isoformat() if view.produced_on else None,
         )
+        body += _row(t("first_seen", lang), o.time.strftime("%Y-%m-%d"))
         body += "</dl>"
     if view.certifications:
         items = "".join(
