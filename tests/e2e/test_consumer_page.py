@@ -87,3 +87,37 @@ def test_wrong_check_digit_page(phone: Any, served: Served) -> None:
     text = page.locator("main").inner_text()
     assert "This link is not valid" in text and "check digit" in text and "01 = " in text
     page.screenshot(path=str(ARTEFACTS / "consumer-bad-link-en.png"), full_page=True)
+
+
+def test_after_a_recall_the_same_url_shows_the_banner(phone: Any, served: Served) -> None:
+    """Runs last: recalls the demo's drug lot in the served store (as the operator would)."""
+    import sqlalchemy as sa
+
+    drug = served.demo["labels"]["drug"]
+    path = f"/01/{drug['gtin']}/10/{drug['lot']}/21/{drug['serials'][1]}"
+    page, _, _ = _open(phone, served, path, "consumer-before-recall-en.png")
+    assert page.locator("#verdict .word").inner_text() == "Verified"
+    assert page.locator("#recall.banner").count() == 0
+    engine = sa.create_engine(f"sqlite:///{served.data_dir / 'suyuan.db'}")
+    try:
+        with engine.begin() as c:
+            c.execute(
+                sa.text(
+                    "update lot set recalled = true, recall_reason = :r, recalled_at = :t "
+                    "where gtin = :g and lot = :l"
+                ),
+                {
+                    "r": "capsules <b>mislabelled</b>",
+                    "t": "2026-12-06 00:00:00.000000",
+                    "g": drug["gtin"],
+                    "l": drug["lot"],
+                },
+            )
+    finally:
+        engine.dispose()
+    page, _, _ = _open(phone, served, path, "consumer-after-recall-en.png")
+    banner = page.locator("main > section").first
+    assert banner.get_attribute("id") == "recall"
+    assert "Recalled" in banner.inner_text()
+    assert "capsules <b>mislabelled</b>" in banner.inner_text()  # shown as text, not markup
+    assert page.locator("#verdict .word").inner_text() == "Recalled"
