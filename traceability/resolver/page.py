@@ -30,7 +30,7 @@ _ICON = {  # a symbol as well as a word: never colour alone
     iv.VERIFIED: "✔",
     iv.SUSPICIOUS: "!",
     iv.UNVERIFIED: "?",
-    iv.EXPIRED: "⌛",
+    iv.EXPIRED: "⊘",
     iv.RECALLED: "✖",
 }
 

@@ -168,7 +168,7 @@ def test_recall_banner_comes_first_and_overrides() -> None:
         (iv.VERIFIED, None, "Verified", "✔"),
         (iv.SUSPICIOUS, "unknown_serial", "Suspicious", "!"),
         (iv.UNVERIFIED, "no_lot_or_serial", "Could not verify — rescan", "?"),
-        (iv.EXPIRED, "expired", "Expired", "⌛"),
+        (iv.EXPIRED, "expired", "Expired", "⊘"),
     ],
 )
 def test_verdict_in_words_and_icon(verdict: str, reason: str | None, word: str, icon: str) -> None:
