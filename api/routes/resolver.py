@@ -70,7 +70,7 @@ def well_known(request: Request) -> dict[str, Any]:
     return links.resolver_description(base_url=_base(request))
 
 
-@router.get("/01/{rest:path}", response_model=None)
+@router.api_route("/01/{rest:path}", methods=["GET", "HEAD"], response_model=None)
 def resolve(rest: str, request: Request) -> Response:
     """Resolve a GS1 Digital Link for a GTIN: consumer page, linkset or a link-type redirect."""
     raw_path = bytes(request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1")

@@ -284,3 +284,11 @@ def test_other_query_parameters_are_ignored_and_not_echoed(world: World) -> None
     page = _page(world, f"/01/{GTIN}/10/L1?<script>alert(1)</script>=x&utm=%3Cb%3E")
     assert '<div class="word">Verified</div>' in page
     assert "<script" not in page and "alert(1)" not in page and "<b>" not in page
+
+
+def test_head_answers_like_get_without_a_body(world: World) -> None:
+    r = world.client.head(f"/01/{GTIN}/10/L1", headers=HTML)
+    assert r.status_code == 200 and r.content == b""
+    assert r.headers["content-type"].startswith("text/html")
+    r = world.client.head("/01/16937102000015/10/L1")
+    assert r.status_code == 400

@@ -77,6 +77,13 @@ def _candidate_urns(gtin: str, lot: str | None, serial: str | None) -> list[str]
     return out
 
 
+def _recorded(session: Session, urns: list[str]) -> bool:
+    q = sa.text("select 1 from ledger_item where item in :items limit 1").bindparams(
+        sa.bindparam("items", expanding=True)
+    )
+    return session.execute(q, {"items": urns}).first() is not None
+
+
 def _steps(session: Session, urns: list[str]) -> list[JourneyStep]:
     if not urns:
         return []
@@ -89,8 +96,19 @@ def _steps(session: Session, urns: list[str]) -> list[JourneyStep]:
     rows = session.exec(
         select(EventRow).where(EventRow.ledger_index.in_(indexes))  # type: ignore[attr-defined]
     ).all()
-    places = {loc.sgln: loc for loc in session.exec(select(Location)).all() if loc.sgln}
-    parties = {p.id: p.name for p in session.exec(select(Party)).all()}
+    where = {x for r in rows for x in (r.biz_location, r.read_point) if x}
+    places = {
+        loc.sgln: loc
+        for loc in session.exec(
+            select(Location).where(Location.sgln.in_(sorted(where)))  # type: ignore[union-attr]
+        ).all()
+        if loc.sgln
+    }
+    owners = sorted({loc.party_id for loc in places.values()})
+    parties = {
+        p.id: p.name
+        for p in session.exec(select(Party).where(Party.id.in_(owners))).all()  # type: ignore[attr-defined]
+    }
     steps = []
     for row in sorted(rows, key=lambda r: (r.event_time, r.ledger_index)):
         loc = places.get(row.biz_location or "") or places.get(row.read_point or "")
@@ -157,7 +175,7 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
     serial_urns = _candidate_urns(gtin, None, serial) if serial else []
     lot_urns = _candidate_urns(gtin, lot_code, None)
     steps = _steps(session, serial_urns + lot_urns)
-    serial_seen = bool(serial_urns) and bool(_steps(session, serial_urns))
+    serial_seen = bool(serial_urns) and _recorded(session, serial_urns)
     label_expiry = _expiry_attr(dl)
     expiry = lot.expires_on if lot and lot.expires_on else label_expiry
     reasons: list[str] = []
