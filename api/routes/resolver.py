@@ -29,6 +29,15 @@ from traceability.store.engine import get_engine
 
 router = APIRouter(tags=["resolver"])
 LINKSET = "application/linkset+json"
+# pages load nothing, run nothing; a recall must show at once, so nothing is cached unchecked
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+    "Vary": "Accept, Accept-Language",
+}
 
 
 @lru_cache(maxsize=4)
@@ -61,7 +70,7 @@ def _error(request: Request, exc: TraceError, status: int) -> Response:
         field=exc.field,
         value=exc.value,
     )
-    return HTMLResponse(page, status_code=status)
+    return HTMLResponse(page, status_code=status, headers=PAGE_HEADERS)
 
 
 @router.get("/.well-known/gs1resolver")
@@ -90,7 +99,9 @@ def resolve(rest: str, request: Request) -> Response:
     link_type = dl.extras.get("linkType")
     if _wants_linkset(request) or link_type == "all":
         body = links.linkset(dl, base_url=base, receipt_event=view.latest_event)
-        return JSONResponse(body, media_type=LINKSET)
+        return JSONResponse(
+            body, media_type=LINKSET, headers={"Cache-Control": "no-cache", "Vary": "Accept"}
+        )
     if link_type:
         href = links.target_for(
             dl, link_type=link_type, base_url=base, receipt_event=view.latest_event
@@ -116,4 +127,4 @@ def resolve(rest: str, request: Request) -> Response:
         receipt_href=receipt,
         log_key=_log_key(str(settings.effective_log_key_file)),
     )
-    return HTMLResponse(page, headers={"Vary": "Accept, Accept-Language"})
+    return HTMLResponse(page, headers=PAGE_HEADERS)

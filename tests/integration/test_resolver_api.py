@@ -292,3 +292,12 @@ def test_head_answers_like_get_without_a_body(world: World) -> None:
     assert r.headers["content-type"].startswith("text/html")
     r = world.client.head("/01/16937102000015/10/L1")
     assert r.status_code == 400
+
+
+def test_pages_forbid_scripts_and_other_hosts(world: World) -> None:
+    for path in (f"/01/{GTIN}/10/L1", "/01/16937102000015", "/01/06901234567892"):
+        r = world.client.get(path, headers=HTML)
+        csp = r.headers["content-security-policy"]
+        assert "default-src 'none'" in csp and "script-src" not in csp
+        assert r.headers["cache-control"] == "no-cache"
+        assert r.headers["x-content-type-options"] == "nosniff"
