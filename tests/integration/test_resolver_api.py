@@ -69,6 +69,7 @@ EVENTS = [
     _ev(2, _lot("L1"), "shipping", "in_transit", FARM),
     _ev(3, {"epcList": [f"urn:epc:id:sgtin:{CP}.{REF}.S1"]}, "retail_selling", "retail_sold", SHOP),
     _ev(4, _lot("L3"), "holding", "recalled", SHOP),
+    _ev(5, _lot("EVONLY"), "shipping", "in_transit", FARM),
 ]
 
 
@@ -188,6 +189,7 @@ def test_recall_from_a_recalled_disposition_event(world: World) -> None:
         (f"/01/{GTIN}/10/L1/21/FAKE", "Suspicious", "serial number was never recorded"),
         (f"/01/{GTIN}/10/L1/21/S1?17=991231", "Suspicious", "differs from the producer"),
         (f"/01/{GTIN}", "Could not verify — rescan", "no lot or serial"),
+        (f"/01/{GTIN}/10/EVONLY", "Verified", "tamper-evident ledger"),
     ],
 )
 def test_verdicts(world: World, path: str, word: str, why: str) -> None:

@@ -186,7 +186,7 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
     elif expiry and expiry < today:
         verdict = EXPIRED
         reasons.append("expired")
-    elif lot_code and lot is None:
+    elif lot_code and lot is None and not _recorded(session, lot_urns):
         verdict = SUSPICIOUS
         reasons.append("unknown_lot")
     elif label_expiry and lot and lot.expires_on and label_expiry != lot.expires_on:
