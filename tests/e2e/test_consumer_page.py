@@ -85,7 +85,7 @@ def test_wrong_check_digit_page(phone: Any, served: Served) -> None:
     response = page.goto(f"{served.base}/01/{bad}/10/X1")
     assert response is not None and response.status == 400
     text = page.locator("main").inner_text()
-    assert "This link is not valid" in text and "check digit" in text and "01 = " in text
+    assert "This link is not valid" in text and "check digit" in text and "(01) GTIN = " in text
     page.screenshot(path=str(ARTEFACTS / "consumer-bad-link-en.png"), full_page=True)
 
 

@@ -208,7 +208,9 @@ def render_error_page(
     value: object = None,
 ) -> str:
     """A 400/404 page that says what is wrong and which part of the link."""
-    part = None if field is None else field + ("" if value is None else f" = {value!s:.120}")
+    names = {"01": "gtin", "10": "lot", "21": "serial", "17": "expiry"}
+    named = f"({field}) {t(names[field], lang)}" if field in names else field
+    part = None if named is None else named + ("" if value is None else f" = {value!s:.120}")
     rows = _row(t("wrong_part", lang), part)
     body = (
         f'<section class="verdict unverified" role="alert"><span class="icon" aria-hidden="true">'

@@ -189,7 +189,7 @@ def test_error_page_names_the_part_and_escapes() -> None:
         value="16937102000015",
     )
     assert "This link is not valid" in html
-    assert "<dt>Wrong part</dt><dd>01 = 16937102000015</dd>" in html
+    assert "<dt>Wrong part</dt><dd>(01) GTIN = 16937102000015</dd>" in html
     assert "&lt;x&gt;" in html
 
 
