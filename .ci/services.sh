@@ -23,11 +23,6 @@ instead() {
 
 tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
-if [[ -n "$DB_URL" && -n "$MQTT_URL" ]]; then
-  say "using TRACE_TEST_DATABASE_URL and TRACE_TEST_MQTT_URL as given"
-  exit 0
-fi
-
 is_debian=0; [[ -f /etc/debian_version ]] && is_debian=1
 is_root=0; [[ "$(id -u)" == 0 ]] && is_root=1
 
@@ -36,6 +31,29 @@ apt_install() {
   if [[ $apt_updated == 0 ]]; then apt-get update -qq >/dev/null; apt_updated=1; fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
+
+# ---------------------------------------------------------------- Chromium (tests/e2e)
+# Debian's headless Chromium for the browser tests (playwright drives it by executable_path and
+# never downloads a browser), and a CJK font so Chinese pages render in the screenshots.
+browser_pkgs=()
+if [[ -z "${TRACE_TEST_CHROMIUM:-}" ]] && ! command -v chromium >/dev/null 2>&1; then
+  browser_pkgs+=(chromium)
+fi
+[[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]] || browser_pkgs+=(fonts-wqy-microhei)
+if [[ ${#browser_pkgs[@]} -gt 0 ]]; then
+  if [[ $is_debian == 1 && $is_root == 1 ]]; then
+    say "installing ${browser_pkgs[*]} from Debian's packages (browser tests)"
+    apt_install "${browser_pkgs[@]}"
+  else
+    say "WARNING: ${browser_pkgs[*]} missing; the e2e tests need Chromium (or TRACE_TEST_CHROMIUM)"
+  fi
+fi
+
+if [[ -n "$DB_URL" && -n "$MQTT_URL" ]]; then
+  say "using TRACE_TEST_DATABASE_URL and TRACE_TEST_MQTT_URL as given"
+  exit 0
+fi
+
 
 # ---------------------------------------------------------------- PostgreSQL
 if [[ -z "$DB_URL" ]]; then

@@ -11,7 +11,16 @@ from fastapi import FastAPI
 
 from traceability.config import Settings, get_settings
 
-ROUTE_MODULES = ("registry", "ledger", "deadletters", "metrics", "devices", "labels", "trace")
+ROUTE_MODULES = (
+    "registry",
+    "ledger",
+    "deadletters",
+    "metrics",
+    "devices",
+    "labels",
+    "trace",
+    "resolver",
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

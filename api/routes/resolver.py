@@ -1,0 +1,130 @@
+"""GS1-Conformant resolver: ``/01/{gtin}[/22/…][/10/{lot}][/21/{serial}]`` and
+``/.well-known/gs1resolver``. Thin: parsing, lookup and pages are in ``traceability.resolver``.
+
+Content negotiation: ``Accept: application/linkset+json`` (or ``application/json``) gives the
+RFC 9264 linkset, anything else the consumer page; ``?linkType=gs1:…`` a 307 redirect
+(``linkType=all``: the linkset). Errors are pages for browsers, ``{"error": …}`` JSON otherwise.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlmodel import Session
+
+from traceability.config import Settings
+from traceability.errors import InvalidInputError, NotFoundError, TraceError
+from traceability.ledger import note
+from traceability.ledger.keyfile import read_private
+from traceability.resolver import links, look_up, parse_request
+from traceability.resolver.i18n import choose_lang
+from traceability.resolver.page import render_error_page, render_item_page
+from traceability.resolver.request import RequestTooLongError
+from traceability.store.engine import get_engine
+
+router = APIRouter(tags=["resolver"])
+LINKSET = "application/linkset+json"
+# pages load nothing, run nothing; a recall must show at once, so nothing is cached unchecked
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+    "Vary": "Accept, Accept-Language",
+}
+
+
+@lru_cache(maxsize=4)
+def _log_key(path: str) -> str | None:
+    """The log's public verifier key, when the log key exists (never created here)."""
+    try:
+        return note.Signer.parse(read_private(Path(path))).verifier.vkey()
+    except (OSError, TraceError):
+        return None
+
+
+def _wants_linkset(request: Request) -> bool:
+    accept = request.headers.get("accept", "").lower()
+    return LINKSET in accept or ("application/json" in accept and "text/html" not in accept)
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _error(request: Request, exc: TraceError, status: int) -> Response:
+    if "text/html" not in request.headers.get("accept", "").lower():
+        return JSONResponse(status_code=status, content={"error": exc.to_dict()})
+    found = status == 404
+    page = render_error_page(
+        lang=choose_lang(request.headers.get("accept-language")),
+        title_key="not_found" if found else "bad_link",
+        help_key="not_found_help" if found else "bad_link_help",
+        message=exc.message,
+        field=exc.field,
+        value=exc.value,
+    )
+    return HTMLResponse(page, status_code=status, headers=PAGE_HEADERS)
+
+
+@router.get("/.well-known/gs1resolver")
+def well_known(request: Request) -> dict[str, Any]:
+    """The resolver description (GS1-Conformant Resolver standard)."""
+    return links.resolver_description(base_url=_base(request))
+
+
+@router.api_route("/01/{rest:path}", methods=["GET", "HEAD"], response_model=None)
+def resolve(rest: str, request: Request) -> Response:
+    """Resolve a GS1 Digital Link for a GTIN: consumer page, linkset or a link-type redirect."""
+    raw_path = bytes(request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1")
+    query = bytes(request.scope.get("query_string") or b"").decode("latin-1")
+    settings: Settings = request.app.state.settings
+    try:
+        dl = parse_request(path=raw_path, query=query)
+        with Session(get_engine(settings.effective_database_url)) as session:
+            view = look_up(session, dl=dl, today=datetime.now(UTC).date())
+    except RequestTooLongError as exc:
+        return _error(request, exc, 414)
+    except InvalidInputError as exc:
+        return _error(request, exc, 400)
+    except NotFoundError as exc:
+        return _error(request, exc, 404)
+    base = _base(request)
+    link_type = dl.extras.get("linkType")
+    if _wants_linkset(request) or link_type == "all":
+        body = links.linkset(dl, base_url=base, receipt_event=view.latest_event)
+        return JSONResponse(
+            body, media_type=LINKSET, headers={"Cache-Control": "no-cache", "Vary": "Accept"}
+        )
+    if link_type:
+        href = links.target_for(
+            dl, link_type=link_type, base_url=base, receipt_event=view.latest_event
+        )
+        if href is None:
+            missing = NotFoundError(
+                f"link type {link_type!r} is not available for this item; available: "
+                + ", ".join(links.available_link_types()),
+                code="unknown_link_type",
+                field="linkType",
+                value=link_type[:100],
+            )
+            return _error(request, missing, 404)
+        return RedirectResponse(href, status_code=307)
+    receipt = None
+    if view.latest_event:
+        receipt = links.target_for(
+            dl, link_type="verificationService", base_url="", receipt_event=view.latest_event
+        )
+    page = render_item_page(
+        view,
+        lang=choose_lang(request.headers.get("accept-language")),
+        receipt_href=receipt,
+        log_key=_log_key(str(settings.effective_log_key_file)),
+    )
+    return HTMLResponse(page, headers=PAGE_HEADERS)

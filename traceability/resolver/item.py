@@ -1,0 +1,238 @@
+"""What the store knows about the item a Digital Link names: identity, origin, journey, recall
+status and the consumer verdict. Read-only: nothing a consumer sends changes a trace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from traceability.errors import NotFoundError
+from traceability.identifiers import DigitalLink, epc_urn_from_elements
+from traceability.identifiers.errors import IdentifierError
+from traceability.registry.models import Location, Lot, Party, Product
+from traceability.store.models import EventRow
+
+# verdicts, most severe first; a recall overrides every other one
+RECALLED, EXPIRED, SUSPICIOUS, UNVERIFIED, VERIFIED = (
+    "recalled",
+    "expired",
+    "suspicious",
+    "unverified",
+    "verified",
+)
+_MAX_STEPS = 200
+_ORIGIN_HOPS = 3
+_MAX_INPUTS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyStep:
+    ledger_index: int
+    time: datetime
+    event_type: str
+    biz_step: str
+    disposition: str
+    place: str
+    party: str
+    region: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    gtin: str
+    lot: str | None
+    serial: str | None
+    expiry: date | None
+    product_name: str
+    brand: str
+    owner: str
+    verdict: str
+    reasons: tuple[str, ...]
+    recall_reason: str | None = None
+    recalled_at: datetime | None = None
+    origin: JourneyStep | None = None
+    produced_on: date | None = None
+    certifications: tuple[dict[str, str], ...] = ()
+    steps: tuple[JourneyStep, ...] = ()
+    latest_event: str | None = None
+    latest_index: int | None = None
+    receipt_ready: bool = False  # the latest record is in a signed checkpoint
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+def _candidate_urns(gtin: str, lot: str | None, serial: str | None) -> list[str]:
+    """EPC URNs the item may be stored under: the GS1 Company Prefix length is not in the
+    GTIN, so every possible split (6-12 digits) is a candidate."""
+    out: list[str] = []
+    for n in range(6, 13):
+        for extra in ((("21", serial),) if serial else ()) + ((("10", lot),) if lot else ()):
+            try:
+                out.append(epc_urn_from_elements((("01", gtin), extra), n))
+            except IdentifierError:
+                continue
+    return out
+
+
+def _recorded(session: Session, urns: list[str]) -> bool:
+    q = sa.text("select 1 from ledger_item where item in :items limit 1").bindparams(
+        sa.bindparam("items", expanding=True)
+    )
+    return session.execute(q, {"items": urns}).first() is not None
+
+
+def _steps(session: Session, urns: list[str]) -> list[JourneyStep]:
+    if not urns:
+        return []
+    idx = sa.text("select idx from ledger_item where item in :items").bindparams(
+        sa.bindparam("items", expanding=True)
+    )
+    indexes = sorted({int(r[0]) for r in session.execute(idx, {"items": urns})})[-_MAX_STEPS:]
+    if not indexes:
+        return []
+    rows = session.exec(
+        select(EventRow).where(EventRow.ledger_index.in_(indexes))  # type: ignore[attr-defined]
+    ).all()
+    where = {x for r in rows for x in (r.biz_location, r.read_point) if x}
+    places = {
+        loc.sgln: loc
+        for loc in session.exec(
+            select(Location).where(Location.sgln.in_(sorted(where)))  # type: ignore[union-attr]
+        ).all()
+        if loc.sgln
+    }
+    owners = sorted({loc.party_id for loc in places.values()})
+    parties = {
+        p.id: p.name
+        for p in session.exec(select(Party).where(Party.id.in_(owners))).all()  # type: ignore[attr-defined]
+    }
+    steps = []
+    for row in sorted(rows, key=lambda r: (r.event_time, r.ledger_index)):
+        loc = places.get(row.biz_location or "") or places.get(row.read_point or "")
+        steps.append(
+            JourneyStep(
+                ledger_index=row.ledger_index,
+                time=row.event_time,
+                event_type=row.event_type,
+                biz_step=row.biz_step or "",
+                disposition=row.disposition or "",
+                place=loc.name if loc else (row.biz_location or row.read_point or ""),
+                party=parties.get(loc.party_id, "") if loc else "",
+                region=" ".join(x for x in (loc.city, loc.region) if x) if loc else "",
+            )
+        )
+    return steps
+
+
+def _origin(session: Session, urns: list[str], steps: list[JourneyStep]) -> JourneyStep | None:
+    """The first place of the item's history, following ``transforms`` edges back to the
+    inputs it was made from (a carton of oranges -> the orchard's crates), a few hops."""
+    first = steps[0] if steps else None
+    frontier = urns
+    q = sa.text(
+        "select distinct src from trace_edge where kind = 'transforms' and dst in :dst"
+    ).bindparams(sa.bindparam("dst", expanding=True))
+    for _ in range(_ORIGIN_HOPS):
+        if not frontier:
+            break
+        inputs = sorted({str(r[0]) for r in session.execute(q, {"dst": frontier})})[:_MAX_INPUTS]
+        earlier = _steps(session, inputs)
+        if earlier and (first is None or earlier[0].time <= first.time):
+            first = earlier[0]
+        frontier = inputs
+    return first
+
+
+def _expiry_attr(dl: DigitalLink) -> date | None:
+    raw = dict(dl.attributes).get("17")
+    if not raw:
+        return None
+    year, month, day = 2000 + int(raw[:2]), int(raw[2:4]), int(raw[4:6])
+    if day == 0:  # DD=00: end of month
+        nxt = date(year + month // 12, month % 12 + 1, 1)
+        return date.fromordinal(nxt.toordinal() - 1)
+    return date(year, month, day)
+
+
+def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
+    """The consumer view of the item; :class:`NotFoundError` when the GTIN is unknown here."""
+    gtin = dl.primary[1]
+    quals = dict(dl.qualifiers)
+    lot_code, serial = quals.get("10"), quals.get("21")
+    product = session.get(Product, gtin)
+    if product is None:
+        raise NotFoundError(
+            f"no product with GTIN {gtin} is registered with this resolver",
+            code="unknown_product",
+            field="01",
+            value=gtin,
+        )
+    owner = session.get(Party, product.party_id)
+    lot = session.get(Lot, (gtin, lot_code)) if lot_code else None
+    serial_urns = _candidate_urns(gtin, None, serial) if serial else []
+    lot_urns = _candidate_urns(gtin, lot_code, None)
+    steps = _steps(session, serial_urns + lot_urns)
+    serial_seen = bool(serial_urns) and _recorded(session, serial_urns)
+    label_expiry = _expiry_attr(dl)
+    expiry = lot.expires_on if lot and lot.expires_on else label_expiry
+    reasons: list[str] = []
+    recalled_by_event = any(s.disposition == "recalled" for s in steps)
+    if (lot and lot.recalled) or recalled_by_event:
+        verdict = RECALLED
+        reasons.append("recall")
+    elif expiry and expiry < today:
+        verdict = EXPIRED
+        reasons.append("expired")
+    elif lot_code and lot is None and not _recorded(session, lot_urns):
+        verdict = SUSPICIOUS
+        reasons.append("unknown_lot")
+    elif label_expiry and lot and lot.expires_on and label_expiry != lot.expires_on:
+        verdict = SUSPICIOUS
+        reasons.append("expiry_mismatch")
+    elif serial and not serial_seen:
+        verdict = SUSPICIOUS
+        reasons.append("unknown_serial")
+    elif not lot_code and not serial:
+        verdict = UNVERIFIED
+        reasons.append("no_lot_or_serial")
+    elif not steps:
+        verdict = UNVERIFIED
+        reasons.append("no_records")
+    else:
+        verdict = VERIFIED
+    certs = product.attributes.get("certifications") if product.attributes else None
+    latest = max(steps, key=lambda s: s.ledger_index) if steps else None
+    latest_event = None
+    if latest is not None:
+        latest_event = session.exec(
+            select(EventRow.event_hash).where(EventRow.ledger_index == latest.ledger_index)
+        ).first()
+    signed = session.execute(sa.text("select max(size) from ledger_checkpoint")).scalar()
+    return ItemView(
+        gtin=gtin,
+        lot=lot_code,
+        serial=serial,
+        expiry=expiry,
+        product_name=product.name,
+        brand=product.brand,
+        owner=owner.name if owner else product.party_id,
+        verdict=verdict,
+        reasons=tuple(reasons),
+        recall_reason=lot.recall_reason if lot and lot.recalled else None,
+        recalled_at=lot.recalled_at if lot and lot.recalled else None,
+        origin=_origin(session, serial_urns + lot_urns, steps),
+        produced_on=lot.produced_on if lot else None,
+        certifications=tuple(
+            {str(k): str(v) for k, v in c.items()}
+            for c in (certs if isinstance(certs, list) else [])
+            if isinstance(c, dict)
+        ),
+        steps=tuple(steps),
+        latest_event=latest_event,
+        latest_index=latest.ledger_index if latest else None,
+        receipt_ready=latest is not None and signed is not None and latest.ledger_index < signed,
+        attributes=dict(product.attributes or {}),
+    )
