@@ -79,7 +79,8 @@ def well_known(request: Request) -> dict[str, Any]:
     return links.resolver_description(base_url=_base(request))
 
 
-@router.api_route("/01/{rest:path}", methods=["GET", "HEAD"], response_model=None)
+@router.head("/01/{rest:path}", response_model=None, operation_id="resolve_head")
+@router.get("/01/{rest:path}", response_model=None, operation_id="resolve")
 def resolve(rest: str, request: Request) -> Response:
     """Resolve a GS1 Digital Link for a GTIN: consumer page, linkset or a link-type redirect."""
     raw_path = bytes(request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1")
