@@ -52,14 +52,20 @@ class StoreWriter:
         where round trips, not rows, are the cost: a device may be awaiting a verdict) runs in
         psycopg pipeline mode: lock + dedupe, the ledger look-up, and all inserts + COMMIT are
         three round trips instead of about fifteen."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            conn = session.connection()
+        # The connection is held here, not by the session: ``session.commit()`` on a session
+        # that owns its connection returns it to the pool at once, and in pipeline mode that is
+        # before the pipeline block has exited. Another thread (a verdict look-up, a reader of
+        # the same engine) could then check out a connection still in pipeline mode, and its
+        # pre-ping fails. Bound to ``conn``, the session commits the transaction and keeps off
+        # the pool; the connection goes back only when the pipeline is closed.
+        with self.engine.connect() as conn:
             try:
-                if self.pg and sum(_events(m) for m in batch) <= PIPELINE_EVENTS:
-                    raw: Any = conn.connection.dbapi_connection
-                    with raw.pipeline():
-                        return self._write(session, conn, batch)
-                return self._write(session, conn, batch)
+                with Session(bind=conn, expire_on_commit=False) as session:
+                    if self.pg and sum(_events(m) for m in batch) <= PIPELINE_EVENTS:
+                        raw: Any = conn.connection.dbapi_connection
+                        with raw.pipeline():
+                            return self._write(session, conn, batch)
+                    return self._write(session, conn, batch)
             except BaseException:
                 # a failure inside pipeline mode (or a raw COPY) can leave psycopg's connection
                 # in transaction status INERROR, which the pool's rollback does not clear: every
