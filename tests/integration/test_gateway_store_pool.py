@@ -28,7 +28,9 @@ def test_no_connection_is_checked_in_while_in_pipeline_mode(pg_url: str) -> None
     engine = create_engine(url=pg_url)
     try:
         prov = provision(engine, ["pool-1"])
-        decoder = Decoder(keys=KeyCache(sql_loader(engine)), max_payload=256 * 1024)
+        decoder = Decoder(
+            keys=KeyCache(sql_loader(engine)), max_payload=256 * 1024, clock_skew_s=300
+        )
         statuses: list[PipelineStatus] = []
 
         def on_checkin(dbapi_conn: Any, _record: Any) -> None:
