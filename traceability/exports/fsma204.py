@@ -33,128 +33,16 @@ from typing import Any
 from sqlmodel import Session
 
 from traceability.errors import InvalidInputError, NotFoundError
+from traceability.exports.fsma204_columns import SHEETS, Columns
 from traceability.exports.xlsx import write_xlsx
 from traceability.identifiers import parse_epc_urn
 from traceability.identifiers.errors import IdentifierError
 from traceability.recall.report import bodies
-from traceability.registry.models import Product
 from traceability.trace.model import NEG, POS, Reach
-from traceability.trace.places import describe
 from traceability.trace.resolve import lot_ids
 from traceability.trace.walk import StoreGraph, walk
 
-LOCATION = (
-    "Business Name",
-    "Phone Number",
-    "Street Address or Geographic Coordinates",
-    "City",
-    "State or Region",
-    "ZIP or Postal Code",
-    "Country",
-)
-PRODUCT = (
-    "Product Name",
-    "Brand Name",
-    "Commodity",
-    "Variety",
-    "Packaging Size",
-    "Packaging Style",
-)
-REFERENCE = ("Reference Document Type", "Reference Document Number")
-
-
-def _loc(prefix: str) -> list[str]:
-    return [f"{prefix} - {c}" for c in LOCATION]
-
-
-def _prod(prefix: str = "Product Description") -> list[str]:
-    return [f"{prefix} - {c}" for c in PRODUCT]
-
-
-SHEETS: dict[str, list[str]] = {
-    "Harvesting": [
-        "Commodity",
-        "Variety",
-        "Quantity",
-        "Unit of Measure",
-        *_loc("Harvest Location"),
-        "Field or Container Name",
-        "Harvest Date",
-        *_loc("Immediate Subsequent Recipient"),
-        *REFERENCE,
-    ],
-    "Cooling": [
-        "Commodity",
-        "Variety",
-        "Quantity",
-        "Unit of Measure",
-        *_loc("Cooling Location"),
-        "Cooling Date",
-        *_loc("Harvest Location"),
-        *_loc("Immediate Subsequent Recipient"),
-        *REFERENCE,
-    ],
-    "Initial Packing": [
-        "Traceability Lot Code",
-        *_prod(),
-        "Quantity",
-        "Unit of Measure",
-        "Commodity Received",
-        "Quantity Received",
-        "Unit of Measure Received",
-        *_loc("Harvest Location"),
-        *_loc("Cooling Location"),
-        *_loc("Traceability Lot Code Source"),
-        "Packing Date",
-        *REFERENCE,
-    ],
-    "First Land-Based Receiving": [
-        "Traceability Lot Code",
-        *_prod(),
-        "Quantity",
-        "Unit of Measure",
-        "Harvest Vessel Name",
-        "Date of Landing",
-        *_loc("Receiving Location"),
-        *_loc("Traceability Lot Code Source"),
-        *REFERENCE,
-    ],
-    "Shipping": [
-        "Traceability Lot Code",
-        *_prod(),
-        "Quantity",
-        "Unit of Measure",
-        *_loc("Ship-To Location"),
-        *_loc("Ship-From Location"),
-        "Ship Date",
-        *_loc("Traceability Lot Code Source"),
-        *REFERENCE,
-    ],
-    "Receiving": [
-        "Traceability Lot Code",
-        *_prod(),
-        "Quantity",
-        "Unit of Measure",
-        *_loc("Immediate Previous Source"),
-        *_loc("Receiving Location"),
-        "Receive Date",
-        *_loc("Traceability Lot Code Source"),
-        *REFERENCE,
-    ],
-    "Transformation": [
-        "New Traceability Lot Code",
-        *_prod("New Product Description"),
-        "Quantity",
-        "Unit of Measure",
-        "Input Traceability Lot Code",
-        *_prod("Input Product Description"),
-        "Input Quantity",
-        "Input Unit of Measure",
-        *_loc("Transformation Location"),
-        "Transformation Date",
-        *REFERENCE,
-    ],
-}
+__all__ = ["SHEETS", "Fsma204", "export", "write"]
 
 Progress = Callable[[int, int], None]
 
@@ -169,96 +57,6 @@ class Fsma204:
 
     def counts(self) -> dict[str, int]:
         return {name: len(rows) for name, rows in self.sheets.items()}
-
-
-def _date(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%m/%d/%Y")
-
-
-def _short(v: Any) -> str:
-    s = str(v or "")
-    return s.rsplit(":", 1)[-1] if s.startswith("urn:epcglobal:cbv:") else s
-
-
-def _lot_of(urn: str) -> str | None:
-    try:
-        return dict(parse_epc_urn(urn).elements).get("10")
-    except IdentifierError:
-        return None
-
-
-def _classes(values: Any) -> list[dict[str, Any]]:
-    return [q for q in values or [] if isinstance(q, dict) and isinstance(q.get("epcClass"), str)]
-
-
-class _Ctx:
-    def __init__(self, session: Session, gtin: str, lot: str, events: list[Any]) -> None:
-        places: set[str] = set()
-        for _, _, b in events:
-            for key in ("bizLocation", "readPoint"):
-                v = (b.get(key) or {}).get("id")
-                if isinstance(v, str):
-                    places.add(v)
-            for lst, k in (("sourceList", "source"), ("destinationList", "destination")):
-                for e in b.get(lst) or []:
-                    if isinstance(e, dict) and isinstance(e.get(k), str):
-                        places.add(e[k])
-        self.named = describe(session, places)
-        self.products: dict[str, Product | None] = {}
-        self.session = session
-        self.gtin, self.lot = gtin, lot
-
-    def location(self, pid: str | None) -> list[str]:
-        if not pid:
-            return [""] * 7
-        d = self.named.get(pid) or {}
-        party = d.get("party") or {}
-        coords = ""
-        if d.get("latitude") is not None and d.get("longitude") is not None:
-            coords = f"{d['latitude']},{d['longitude']}"
-        return [
-            str(party.get("name") or d.get("name") or pid),
-            "",
-            str(d.get("address") or coords or pid),
-            str(d.get("city") or ""),
-            str(d.get("region") or ""),
-            "",
-            str(d.get("country") or ""),
-        ]
-
-    def product(self, gtin: str | None) -> list[str]:
-        if gtin is None:
-            return [""] * 6
-        if gtin not in self.products:
-            self.products[gtin] = self.session.get(Product, gtin)
-        p = self.products[gtin]
-        if p is None:
-            return [gtin, "", "", "", "", ""]
-        a = p.attributes or {}
-        return [
-            p.name,
-            p.brand,
-            str(a.get("commodity") or p.category),
-            str(a.get("variety") or ""),
-            str(a.get("packaging_size") or a.get("net_content") or ""),
-            str(a.get("packaging_style") or a.get("packaging") or ""),
-        ]
-
-
-def _party_place(b: dict[str, Any], lst: str, key: str) -> str | None:
-    entries = [e for e in b.get(lst) or [] if isinstance(e, dict)]
-    for want in ("location", "owning_party", "possessing_party"):
-        for e in entries:
-            if str(e.get("type", "")).endswith(want) and isinstance(e.get(key), str):
-                return str(e[key])
-    return None
-
-
-def _refs(b: dict[str, Any]) -> list[str]:
-    for t in b.get("bizTransactionList") or []:
-        if isinstance(t, dict):
-            return [_short(t.get("type")), str(t.get("bizTransaction", "")).rsplit(":", 1)[-1]]
-    return ["", ""]
 
 
 def export(
@@ -285,189 +83,220 @@ def export(
     events = bodies(session, indexes)
     out = Fsma204(gtin=gtin, lot=lot, ledger_indexes=indexes)
     out.truncated = fwd.truncated or back.truncated
-    out.sheets = {name: [] for name in SHEETS}
-    ctx = _Ctx(session, gtin, lot, events)
-    lot_classes = {i for i in ids if i.startswith("urn:epc:class:")}
-    serials = set(ids) - lot_classes
-    inside: dict[str, float] = defaultdict(float)
-    harvest_place: str | None = None
-    cooling_place: str | None = None
-    tlc_source: str | None = None
-    packed = False
+    rows = _Rows(Columns(session, gtin, lot, events), gtin=gtin, lot=lot, ids=ids)
     for n, (_, when, b) in enumerate(events):
         if progress is not None and n % 500 == 0:
             progress(n, len(events))
         day = when.date()
-        keep = (since is None or day >= since) and (until is None or day <= until)
-        step, place = _short(b.get("bizStep")), (b.get("bizLocation") or {}).get("id")
+        rows.add(b, when, keep=(since is None or day >= since) and (until is None or day <= until))
+    if progress is not None:
+        progress(len(events), len(events))
+    out.sheets = rows.sheets
+    return out
+
+
+class _Rows:
+    """The sheets' rows, built event by event in time order. The state carried between events
+    is what later CTEs name: where the lot was harvested and cooled, where its code was
+    assigned (the Traceability Lot Code Source), and how much of the lot each container holds."""
+
+    def __init__(self, cols: Columns, *, gtin: str, lot: str, ids: list[str]) -> None:
+        self.cols, self.gtin, self.lot = cols, gtin, lot
+        self.sheets: dict[str, list[list[str]]] = {name: [] for name in SHEETS}
+        self.lot_classes = {i for i in ids if i.startswith("urn:epc:class:")}
+        self.serials = set(ids) - self.lot_classes
+        self.inside: dict[str, float] = defaultdict(float)
+        self.harvest_place: str | None = None
+        self.cooling_place: str | None = None
+        self.tlc_source: str | None = None
+        self.packed = False
+
+    def add(self, b: dict[str, Any], when: datetime, *, keep: bool) -> None:
+        """One event: ``keep`` False (outside the date range) still updates the state."""
         etype = b.get("type")
-        epcs = [e for e in b.get("epcList") or [] if isinstance(e, str)]
         if etype == "AggregationEvent" and b.get("action") == "ADD":
-            parent = b.get("parentID")
-            for q in _classes(b.get("childQuantityList")):
-                if q["epcClass"] in lot_classes and isinstance(parent, str):
-                    inside[parent] += float(q.get("quantity") or 0)
-            for c in b.get("childEPCs") or []:
-                if c in serials and isinstance(parent, str):
-                    inside[parent] += 1
-            continue
-        if etype == "TransformationEvent":
-            outs = _classes(b.get("outputQuantityList"))
-            ins = _classes(b.get("inputQuantityList"))
-            mine = [q for q in outs if q["epcClass"] in lot_classes]
-            if not mine:
-                continue
-            tlc_source = place
-            packed = True
-            qty = sum(float(q.get("quantity") or 0) for q in mine)
-            uom = str(mine[0].get("uom") or "cases")
-            if not keep:
-                continue
-            if not ins:  # raw, unlotted inputs: the lot is assigned here
-                raw = [e for e in b.get("inputEPCList") or [] if isinstance(e, str)]
-                out.sheets["Initial Packing"].append(
-                    [
-                        lot,
-                        *ctx.product(gtin),
-                        _num(qty),
-                        uom,
-                        _commodity(raw, ctx),
-                        str(len(raw)),
-                        "crates" if raw else "",
-                        *ctx.location(harvest_place),
-                        *ctx.location(cooling_place),
-                        *ctx.location(place),
-                        _date(when),
-                        *_refs(b),
-                    ]
-                )
-            else:
-                for q in ins:
-                    out.sheets["Transformation"].append(
-                        [
-                            lot,
-                            *ctx.product(gtin),
-                            _num(qty),
-                            uom,
-                            str(_lot_of(q["epcClass"]) or ""),
-                            *ctx.product(_gtin_of(q["epcClass"])),
-                            _num(float(q.get("quantity") or 0)),
-                            str(q.get("uom") or ""),
-                            *ctx.location(place),
-                            _date(when),
-                            *_refs(b),
-                        ]
-                    )
-            continue
-        if etype != "ObjectEvent":
-            continue
-        if step == "commissioning" and not packed:
-            harvest_place = place
+            self._packed_into(b)
+        elif etype == "TransformationEvent":
+            self._transformation(b, when, keep=keep)
+        elif etype == "ObjectEvent":
+            self._object_event(b, when, keep=keep)
+
+    def _packed_into(self, b: dict[str, Any]) -> None:
+        parent = b.get("parentID")
+        if not isinstance(parent, str):
+            return
+        for q in _classes(b.get("childQuantityList")):
+            if q["epcClass"] in self.lot_classes:
+                self.inside[parent] += float(q.get("quantity") or 0)
+        for c in b.get("childEPCs") or []:
+            if c in self.serials:
+                self.inside[parent] += 1
+
+    def _transformation(self, b: dict[str, Any], when: datetime, *, keep: bool) -> None:
+        place = (b.get("bizLocation") or {}).get("id")
+        outs = _classes(b.get("outputQuantityList"))
+        ins = _classes(b.get("inputQuantityList"))
+        mine = [q for q in outs if q["epcClass"] in self.lot_classes]
+        if not mine:
+            return
+        self.tlc_source = place
+        self.packed = True
+        qty = sum(float(q.get("quantity") or 0) for q in mine)
+        uom = str(mine[0].get("uom") or "cases")
+        if not keep:
+            return
+        c, lot = self.cols, self.lot
+        if not ins:  # raw, unlotted inputs: the lot is assigned here
+            raw = [e for e in b.get("inputEPCList") or [] if isinstance(e, str)]
+            self.sheets["Initial Packing"].append(
+                [
+                    lot,
+                    *c.product(self.gtin),
+                    _num(qty),
+                    uom,
+                    _commodity(raw, c),
+                    str(len(raw)),
+                    "crates" if raw else "",
+                    *c.location(self.harvest_place),
+                    *c.location(self.cooling_place),
+                    *c.location(place),
+                    _date(when),
+                    *_refs(b),
+                ]
+            )
+            return
+        for q in ins:
+            self.sheets["Transformation"].append(
+                [
+                    lot,
+                    *c.product(self.gtin),
+                    _num(qty),
+                    uom,
+                    str(_element(q["epcClass"], "10") or ""),
+                    *c.product(_element(q["epcClass"], "01")),
+                    _num(float(q.get("quantity") or 0)),
+                    str(q.get("uom") or ""),
+                    *c.location(place),
+                    _date(when),
+                    *_refs(b),
+                ]
+            )
+
+    def _object_event(self, b: dict[str, Any], when: datetime, *, keep: bool) -> None:
+        step, place = _short(b.get("bizStep")), (b.get("bizLocation") or {}).get("id")
+        epcs = [e for e in b.get("epcList") or [] if isinstance(e, str)]
+        c = self.cols
+        if step == "commissioning" and not self.packed:
+            self.harvest_place = place
             if keep:
-                out.sheets["Harvesting"].append(
+                self.sheets["Harvesting"].append(
                     [
-                        _commodity(epcs, ctx),
+                        _commodity(epcs, c),
                         "",
                         str(len(epcs)),
                         "containers",
-                        *ctx.location(place),
+                        *c.location(place),
                         ", ".join(epcs[:3]) + (" ..." if len(epcs) > 3 else ""),
                         _date(when),
-                        *ctx.location(None),
+                        *c.location(None),
                         *_refs(b),
                     ]
                 )
-            continue
-        if step in ("storing", "cooling") and not packed and b.get("sensorElementList"):
-            cooling_place = place
+        elif step in ("storing", "cooling") and not self.packed and b.get("sensorElementList"):
+            self.cooling_place = place
             if keep:
-                out.sheets["Cooling"].append(
+                self.sheets["Cooling"].append(
                     [
-                        _commodity(epcs, ctx),
+                        _commodity(epcs, c),
                         "",
                         str(len(epcs)),
                         "containers",
-                        *ctx.location(place),
+                        *c.location(place),
                         _date(when),
-                        *ctx.location(harvest_place),
-                        *ctx.location(None),
+                        *c.location(self.harvest_place),
+                        *c.location(None),
                         *_refs(b),
                     ]
                 )
-            continue
-        if step not in ("shipping", "receiving") or not keep:
-            continue
-        qty = sum(inside.get(e, 0.0) for e in epcs) + sum(1 for e in epcs if e in serials)
+        elif step in ("shipping", "receiving") and keep:
+            self._movement(b, when, step=step, place=place, epcs=epcs)
+
+    def _movement(
+        self, b: dict[str, Any], when: datetime, *, step: str, place: str | None, epcs: list[str]
+    ) -> None:
+        """A shipping or receiving of the lot's quantity (containers count their contents)."""
+        qty = sum(self.inside.get(e, 0.0) for e in epcs)
+        qty += sum(1 for e in epcs if e in self.serials)
         qty += sum(
             float(q.get("quantity") or 0)
             for q in _classes(b.get("quantityList"))
-            if q["epcClass"] in lot_classes
+            if q["epcClass"] in self.lot_classes
         )
         if not qty:
-            continue
+            return
+        c = self.cols
         src = _party_place(b, "sourceList", "source")
         dst = _party_place(b, "destinationList", "destination")
+        head = [self.lot, *c.product(self.gtin), _num(qty), "cases"]
+        tail = [*c.location(self.tlc_source), *_refs(b)]
         if step == "shipping":
-            row = [
-                lot,
-                *ctx.product(gtin),
-                _num(qty),
-                "cases",
-                *ctx.location(dst),
-                *ctx.location(src or place),
-                _date(when),
-                *ctx.location(tlc_source),
-                *_refs(b),
-            ]
-            out.sheets["Shipping"].append(row)
+            row = [*head, *c.location(dst), *c.location(src or place), _date(when), *tail]
+            self.sheets["Shipping"].append(row)
+        elif b.get("suyuan:landing"):
+            vessel = str(b.get("suyuan:landing"))
+            row = [*head, vessel, _date(when), *c.location(dst or place), *tail]
+            self.sheets["First Land-Based Receiving"].append(row)
         else:
-            sheet = "First Land-Based Receiving" if b.get("suyuan:landing") else "Receiving"
-            if sheet == "Receiving":
-                row = [
-                    lot,
-                    *ctx.product(gtin),
-                    _num(qty),
-                    "cases",
-                    *ctx.location(src),
-                    *ctx.location(dst or place),
-                    _date(when),
-                    *ctx.location(tlc_source),
-                    *_refs(b),
-                ]
-            else:
-                row = [
-                    lot,
-                    *ctx.product(gtin),
-                    _num(qty),
-                    "cases",
-                    str(b.get("suyuan:landing")),
-                    _date(when),
-                    *ctx.location(dst or place),
-                    *ctx.location(tlc_source),
-                    *_refs(b),
-                ]
-            out.sheets[sheet].append(row)
-    if progress is not None:
-        progress(len(events), len(events))
-    return out
+            row = [*head, *c.location(src), *c.location(dst or place), _date(when), *tail]
+            self.sheets["Receiving"].append(row)
+
+
+def _date(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%m/%d/%Y")
+
+
+def _short(v: Any) -> str:
+    s = str(v or "")
+    return s.rsplit(":", 1)[-1] if s.startswith("urn:epcglobal:cbv:") else s
+
+
+def _element(urn: str, ai: str) -> str | None:
+    """One GS1 element (``01`` GTIN, ``10`` lot) of an EPC URN, or None."""
+    try:
+        return dict(parse_epc_urn(urn).elements).get(ai)
+    except IdentifierError:
+        return None
+
+
+def _classes(values: Any) -> list[dict[str, Any]]:
+    return [q for q in values or [] if isinstance(q, dict) and isinstance(q.get("epcClass"), str)]
+
+
+def _party_place(b: dict[str, Any], lst: str, key: str) -> str | None:
+    entries = [e for e in b.get(lst) or [] if isinstance(e, dict)]
+    for want in ("location", "owning_party", "possessing_party"):
+        for e in entries:
+            if str(e.get("type", "")).endswith(want) and isinstance(e.get(key), str):
+                return str(e[key])
+    return None
+
+
+def _refs(b: dict[str, Any]) -> list[str]:
+    for t in b.get("bizTransactionList") or []:
+        if isinstance(t, dict):
+            return [_short(t.get("type")), str(t.get("bizTransaction", "")).rsplit(":", 1)[-1]]
+    return ["", ""]
 
 
 def _num(q: float) -> str:
     return str(int(q)) if q == int(q) else str(q)
 
 
-def _gtin_of(urn: str) -> str | None:
-    try:
-        return dict(parse_epc_urn(urn).elements).get("01")
-    except IdentifierError:
-        return None
-
-
-def _commodity(epcs: list[str], ctx: _Ctx) -> str:
+def _commodity(epcs: list[str], cols: Columns) -> str:
     for e in epcs:
-        g = _gtin_of(e)
+        g = _element(e, "01")
         if g:
-            return ctx.product(g)[0]
+            return cols.product(g)[0]
     return ""
 
 
