@@ -29,7 +29,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,18 +41,12 @@ from paho.mqtt.properties import Properties
 from devices.broker import BrokerAddress
 from devices.keys import DeviceKeyPair
 from devices.queue import Outbox, Queued
-from traceability import strict_json
+from devices.replies import Verdicts, parse_verdict, stored_seqs
 from traceability.readers import derive_member_events
 from traceability.signing.envelope import build
 
 log = logging.getLogger(__name__)
 Event = dict[str, Any]
-
-
-@dataclass
-class _Verdicts:
-    by_seq: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    cond: threading.Condition = field(default_factory=threading.Condition)
 
 
 class Publisher:
@@ -94,7 +87,7 @@ class Publisher:
         self.protocol = protocol
         self.subscribe_verdicts = subscribe_verdicts or on_verdict is not None
         self.on_verdict = on_verdict
-        self.verdicts = _Verdicts()
+        self.verdicts = Verdicts()
         self.status_topic = f"trace/v1/{self.device}/status"
         self.events_topic = f"trace/v1/{self.device}/events"
         self.verdict_topic = f"trace/v1/{self.device}/verdicts"
@@ -379,10 +372,7 @@ class Publisher:
 
     def wait_verdict(self, seq: int | str, *, timeout: float) -> list[dict[str, Any]]:
         """Verdict messages received for the envelope ``seq`` (empty on timeout)."""
-        key = str(seq)
-        with self.verdicts.cond:
-            self.verdicts.cond.wait_for(lambda: key in self.verdicts.by_seq, timeout=timeout)
-            return list(self.verdicts.by_seq.get(key, []))
+        return self.verdicts.wait(seq, timeout=timeout)
 
     # ---- paho callbacks (network thread) ---------------------------------------------------
 
@@ -426,33 +416,12 @@ class Publisher:
                 self._notes.put(("stored", seqs, True))
                 self._wake.set()
             return
-        try:
-            doc = strict_json.loads(msg.payload)  # RFC 8259: NaN / Infinity are refused
-        except ValueError:
+        corr = getattr(msg.properties, "CorrelationData", None) if msg.properties else None
+        parsed = parse_verdict(msg.payload, corr)
+        if parsed is None:
             log.warning("device %s: undecodable verdict on %s", self.device, msg.topic)
             return
-        corr = getattr(msg.properties, "CorrelationData", None) if msg.properties else None
-        seq = corr.decode() if isinstance(corr, bytes) else None
-        if seq is None and isinstance(doc, dict):
-            seq = str(doc.get("seq") or doc.get("envelope_seq") or "")
-        payload = doc if isinstance(doc, dict) else {"verdicts": doc}
-        with self.verdicts.cond:
-            self.verdicts.by_seq.setdefault(seq or "", []).append(payload)
-            self.verdicts.cond.notify_all()
+        seq, payload = parsed
+        self.verdicts.add(seq, payload)
         if self.on_verdict is not None:
-            self.on_verdict(seq or "", payload)
-
-
-def stored_seqs(payload: bytes | bytearray) -> list[int] | None:
-    """The seqs of a ``{"v": 1, "seqs": ["1042", ...]}`` confirmation (None: not one)."""
-    try:
-        doc = strict_json.loads(payload)
-    except ValueError:
-        return None
-    if not isinstance(doc, dict) or doc.get("v") != 1 or not isinstance(doc.get("seqs"), list):
-        return None
-    return [
-        int(s)
-        for s in doc["seqs"]
-        if isinstance(s, str) and s.isascii() and s.isdigit() and len(s) <= 19
-    ]
+            self.on_verdict(seq, payload)

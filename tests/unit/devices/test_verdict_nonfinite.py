@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from devices.publisher import Publisher, stored_seqs
+from devices.publisher import Publisher
+from devices.replies import Verdicts, parse_verdict, stored_seqs
 
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "1"])
@@ -17,7 +17,7 @@ def test_verdict_with_a_json_constant_is_dropped(constant: str) -> None:
     fake = SimpleNamespace(
         device="dev-1",
         stored_topic="trace/v1/dev-1/stored",
-        verdicts=SimpleNamespace(by_seq={}, cond=threading.Condition()),
+        verdicts=Verdicts(),
         on_verdict=lambda seq, payload: got.append((seq, payload)),
     )
     msg = SimpleNamespace(
@@ -27,6 +27,8 @@ def test_verdict_with_a_json_constant_is_dropped(constant: str) -> None:
     )
     Publisher._on_message(fake, None, None, msg)  # type: ignore[arg-type]
     assert got == ([] if constant != "1" else [("7", {"seq": "7", "score": 1})])
+    assert fake.verdicts.wait("7", timeout=0) == [p for _, p in got]
+    assert (parse_verdict(msg.payload, None) is None) == (constant != "1")
 
 
 @pytest.mark.parametrize(
