@@ -148,6 +148,9 @@ def ensure(server: str, *, seed: int, events: int, big: int, fresh: bool) -> tup
     admin = create_engine(url=_server(server, "postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as c:
+            # one builder per database: a second run (bench.web shares these worlds) waits for
+            # the first to finish and then reuses its database instead of dropping it mid-build
+            c.execute(sa.text("select pg_advisory_lock(hashtext(:n))"), {"n": name})
             exists = c.execute(
                 sa.text("select 1 from pg_database where datname = :n"), {"n": name}
             ).first()
@@ -165,9 +168,9 @@ def ensure(server: str, *, seed: int, events: int, big: int, fresh: bool) -> tup
             if exists:
                 c.execute(sa.text(f"drop database {name} with (force)"))
             c.execute(sa.text(f"create database {name}"))
+            return url, load(url, World(seed=seed, events=events, big_lot_items=big))
     finally:
-        admin.dispose()
-    return url, load(url, World(seed=seed, events=events, big_lot_items=big))
+        admin.dispose()  # closing the connection releases the advisory lock
 
 
 def _p95(fn: Callable[[Any], Any], targets: list[Any], warm: int = 10) -> float:
