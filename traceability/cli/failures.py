@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import errno
 import functools
+import os
 import socket
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,10 @@ class HandledGroup(TyperGroup):
             raise typer.Exit(USAGE) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
+        except BrokenPipeError:
+            if _stdout_closed():  # `tracectl … | head`: the reader has gone, as for any tool
+                raise typer.Exit(FAILED) from None
+            raise
         except Exception as exc:
             explained = explain(exc)
             if explained is None:
@@ -56,6 +62,18 @@ class HandledGroup(TyperGroup):
             message, status = explained
             typer.echo(f"error: {message}", err=True)
             raise typer.Exit(status) from None
+
+
+def _stdout_closed() -> bool:
+    """Whether standard output's reader has gone; if so, standard output is pointed at
+    /dev/null so that the interpreter's last flush does not fail again."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return True
+    return False
 
 
 def explain(exc: BaseException) -> tuple[str, int] | None:

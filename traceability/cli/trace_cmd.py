@@ -86,35 +86,31 @@ def _print(doc: dict[str, Any]) -> None:
     con.print(f"{len(doc['steps'])} steps from ledger entries {doc['ledger_indexes']}")
 
 
-@app.command("forward")
-def forward_cmd(
-    ident: IdArg = None,
-    location: Location = None,
-    since: From = None,
-    until: To = None,
-    max_nodes: MaxNodes = 5000,
-    as_json: Json = False,
-) -> None:
-    """Everything downstream: items, containers, transformation outputs, places, parties."""
-    doc = _trace("forward", ident, location, since, until, max_nodes)
-    if as_json:
-        emit(doc)
-    else:
-        _print(doc)
+def _register(direction: str, help_text: str) -> None:
+    """``tracectl trace forward`` and ``backward``: one command body, two directions."""
+
+    def command(
+        ident: IdArg = None,
+        location: Location = None,
+        since: From = None,
+        until: To = None,
+        max_nodes: MaxNodes = 5000,
+        as_json: Json = False,
+    ) -> None:
+        doc = _trace(direction, ident, location, since, until, max_nodes)
+        if as_json:
+            emit(doc)
+        else:
+            _print(doc)
+
+    command.__doc__ = help_text
+    app.command(direction)(command)
 
 
-@app.command("backward")
-def backward_cmd(
-    ident: IdArg = None,
-    location: Location = None,
-    since: From = None,
-    until: To = None,
-    max_nodes: MaxNodes = 5000,
-    as_json: Json = False,
-) -> None:
-    """Everything upstream: origins, harvests, ingredient lots, containers, places, parties."""
-    doc = _trace("backward", ident, location, since, until, max_nodes)
-    if as_json:
-        emit(doc)
-    else:
-        _print(doc)
+_register(
+    "forward", "Everything downstream: items, containers, transformation outputs, places, parties."
+)
+_register(
+    "backward",
+    "Everything upstream: origins, harvests, ingredient lots, containers, places, parties.",
+)

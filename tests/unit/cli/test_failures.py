@@ -123,3 +123,48 @@ def test_a_bad_setting_is_a_usage_error(cli: Cli) -> None:
     cli.env["TRACE_API_PORT"] = "eighty"
     res = cli.script("db", "status")
     one_line_error(res, 2, "api_port", "eighty")
+
+
+_WRITER = """
+import typer
+from traceability.cli.failures import HandledGroup
+
+app = typer.Typer(cls=HandledGroup, add_completion=False, pretty_exceptions_enable=False)
+
+@app.command()
+def lines() -> None:
+    for n in range(10_000):
+        print(f"line {n}", flush=True)
+
+@app.command()
+def other() -> None:
+    pass
+
+app(["lines"])
+"""
+
+
+def test_a_reader_that_goes_away_is_not_a_connection_error() -> None:
+    """`tracectl … | head`: the reader goes away while a command writes. Before, the broken
+    pipe (a ConnectionError) was reported as "cannot connect: Broken pipe (is the broker …
+    running?)". The pipe here is real, its reading end closed before the command writes."""
+    import os
+    import subprocess
+    import sys
+
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _WRITER],
+            stdout=w,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            restore_signals=False,  # SIGPIPE stays ignored, as in any Python program
+            check=False,
+        )
+    finally:
+        os.close(w)
+    err = done.stderr.decode()
+    assert done.returncode == 1, err
+    assert "cannot connect" not in err and "Traceback" not in err, err
