@@ -194,7 +194,8 @@ def _record(
             )
             for i, ev in enumerate(envelope.events)
         )
-    results = append_events(session, submissions=submissions, recorded_at=at)
+    # recorded now: after the platform key's registration, which the audit checks against
+    results = append_events(session, submissions=submissions)
     for res in results:
         if res.status == "appended":
             session.add(CaptureEvent(ledger_index=res.index, party_id=party_id, capture_id=job_id))
