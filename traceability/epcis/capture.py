@@ -29,7 +29,7 @@ from sqlmodel import Session
 
 from traceability.epcis.errors import CaptureLimitError, EpcisValidationError, NoSuchResourceError
 from traceability.epcis.extensions import PLATFORM_NS, PLATFORM_PREFIX, document_problems
-from traceability.epcis.models import CaptureEvent, CaptureJob
+from traceability.epcis.models import CaptureJob
 from traceability.events import DocumentError, event_hash, load_json, validate_document
 from traceability.events.timing import TimeRule
 from traceability.ledger.audit.recall import PLATFORM_DEVICE
@@ -150,7 +150,7 @@ def capture(
     errors = problems(doc, time_rule=time_rule, now=when)
     if not errors:
         job.ledger_indexes = _record(
-            session, doc=doc, party_id=party_id, job_id=job.id, at=when, data_dir=data_dir
+            session, doc=doc, party_id=party_id, at=when, data_dir=data_dir
         )
     job.errors = errors[:100]
     job.success = not errors
@@ -166,7 +166,6 @@ def _record(
     *,
     doc: dict[str, Any],
     party_id: str,
-    job_id: str,
     at: datetime,
     data_dir: Path,
 ) -> list[int]:
@@ -196,10 +195,6 @@ def _record(
         )
     # recorded now: after the platform key's registration, which the audit checks against
     results = append_events(session, submissions=submissions)
-    for res in results:
-        if res.status == "appended":
-            session.add(CaptureEvent(ledger_index=res.index, party_id=party_id, capture_id=job_id))
-    session.flush()
     return [r.index for r in results]
 
 

@@ -2,9 +2,9 @@
 
 ``party_api_key`` keeps a key's SHA-256 digest, never the key: the key is shown once, when it
 is created. ``capture_job`` is the capture job resource of the EPCIS 2.0 REST bindings; its
-``ledger_indexes`` are the records its events became. ``capture_event`` says which party
-asserted each captured event (also written into the ledgered event as ``suyuan:assertedBy``),
-which is what a party key's visibility reads.
+``ledger_indexes`` are the records its events became. Which party asserted a captured event
+is in the ledgered event itself (``suyuan:assertedBy``, signed by the platform device), so
+visibility reads it from there and ``tracectl verify`` covers it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from traceability.store.types import JSONType, UTCDateTime, utcnow
@@ -40,12 +39,3 @@ class CaptureJob(SQLModel, table=True):
     event_count: int = 0
     errors: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
     ledger_indexes: list[int] = Field(default_factory=list, sa_type=JSONType)
-
-
-class CaptureEvent(SQLModel, table=True):
-    __tablename__ = "capture_event"
-    ledger_index: int = Field(
-        primary_key=True, sa_type=sa.BigInteger, sa_column_kwargs={"autoincrement": False}
-    )
-    party_id: str = Field(max_length=64, index=True)
-    capture_id: str = Field(max_length=40)

@@ -26,26 +26,36 @@ from traceability.epcis.errors import NoSuchResourceError
 from traceability.epcis.extensions import PLATFORM_NS, PLATFORM_PREFIX
 from traceability.epcis.params import EventQuery, canonical
 from traceability.events.documents import DEFAULT_CONTEXT
+from traceability.ledger.audit.recall import PLATFORM_DEVICE
 
 # the expressions migration 0009 indexes (spelled the same way)
 EVENT_ID_PG: Final = "(e.body->>'eventID')"
 EVENT_ID_SQLITE: Final = "json_extract(e.body, '$.eventID')"
+ASSERTED_PG: Final = "(body->>'suyuan:assertedBy')"
+ASSERTED_SQLITE: Final = "json_extract(body, '$.\"suyuan:assertedBy\"')"
 SCAN_LIMIT: Final = 20_000  # rows read for one page at most; a sparse page still gets a token
 _COLS = "e.ledger_index, e.event_hash, e.recorded_at, e.body"
 _EPC_FIELDS: Final = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
 _CLASS_FIELDS: Final = ("quantityList", "childQuantityList", "inputQuantityList",
                         "outputQuantityList")  # fmt: skip
 
-_OWN = (
-    "select ledger_index from event where device_id in "
-    "(select id from device where party_id = :party) "
-    "union select ledger_index from capture_event where party_id = :party"
-)
-_VISIBLE = (
-    f"(e.ledger_index in ({_OWN}) or e.ledger_index in ("
-    "select li.idx from ledger_item li join (select item, max(idx) as last from ledger_item "
-    f"where idx in ({_OWN}) group by item) held on li.item = held.item and li.idx <= held.last))"
-)
+
+def visible(dialect: str) -> str:
+    """The condition on ``e`` (an event row) that a party (``:party``) may see it; binds
+    ``:party`` and ``:platform`` (the platform device, which signs captured events)."""
+    asserted = ASSERTED_PG if dialect == "postgresql" else ASSERTED_SQLITE
+    own = (
+        "select ledger_index from event where device_id in "
+        "(select id from device where party_id = :party) "
+        f"union select ledger_index from event where {asserted} = :party "
+        "and device_id = :platform"
+    )
+    return (
+        f"(e.ledger_index in ({own}) or e.ledger_index in ("
+        "select li.idx from ledger_item li join (select item, max(idx) as last from "
+        f"ledger_item where idx in ({own}) group by item) held "
+        "on li.item = held.item and li.idx <= held.last))"
+    )
 
 
 def _epcs(body: Mapping[str, Any], fields: Iterable[str]) -> set[str]:
@@ -85,7 +95,7 @@ def _matches(q: EventQuery, body: Mapping[str, Any]) -> bool:
     return True
 
 
-def _sql(q: EventQuery, party: str | None) -> tuple[str, dict[str, Any]]:
+def _sql(q: EventQuery, party: str | None, dialect: str) -> tuple[str, dict[str, Any]]:
     where = ["e.ledger_index > :after"]
     args: dict[str, Any] = {"after": q.after}
     if q.since is not None:
@@ -101,8 +111,8 @@ def _sql(q: EventQuery, party: str | None) -> tuple[str, dict[str, Any]]:
         where.append(f"e.ledger_index in (select idx from ledger_item where item in :m{n})")
         args[f"m{n}"] = cands
     if party is not None:
-        where.append(_VISIBLE)
-        args["party"] = party
+        where.append(visible(dialect))
+        args.update(party=party, platform=PLATFORM_DEVICE)
     return " and ".join(where), args
 
 
@@ -141,7 +151,7 @@ def query_events(
     session: Session, *, query: EventQuery, party: str | None
 ) -> tuple[list[Any], int | None]:
     """(one page of event rows, the last ledger index read if there may be more, else None)."""
-    cond, args = _sql(query, party)
+    cond, args = _sql(query, party, session.connection().dialect.name)
     out: list[Any] = []
     scanned = 0
     after = query.after
@@ -189,8 +199,8 @@ def get_event(session: Session, *, event_id: str, party: str | None) -> Any:
     cond = f"(e.event_hash = :id or {expr} = :id)"
     args: dict[str, Any] = {"id": event_id}
     if party is not None:
-        cond += f" and {_VISIBLE}"
-        args["party"] = party
+        cond += f" and {visible(dialect)}"
+        args.update(party=party, platform=PLATFORM_DEVICE)
     rows = _rows(session, cond, args, 1)
     if not rows:
         raise NoSuchResourceError(

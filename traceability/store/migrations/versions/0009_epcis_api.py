@@ -1,4 +1,4 @@
-"""EPCIS REST interface: party API keys, capture jobs, captured events, the eventID index
+"""EPCIS REST interface: party API keys, capture jobs, two expression indexes on event
 
 Revision ID: 0009
 Revises: 0007
@@ -6,9 +6,9 @@ Create Date: 2026-12-06 03:20:00
 
 - ``party_api_key``: a party's API keys, SHA-256 digests only (docs/epcis.md).
 - ``capture_job``: the capture job resource of ``POST /capture``.
-- ``capture_event``: which party asserted a captured event (the ledgered event says so too).
 - ``ix_event_event_id``: ``GET /events/{eventID}`` finds an event by the ``eventID`` in its
-  body (an expression index, spelled as :mod:`traceability.epcis.query` queries it).
+  body; ``ix_event_asserted_by``: a party's captured events (``suyuan:assertedBy``). Partial
+  expression indexes, spelled as :mod:`traceability.epcis.query` queries them.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ depends_on: str | Sequence[str] | None = None
 
 _PG_EXPR = "(body->>'eventID')"
 _SQLITE_EXPR = "json_extract(body, '$.eventID')"
+_PG_ASSERTED = "(body->>'suyuan:assertedBy')"
+_SQLITE_ASSERTED = "json_extract(body, '$.\"suyuan:assertedBy\"')"
 
 
 def _json() -> sa.types.TypeEngine[object]:
@@ -64,22 +66,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_capture_job_party_id", "capture_job", ["party_id"], unique=False)
-    op.create_table(
-        "capture_event",
-        sa.Column("ledger_index", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("party_id", sa.String(length=64), nullable=False),
-        sa.Column("capture_id", sa.String(length=40), nullable=False),
-        sa.PrimaryKeyConstraint("ledger_index"),
-    )
-    op.create_index("ix_capture_event_party_id", "capture_event", ["party_id"], unique=False)
-    expr = _PG_EXPR if op.get_bind().dialect.name == "postgresql" else _SQLITE_EXPR
-    op.execute(f"create index ix_event_event_id on event ({expr}) where {expr} is not null")
+    pg = op.get_bind().dialect.name == "postgresql"
+    for name, expr in (
+        ("ix_event_event_id", _PG_EXPR if pg else _SQLITE_EXPR),
+        ("ix_event_asserted_by", _PG_ASSERTED if pg else _SQLITE_ASSERTED),
+    ):
+        op.execute(f"create index {name} on event ({expr}) where {expr} is not null")
 
 
 def downgrade() -> None:
+    op.drop_index("ix_event_asserted_by", table_name="event")
     op.drop_index("ix_event_event_id", table_name="event")
-    op.drop_index("ix_capture_event_party_id", table_name="capture_event")
-    op.drop_table("capture_event")
     op.drop_index("ix_capture_job_party_id", table_name="capture_job")
     op.drop_table("capture_job")
     op.drop_index("ix_party_api_key_party_id", table_name="party_api_key")
