@@ -19,7 +19,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AnyRoleDep, Principal, ProducerDep, SessionDep, SettingsDep
+from api.deps import AnyRoleDep, Limit, Principal, ProducerDep, SessionDep, SettingsDep
 from api.errors import error_response
 from api.jsonbody import StrictJSONRoute
 from traceability.epcis import capture as captures
@@ -110,6 +110,13 @@ async def capture(
         err["captureID"] = job.id
         return error_response(400, err, headers)
     return JSONResponse(captures.job_public(job), status_code=202, headers=headers)
+
+
+@router.get("/capture")
+def list_capture_jobs(session: SessionDep, who: AnyRoleDep, limit: Limit = 100) -> list[Any]:
+    """Capture jobs, newest first: a party's own; every party's for regulators and admins."""
+    jobs = captures.list_jobs(session, party_id=_party_of(who), limit=limit)
+    return [captures.job_public(j) for j in jobs]
 
 
 @router.get("/capture/{captureID}")

@@ -102,8 +102,13 @@ def test_capture_query_and_ledger(world: Any) -> None:
     job = client.get(r.headers["Location"], headers=farm).json()
     assert job["success"] is True and job["running"] is False and job["errors"] == []
     assert len(job["ledgerIndexes"]) == 2
-    # the same job is not another party's to read; a regulator reads it
+    # a regulator reads the job; the job list has it
     assert client.get(r.headers["Location"], headers=REGULATOR).status_code == 200
+    assert client.get("/capture", headers=farm).json()[0]["captureID"] == job["captureID"]
+    # capturing the same document again records nothing new (same event hashes)
+    again = _post(client, doc, farm)
+    assert again.status_code == 202
+    assert again.json()["ledgerIndexes"] == job["ledgerIndexes"]
 
     r = client.get(
         "/events", params={"MATCH_epc": f"urn:epc:id:sgtin:{GTIN_CP}.107346.1"}, headers=farm
@@ -275,6 +280,11 @@ def test_visibility_and_revocation(world: Any) -> None:
     r = client.get(path, headers=shop)
     assert r.status_code == 404 and r.json()["error"]["type"].endswith("NoSuchResourceException")
     assert client.get(path, headers=farm).status_code == 200
+    # jobs: the shop sees its own, not the farm's
+    shop_jobs = client.get("/capture", headers=shop).json()
+    assert len(shop_jobs) == 1 and shop_jobs[0]["eventCount"] == 1
+    farm_job = client.get("/capture", headers=farm).json()[0]["captureID"]
+    assert client.get(f"/capture/{farm_job}", headers=shop).status_code == 404
     # keys: a party key cannot manage keys; the shop cannot revoke the farm's; listing
     assert client.get("/apikeys", headers=shop).status_code == 403
     assert client.get("/apikeys", headers=FARM_TOKEN).json()[0]["party_id"] == "farm"

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from traceability.epcis.errors import CaptureLimitError, EpcisValidationError, NoSuchResourceError
 from traceability.epcis.extensions import PLATFORM_NS, PLATFORM_PREFIX, document_problems
@@ -211,6 +211,14 @@ def job_public(job: CaptureJob) -> dict[str, Any]:
         "eventCount": job.event_count,
         "ledgerIndexes": job.ledger_indexes,
     }
+
+
+def list_jobs(session: Session, *, party_id: str | None, limit: int = 100) -> list[CaptureJob]:
+    """The newest jobs first (a party's own, or all for ``party_id=None``)."""
+    q = select(CaptureJob).order_by(col(CaptureJob.created_at).desc(), col(CaptureJob.id))
+    if party_id is not None:
+        q = q.where(CaptureJob.party_id == party_id)
+    return list(session.exec(q.limit(limit)).all())
 
 
 def get_job(session: Session, *, capture_id: str, party_id: str | None) -> CaptureJob:
