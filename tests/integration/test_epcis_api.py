@@ -109,6 +109,9 @@ def test_capture_query_and_ledger(world: Any) -> None:
     again = _post(client, doc, farm)
     assert again.status_code == 202
     assert again.json()["ledgerIndexes"] == job["ledgerIndexes"]
+    # an eventID names one event: reused for another event, it is refused
+    reused = _post(client, _doc({**first, "bizStep": "receiving"}), farm)
+    assert reused.status_code == 400 and "already names" in reused.text
 
     r = client.get(
         "/events", params={"MATCH_epc": f"urn:epc:id:sgtin:{GTIN_CP}.107346.1"}, headers=farm

@@ -25,11 +25,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from traceability.epcis.errors import CaptureLimitError, EpcisValidationError, NoSuchResourceError
 from traceability.epcis.extensions import PLATFORM_NS, PLATFORM_PREFIX, document_problems
 from traceability.epcis.models import CaptureJob
+from traceability.epcis.query import EVENT_ID_PG, EVENT_ID_SQLITE
 from traceability.events import DocumentError, event_hash, load_json, validate_document
 from traceability.events.timing import TimeRule
 from traceability.ledger.audit.recall import PLATFORM_DEVICE
@@ -149,8 +151,12 @@ def capture(
     )
     errors = problems(doc, time_rule=time_rule, now=when)
     if not errors:
+        groups = _asserted(doc, party_id)
+        hashes = [event_hash(ev) for g in groups for ev in g]
+        errors = _id_conflicts(session, groups, hashes)
+    if not errors:
         job.ledger_indexes = _record(
-            session, doc=doc, party_id=party_id, at=when, data_dir=data_dir
+            session, groups=groups, hashes=hashes, at=when, data_dir=data_dir
         )
     job.errors = errors[:100]
     job.success = not errors
@@ -161,16 +167,51 @@ def capture(
     return job
 
 
+def _id_conflicts(
+    session: Session, groups: list[list[dict[str, Any]]], hashes: list[str]
+) -> list[dict[str, Any]]:
+    """An ``eventID`` names one event: one already stored for another event, or given to two
+    different events of the document, is refused (``GET /events/{eventID}`` stays exact)."""
+    named: dict[str, tuple[int, str]] = {}
+    errors: list[dict[str, Any]] = []
+    events = [ev for g in groups for ev in g]
+    for i, (ev, h) in enumerate(zip(events, hashes, strict=True)):
+        eid = ev.get("eventID")
+        if not isinstance(eid, str):
+            continue
+        if eid in named and named[eid][1] != h:
+            where = f"epcisBody.eventList[{i}].eventID"
+            errors.append(_item(where, f"eventID {eid} is also given to event {named[eid][0]}"))
+        named.setdefault(eid, (i, h))
+    if not named:
+        return errors
+    dialect = session.connection().dialect.name
+    expr = EVENT_ID_PG if dialect == "postgresql" else EVENT_ID_SQLITE
+    stmt = sa.text(f"select {expr}, event_hash from event where {expr} in :ids").bindparams(
+        sa.bindparam("ids", expanding=True)
+    )
+    for eid, stored in session.connection().execute(stmt, {"ids": list(named)}).all():
+        i, h = named[eid]
+        if stored != h:
+            errors.append(
+                _item(
+                    f"epcisBody.eventList[{i}].eventID",
+                    f"eventID {eid} already names another recorded event",
+                )
+            )
+    return errors
+
+
 def _record(
     session: Session,
     *,
-    doc: dict[str, Any],
-    party_id: str,
+    groups: list[list[dict[str, Any]]],
+    hashes: list[str],
     at: datetime,
     data_dir: Path,
 ) -> list[int]:
-    groups = _asserted(doc, party_id)
     seed, kid = ensure_platform(session, data_dir=data_dir)
+    offset = 0
     submissions: list[EventSubmission] = []
     for group in groups:
         payload = env.build(
@@ -185,7 +226,7 @@ def _record(
         submissions.extend(
             EventSubmission(
                 event=ev,
-                event_hash=event_hash(ev),
+                event_hash=hashes[offset + i],
                 envelope=envelope,
                 device_id=PLATFORM_DEVICE,
                 key_id=kid,
@@ -193,6 +234,7 @@ def _record(
             )
             for i, ev in enumerate(envelope.events)
         )
+        offset += len(envelope.events)
     # recorded now: after the platform key's registration, which the audit checks against
     results = append_events(session, submissions=submissions)
     return [r.index for r in results]

@@ -29,8 +29,8 @@ from traceability.events.documents import DEFAULT_CONTEXT
 from traceability.ledger.audit.recall import PLATFORM_DEVICE
 
 # the expressions migration 0009 indexes (spelled the same way)
-EVENT_ID_PG: Final = "(e.body->>'eventID')"
-EVENT_ID_SQLITE: Final = "json_extract(e.body, '$.eventID')"
+EVENT_ID_PG: Final = "(body->>'eventID')"
+EVENT_ID_SQLITE: Final = "json_extract(body, '$.eventID')"
 ASSERTED_PG: Final = "(body->>'suyuan:assertedBy')"
 ASSERTED_SQLITE: Final = "json_extract(body, '$.\"suyuan:assertedBy\"')"
 SCAN_LIMIT: Final = 20_000  # rows read for one page at most; a sparse page still gets a token
