@@ -248,7 +248,7 @@ def test_bad_query_parameters(world: Any, name: str, value: str) -> None:
     r = client.get(
         "/events", params={"MATCH_epc": "urn:epc:id:sgtin:0614141.107346.1\x00"}, headers=farm
     )
-    assert r.status_code == 400
+    assert r.status_code == 400 and r.json()["error"]["field"] == "query.MATCH_epc"
 
 
 def test_visibility_and_revocation(world: Any) -> None:
