@@ -14,6 +14,7 @@ Create Date: 2026-12-06 03:20:00
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -33,7 +34,7 @@ _PG_ASSERTED = "(body->>'suyuan:assertedBy')"
 _SQLITE_ASSERTED = "json_extract(body, '$.\"suyuan:assertedBy\"')"
 
 
-def _json() -> sa.types.TypeEngine[object]:
+def _json() -> sa.types.TypeEngine[Any]:
     return sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
 
 
