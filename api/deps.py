@@ -28,6 +28,7 @@ from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
 from traceability.config import TOKEN_RE, ApiToken, Role, Settings
+from traceability.epcis import apikeys
 from traceability.errors import ForbiddenError, UnauthenticatedError
 from traceability.store.engine import get_engine, session_scope
 
@@ -39,6 +40,7 @@ MAX_INT = 2**63 - 1  # the largest integer any route parameter takes (SQL bigint
 class Principal:
     role: Role
     party_id: str | None = None
+    key_id: str | None = None  # set for a party API key (docs/epcis.md)
 
     def may_act_for(self, party_id: str) -> bool:
         return self.role == "admin" or (self.party_id is not None and self.party_id == party_id)
@@ -118,15 +120,26 @@ class BearerAuth(HTTPBearer):
 
 bearer_scheme = BearerAuth(
     auto_error=False,
-    description="TRACE_ADMIN_TOKEN, or a token from TRACE_API_TOKENS (docs/access.md)",
+    description="TRACE_ADMIN_TOKEN, a token from TRACE_API_TOKENS, or a party API key "
+    "(docs/access.md, docs/epcis.md)",
 )
 
 
 def authenticate(request: Request, token: str | None) -> Principal | None:
+    """The caller of ``token``: a configured token, else a party API key (``sy_...``, looked
+    up by its id and compared by digest; a party key acts as a producer of its party)."""
     if token is None:
         return None
     table: _Digests = request.app.state.tokens
-    return table.find(token)
+    found = table.find(token)
+    if found is not None or not apikeys.looks_like_key(token):
+        return found
+    settings: Settings = request.app.state.settings
+    with session_scope(engine=get_engine(settings.effective_database_url)) as session:
+        owner = apikeys.authenticate_key(session, key=token)
+    if owner is None:
+        return None
+    return Principal("producer", owner.party_id, owner.key_id)
 
 
 def _principal(request: Request, token: str | None, wanted: set[str]) -> Principal:

@@ -6,7 +6,8 @@
   413 at once, and a body without one (chunked) is counted as it arrives and refused with 413
   the moment it passes the limit -- nothing larger is ever buffered or parsed;
 * the path and the query string must be UTF-8 text without NUL or other control characters
-  (PostgreSQL cannot store NUL, and no identifier here has control characters): 400.
+  (PostgreSQL cannot store NUL, and no identifier here has control characters): 400, naming
+  ``path`` or the query parameter (``query.<name>``).
 
 JSON bodies are checked further by :mod:`api.jsonbody`; integer parameters are bounded by the
 types in :mod:`api.deps`.
@@ -35,21 +36,25 @@ def target_problem(scope: Scope) -> dict[str, Any] | None:
             "field": "path",
         }
     raw: bytes = scope.get("query_string", b"")
-    if raw:
-        decoded = unquote_to_bytes(raw.replace(b"+", b" "))
+    for pair in raw.split(b"&") if raw else ():
+        name_raw, _, value_raw = pair.partition(b"=")
+        name_bytes = unquote_to_bytes(name_raw.replace(b"+", b" "))
+        value = unquote_to_bytes(value_raw.replace(b"+", b" "))
+        name = name_bytes.decode("utf-8", "replace")
+        field = f"query.{name}" if name and not _CONTROL.search(name) else "query"
         try:
-            text = decoded.decode("utf-8")
+            text = name_bytes.decode("utf-8") + value.decode("utf-8")
         except UnicodeDecodeError:
             return {
                 "code": "invalid_characters",
-                "message": "the query string is not UTF-8 once percent-decoded",
-                "field": "query",
+                "message": f"{field}: not UTF-8 once percent-decoded",
+                "field": field,
             }
         if _CONTROL.search(text):
             return {
                 "code": "invalid_characters",
-                "message": "the query string has a NUL or another control character",
-                "field": "query",
+                "message": f"{field}: has a NUL or another control character",
+                "field": field,
             }
     return None
 

@@ -20,6 +20,8 @@ ROUTE_MODULES = (
     "labels",
     "trace",
     "resolver",
+    "epcis",
+    "apikeys",
 )
 
 

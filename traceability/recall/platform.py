@@ -9,6 +9,7 @@ same way. Events are signed into an envelope and appended with the ledger's appe
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from datetime import UTC, datetime
@@ -52,6 +53,14 @@ def _seed(data_dir: Path) -> bytes:
     with os.fdopen(fd, "w") as fh:
         fh.write(seed.hex() + "\n")
     return seed
+
+
+def platform_secret(data_dir: Path, *, purpose: str) -> bytes:
+    """A 32-byte secret for ``purpose`` derived from the platform device's seed (e.g. the key
+    that authenticates EPCIS page tokens); creates the seed on first use."""
+    return hashlib.sha256(
+        b"suyuan platform secret\x00" + purpose.encode() + b"\x00" + _seed(data_dir)
+    ).digest()
 
 
 def ensure_platform(session: Session, *, data_dir: Path) -> tuple[bytes, str]:
