@@ -20,6 +20,9 @@ ROUTE_MODULES = (
     "labels",
     "trace",
     "resolver",
+    "console",
+    "console_producer",
+    "notices",
 )
 
 
