@@ -21,7 +21,7 @@ code{font-family:ui-monospace,monospace;font-size:.85rem;overflow-wrap:anywhere}
 label{display:block;margin:.3rem 0}input,select,textarea{font:inherit;padding:.2rem .3rem;
 max-width:100%}button{font:inherit;padding:.25rem .8rem}.notice{border:2px solid #8a4b00;
 background:#fff7e6}.bad{border:2px solid #8b0000;background:#fff0f0}.ok{border:2px solid
-#0a5c1f;background:#f0fff3}.muted{color:#555;font-size:.9rem}svg{max-width:100%;height:auto}
+#0a5c1f;background:#f0fff3}.muted{color:#555;font-size:.9rem}svg.trace-graph{max-width:none;height:auto}
 .legend span{display:inline-block;margin:.1rem .6rem .1rem 0}.sw{display:inline-block;
 width:.9rem;height:.9rem;border:1px solid #333;vertical-align:middle;margin-right:.25rem}
 """

@@ -34,7 +34,7 @@ def search(csrf: str, *, text: str = "", error: str | None = None) -> str:
     return document("Search any code", body, role=ROLE, csrf=csrf)
 
 
-def _graph_section(name: str, g: svg.Graph) -> str:
+def _graph_section(name: str, g: svg.Graph, cols: svg.Colours) -> str:
     note = ""
     if g.truncated:
         note = (
@@ -43,8 +43,8 @@ def _graph_section(name: str, g: svg.Graph) -> str:
         )
     title = f"{name} trace: {len(g.nodes)} nodes, {len(g.edges)} steps"
     return (
-        f"<section><h2>{e(title)}</h2>{note}{svg.legend(g)}"
-        f'<div style="overflow-x:auto">{svg.render(g, title=title)}</div></section>'
+        f"<section><h2>{e(title)}</h2>{note}{svg.legend(cols)}"
+        f'<div style="overflow-x:auto">{svg.render(g, title=title, cols=cols)}</div></section>'
     )
 
 
@@ -66,6 +66,7 @@ def item(
     ledger_size: int,
 ) -> str:
     recalled = any(n.affected for g in graphs.values() for n in g.nodes.values())
+    cols = svg.colours(*graphs.values())
     banner = (
         '<section class="bad"><h2>RECALLED</h2><p>Items or lots in this trace are named by a '
         f"recall: see {link('/console/recalls', 'recalls')}.</p></section>"
@@ -98,8 +99,8 @@ def item(
         + ", ".join(f"<code>{e(i)}</code>" for i in list(ids)[:12])
         + (" …" if len(ids) > 12 else "")
         + "</p></section>"
-        + _graph_section("Backward", graphs["backward"])
-        + _graph_section("Forward", graphs["forward"])
+        + _graph_section("Backward", graphs["backward"], cols)
+        + _graph_section("Forward", graphs["forward"], cols)
         + "<section><h2>Custody timeline</h2>"
         + (f"<p>Anomalies:</p><ul>{anomalies}</ul>" if anomalies else "")
         + ('<p class="notice">Truncated: more steps exist.</p>' if custody.get("truncated") else "")

@@ -31,7 +31,7 @@ PALETTE = (
     "#f4cccc",
 )
 NO_PARTY = "#ffffff"
-W, H, GAP_X, GAP_Y, PAD = 200, 46, 46, 12, 12
+W, H, GAP_X, GAP_Y, PAD = 210, 58, 46, 12, 12
 
 
 @dataclass
@@ -87,21 +87,34 @@ def layout(graph: Graph, *, max_nodes: int = MAX_NODES) -> Graph:
     return graph
 
 
-def colours(graph: Graph) -> dict[str, tuple[str, str]]:
-    """party id -> (colour, name), in party-id order (the legend's order)."""
+Colours = dict[str, tuple[str, str]]
+
+
+def colours(*graphs: Graph) -> Colours:
+    """party id -> (colour, name), in party-id order (the legend's order); one map for several
+    graphs so that a party has the same colour in each."""
     named = sorted(
-        {(n.party_id, n.party_name or n.party_id) for n in graph.nodes.values() if n.party_id}
+        {
+            (n.party_id, n.party_name or n.party_id)
+            for g in graphs
+            for n in g.nodes.values()
+            if n.party_id
+        }
     )
     return {pid: (PALETTE[i % len(PALETTE)], str(name)) for i, (pid, name) in enumerate(named)}
+
+
+def _fit(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _xy(n: Node) -> tuple[int, int]:
     return PAD + n.layer * (W + GAP_X), PAD + n.row * (H + GAP_Y)
 
 
-def render(graph: Graph, *, title: str) -> str:
+def render(graph: Graph, *, title: str, cols: Colours | None = None) -> str:
     """The SVG element (inline in a page) of a laid-out graph."""
-    cols = colours(graph)
+    cols = cols if cols is not None else colours(graph)
     layers = max((n.layer for n in graph.nodes.values()), default=0) + 1
     rows = max((n.row for n in graph.nodes.values()), default=0) + 1
     width, height = 2 * PAD + layers * W + (layers - 1) * GAP_X, 2 * PAD + rows * (H + GAP_Y)
@@ -135,27 +148,29 @@ def render(graph: Graph, *, title: str) -> str:
             else ' stroke="#333" stroke-width="1"'
         )
         rx = 16 if n.kind == "party" else 4
-        tag = "RECALLED · " if n.affected else ""
+        head = f"RECALLED · {n.kind}" if n.affected else n.kind
         out.append(
             f'<g class="node node-{e(n.kind)}{" affected" if n.affected else ""}" '
             f'data-id="{e(n.id)}"><title>{e(n.kind)} {e(n.id)}'
             f"{' — ' + e(n.party_name) if n.party_name else ''}"
             f"{' — affected by a recall' if n.affected else ''}</title>"
             f'<rect x="{x}" y="{y}" width="{W}" height="{H}" rx="{rx}" fill="{fill}"{stroke}/>'
-            f'<text x="{x + 6}" y="{y + 17}" font-size="12" font-family="sans-serif">'
-            f"{e(tag)}{e(n.kind)}: {e(n.label[:26])}</text>"
-            f'<text x="{x + 6}" y="{y + 35}" font-size="11" font-family="sans-serif" '
-            f'fill="#222">{e((n.party_name or "party unknown")[:28])}</text></g>'
+            f'<text x="{x + 7}" y="{y + 16}" font-size="11" font-family="sans-serif" '
+            f'font-weight="{"bold" if n.affected else "normal"}">{e(head)}</text>'
+            f'<text x="{x + 7}" y="{y + 32}" font-size="12" font-family="sans-serif">'
+            f"{e(_fit(n.label, 28))}</text>"
+            f'<text x="{x + 7}" y="{y + 48}" font-size="11" font-family="sans-serif" '
+            f'fill="#222">{e(_fit(n.party_name or "party unknown", 16))}</text></g>'
         )
     out.append("</svg>")
     return "".join(out)
 
 
-def legend(graph: Graph) -> str:
+def legend(cols: Colours) -> str:
     """The legend: each party's colour with its name, and what the outlines mean."""
     items = [
         f'<span><i class="sw" style="background:{c}"></i>{e(name)}</span>'
-        for c, name in colours(graph).values()
+        for c, name in cols.values()
     ]
     items.append(f'<span><i class="sw" style="background:{NO_PARTY}"></i>party unknown</span>')
     items.append(
