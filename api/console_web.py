@@ -52,6 +52,14 @@ class Ctx:
         return "regulator" if self.who.role == "admin" else self.who.role
 
 
+def describe(exc: TraceError) -> str:
+    """The error's message with the field and value it names (the page escapes it)."""
+    if exc.field is None:
+        return exc.message
+    value = "" if exc.value is None else f" = {str(exc.value)[:80]}"
+    return f"{exc.message} (field {exc.field}{value})"
+
+
 def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -70,10 +78,15 @@ def secure(request: Request) -> bool:
 
 
 def current(request: Request) -> cs.ConsoleSession | None:
+    value = request.cookies.get(COOKIE)
+    if not value:
+        return None
+    settings = settings_of(request)
     return cs.read_session(
         key_of(request),
-        request.cookies.get(COOKIE),
-        tokens=settings_of(request).api_token_table,
+        value,
+        tokens=settings.api_token_table,
+        signed_out=cs.signed_out(settings.data_dir),
     )
 
 
@@ -124,7 +137,7 @@ def run_page(
     except TraceError as exc:
         db.rollback()
         status = status_for(exc)
-        return html(error_page(status, exc.code, exc.message, role=ctx.role), status)
+        return html(error_page(status, exc.code, describe(exc), role=ctx.role), status)
     return html(out) if isinstance(out, str) else out
 
 
@@ -160,7 +173,7 @@ def login_response(request: Request, *, message: str | None = None, status: int 
 
 def error(request: Request, exc: TraceError, status: int | None = None) -> Response:
     code = status or status_for(exc)
-    return html(error_page(code, exc.code, exc.message), code)
+    return html(error_page(code, exc.code, describe(exc)), code)
 
 
 def attachment(content: Any, *, name: str, media: str) -> Response:

@@ -80,7 +80,8 @@ def login(request: Request, body: BodyDep) -> Response:
 
 @router.post("/logout")
 def logout(request: Request, body: BodyDep, db: SessionDep) -> Response:
-    def out(_ctx: web.Ctx) -> Response:
+    def out(ctx: web.Ctx) -> Response:
+        cs.sign_out(ctx.settings.data_dir, ctx.who)
         response = RedirectResponse("/console/login", status_code=303, headers=web.HEADERS)
         response.delete_cookie(web.COOKIE, path="/console")
         return response
@@ -109,14 +110,15 @@ def item(
 ) -> Response:
     """Any code -> its backward and forward trace graphs and custody timeline."""
 
-    def page(ctx: web.Ctx) -> str:
+    def page(ctx: web.Ctx) -> Response | str:
         text = code.strip()
         if not text:
-            return regulator.search(ctx.csrf, error="Give a code to look up.")
+            return web.html(regulator.search(ctx.csrf, error="Give a code to look up."), 400)
         try:
             ids, graphs, _ = data.trace_graphs(db, text=text, max_nodes=GRAPH_NODES)
         except InvalidInputError as exc:
-            return regulator.search(ctx.csrf, text=text, error=exc.message)
+            problem = f"{exc.message} ({exc.field}: {exc.value})" if exc.value else exc.message
+            return web.html(regulator.search(ctx.csrf, text=text, error=problem), 400)
         timeline = custody.timeline(db, text=text)
         return regulator.item(
             ctx.csrf,

@@ -31,6 +31,7 @@ from traceability.errors import ConfigError
 SESSION_SECONDS = 8 * 3600
 LOGIN_SECONDS = 600
 KEY_FILE = Path("console") / "session.key"
+REVOKED_FILE = Path("console") / "signed-out"
 MAX_COOKIE = 1024
 
 
@@ -101,10 +102,16 @@ def make_session(
 
 
 def read_session(
-    key: bytes, value: str | None, *, tokens: tuple[ApiToken, ...], now: float | None = None
+    key: bytes,
+    value: str | None,
+    *,
+    tokens: tuple[ApiToken, ...],
+    now: float | None = None,
+    signed_out: frozenset[str] = frozenset(),
 ) -> ConsoleSession | None:
-    """The session a cookie value carries, or None (missing, forged, expired, or its token is
-    no longer configured with the same role and party)."""
+    """The session a cookie value carries, or None (missing, forged, expired, signed out --
+    its nonce in ``signed_out`` -- or its token no longer configured with the same role and
+    party)."""
     if not value or len(value) > MAX_COOKIE or value.count(".") != 1:
         return None
     head, sig = value.split(".")
@@ -120,7 +127,7 @@ def read_session(
         expires, nonce = int(body["e"]), str(body["n"])
     except (ValueError, KeyError, TypeError):
         return None
-    if expires <= (now if now is not None else time.time()):
+    if expires <= (now if now is not None else time.time()) or nonce in signed_out:
         return None
     live = any(
         hmac.compare_digest(fingerprint(t.token), str(fp))
@@ -160,3 +167,33 @@ def find_token(tokens: tuple[ApiToken, ...], text: str) -> ApiToken | None:
         if hmac.compare_digest(digest, hashlib.sha256(t.token.encode()).digest()) and not found:
             found = t
     return found
+
+
+def sign_out(data_dir: Path, session: ConsoleSession) -> None:
+    """Record that ``session`` ended: its cookie, even if kept, opens nothing any more (the
+    list keeps each nonce until its session would have expired anyway)."""
+    path = data_dir / REVOKED_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    now = int(time.time())
+    keep = [f"{n} {e}" for n, e in _signed_out_at(str(path)).items() if e > now]
+    tmp = path.with_suffix(f".{os.getpid()}.{time.time_ns()}.tmp")
+    tmp.write_text("\n".join([*keep, f"{session.nonce} {session.expires}"]) + "\n")
+    tmp.replace(path)
+
+
+def _signed_out_at(path: str) -> dict[str, int]:
+    try:
+        lines = Path(path).read_text("ascii").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return {}
+    out: dict[str, int] = {}
+    for line in lines:
+        nonce, _, exp = line.partition(" ")
+        if exp.isdigit():
+            out[nonce] = int(exp)
+    return out
+
+
+def signed_out(data_dir: Path) -> frozenset[str]:
+    """The nonces of sessions signed out before they expired."""
+    return frozenset(_signed_out_at(str(data_dir / REVOKED_FILE)))
