@@ -79,7 +79,7 @@ def session_key(data_dir: Path) -> bytes:
 
 
 def fingerprint(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:32]
 
 
 def _mac(key: bytes, data: bytes) -> bytes:
@@ -156,12 +156,12 @@ def same(a: str | None, b: str) -> bool:
     """Constant-time equality of a submitted token with the expected one."""
     if not a:
         return False
-    return hmac.compare_digest(a.encode("utf-8", "surrogateescape"), b.encode())
+    return hmac.compare_digest(a.encode("utf-8", "replace"), b.encode())
 
 
 def find_token(tokens: tuple[ApiToken, ...], text: str) -> ApiToken | None:
     """The configured token equal to ``text`` (every entry compared, in constant time)."""
-    digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).digest()
+    digest = hashlib.sha256(text.encode("utf-8", "replace")).digest()
     found: ApiToken | None = None
     for t in tokens:
         if hmac.compare_digest(digest, hashlib.sha256(t.token.encode()).digest()) and not found:
