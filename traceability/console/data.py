@@ -15,10 +15,13 @@ from sqlmodel import Session
 
 from traceability.console.svg import Graph, Node, layout, short_id
 from traceability.errors import TraceError
+from traceability.identifiers import parse_epc_urn
+from traceability.identifiers.errors import IdentifierError
 from traceability.ledger import checkpoint
 from traceability.ledger import store as ledger_store
 from traceability.ledger.note import Verifier
 from traceability.recall import service as recalls
+from traceability.registry.models import Party, Product
 from traceability.trace import places
 from traceability.trace import service as trace
 from traceability.trace.resolve import lot_ids
@@ -48,6 +51,22 @@ def _kind(node: str, mode: str | None) -> str:
     return "item"
 
 
+def _brand_owner(session: Session, urn: str, cache: dict[str, Any]) -> dict[str, Any] | None:
+    """The party a GTIN-keyed id's product is registered to (its brand owner), if known."""
+    try:
+        gtin = dict(parse_epc_urn(urn).elements).get("01")
+    except IdentifierError:
+        return None
+    if not gtin:
+        return None
+    if gtin not in cache:
+        product = session.get(Product, gtin)
+        party = session.get(Party, product.party_id) if product is not None else None
+        cache[gtin] = places.party_info(party)
+    found: dict[str, Any] | None = cache[gtin]
+    return found
+
+
 def graph_of(
     session: Session, result: dict[str, Any], *, affected: set[str], max_nodes: int
 ) -> Graph:
@@ -64,9 +83,12 @@ def graph_of(
             home.setdefault(s["src"], s["dst"])
     ids = set(firsts) | set(modes)
     info = places.describe(session, ids)
+    owners: dict[str, Any] = {}
     for n in sorted(ids):
         d = info.get(n) or {}
         party = d.get("party") or (info.get(home.get(n, ""), {}) or {}).get("party")
+        if party is None and n.startswith(("urn:epc:id:sgtin:", "urn:epc:class:lgtin:")):
+            party = _brand_owner(session, n, owners)
         label = d.get("name") or short_id(n)
         g.nodes[n] = Node(
             id=n,
