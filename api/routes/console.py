@@ -22,7 +22,7 @@ from traceability.console import session as cs
 from traceability.console.forms import need, parse_form
 from traceability.deadletters.store import list_dead_letters
 from traceability.equipment import service as equipment
-from traceability.errors import InvalidInputError, TraceError
+from traceability.errors import ForbiddenError, InvalidInputError, TraceError
 from traceability.exports import fsma204
 from traceability.ledger import checkpoint, receipt
 from traceability.ledger import store as ledger_store
@@ -60,7 +60,7 @@ def login(request: Request, body: BodyDep) -> Response:
     key = web.key_of(request)
     try:
         if not web.same_origin(request):
-            raise InvalidInputError("the form was posted from another origin", field="origin")
+            raise ForbiddenError("the form was posted from another origin", field="origin")
         form = parse_form(body, request.headers.get("content-type"))
         nonce = request.cookies.get(web.LOGIN_COOKIE, "")
         if not nonce or not cs.same(form.get("csrf"), cs.login_csrf(key, nonce)):
