@@ -129,13 +129,17 @@ def render(graph: Graph, *, title: str, cols: Colours | None = None) -> str:
     for src, dst, kind in graph.edges:
         a, b = graph.nodes[src], graph.nodes[dst]
         (x1, y1), (x2, y2) = _xy(a), _xy(b)
-        if a.layer <= b.layer:
-            x1, x2 = x1 + W, x2
-        else:
-            x2 = x2 + W
+        y1, y2 = y1 + H // 2, y2 + H // 2
+        if a.layer < b.layer:
+            x1 += W
+        elif a.layer > b.layer:
+            x2 += W
+        else:  # same column: from one box's edge to the other's, down or up the column
+            x1 = x2 = x1 + W * 3 // 4
+            y1, y2 = (y1 + H // 2, y2 - H // 2) if a.row < b.row else (y1 - H // 2, y2 + H // 2)
         dash = ' stroke-dasharray="5 3"' if kind in ("observed", "contains") else ""
         out.append(
-            f'<line class="edge" x1="{x1}" y1="{y1 + H // 2}" x2="{x2}" y2="{y2 + H // 2}" '
+            f'<line class="edge" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" '
             f'stroke="#555" stroke-width="1.3"{dash} marker-end="url(#arrow)">'
             f"<title>{e(kind)}: {e(src)} → {e(dst)}</title></line>"
         )
