@@ -37,6 +37,7 @@ from traceability.trace import custody
 router = APIRouter(route_class=StrictJSONRoute, prefix="/console", include_in_schema=False)
 REG = ("regulator", "admin")
 GRAPH_NODES = 60
+MAX_GRAPH_NODES = 300
 RecallId = Annotated[str, Path(min_length=1, max_length=40)]
 
 
@@ -106,16 +107,20 @@ def home(request: Request, db: SessionDep) -> Response:
 
 @router.get("/item")
 def item(
-    request: Request, db: SessionDep, code: Annotated[str, Query(max_length=400)] = ""
+    request: Request,
+    db: SessionDep,
+    code: Annotated[str, Query(max_length=400)] = "",
+    nodes: Annotated[int, Query(ge=5, le=MAX_GRAPH_NODES)] = GRAPH_NODES,
 ) -> Response:
-    """Any code -> its backward and forward trace graphs and custody timeline."""
+    """Any code -> its backward and forward trace graphs (at most ``nodes`` nodes each) and
+    custody timeline."""
 
     def page(ctx: web.Ctx) -> Response | str:
         text = code.strip()
         if not text:
             return web.html(regulator.search(ctx.csrf, error="Give a code to look up."), 400)
         try:
-            ids, graphs, _ = data.trace_graphs(db, text=text, max_nodes=GRAPH_NODES)
+            ids, graphs, _ = data.trace_graphs(db, text=text, max_nodes=nodes)
         except InvalidInputError as exc:
             problem = f"{exc.message} ({exc.field}: {exc.value})" if exc.value else exc.message
             return web.html(regulator.search(ctx.csrf, text=text, error=problem), 400)

@@ -183,6 +183,10 @@ def test_the_trace_graph_and_custody_with_proofs(world: Any) -> None:
         "https://id.gs1.org/01/16937102000014/10/FJ26120375",
     ):
         assert "trace-graph" in client.get("/console/item", params={"code": code}).text
+    small = client.get("/console/item", params={"code": LOT, "nodes": 5}).text
+    shown = re.findall(r"showing 5 of (\d+) nodes", small)
+    assert "Truncated" in small and shown and all(int(n) > 5 for n in shown)
+    assert len(re.findall(r'<g class="node', small)) == 10  # five in each graph
     bad = client.get("/console/item", params={"code": "(01)16937102000015(10)X"})
     assert bad.status_code == 400 and "check digit" in bad.text.lower()
     assert client.get("/console/receipt/999999999").status_code == 404

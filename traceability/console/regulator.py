@@ -39,7 +39,8 @@ def _graph_section(name: str, g: svg.Graph, cols: svg.Colours) -> str:
     if g.truncated:
         note = (
             f'<p class="notice"><strong>Truncated:</strong> showing {len(g.nodes)} of '
-            f"{g.total_nodes} nodes (or the trace itself stopped at its node limit).</p>"
+            f"{g.total_nodes} nodes (or the trace itself stopped at its node limit); ask for "
+            "more with <code>&amp;nodes=</code> (up to 300).</p>"
         )
     title = f"{name} trace: {len(g.nodes)} nodes, {len(g.edges)} steps"
     return (
