@@ -22,6 +22,9 @@ ROUTE_MODULES = (
     "resolver",
     "epcis",
     "apikeys",
+    "console",
+    "console_producer",
+    "notices",
 )
 
 

@@ -45,6 +45,7 @@ def register(app: typer.Typer) -> None:
             told = _witness_sizes(s, settings)
             witnessed = {w: size for w, size in told.items() if isinstance(size, int)}
             report = audit(s, log_key=key, signed=signed, witnessed=witnessed)
+        _remember(settings, report.to_dict())
         for w, why in told.items():
             if not isinstance(why, int):
                 typer.echo(f"warning: witness {w} not consulted: {why}", err=True)
@@ -64,6 +65,19 @@ def register(app: typer.Typer) -> None:
                 err=False,
             )
         raise typer.Exit(0 if report.ok else 1)
+
+
+def _remember(settings: Settings, report: dict[str, object]) -> None:
+    """Keep the result for the console's ledger page (its "last audit"); best effort."""
+    from traceability.console.data import record_audit
+
+    failures = report.get("failures")
+    summary = {k: v for k, v in report.items() if k != "failures"}
+    summary["failure_count"] = len(failures) if isinstance(failures, list) else 0
+    try:
+        record_audit(settings.data_dir, summary)
+    except OSError as exc:
+        typer.echo(f"warning: the audit result was not kept for the console: {exc}", err=True)
 
 
 def _witness_sizes(session: Session, settings: Settings) -> dict[str, int | str]:

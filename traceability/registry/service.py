@@ -15,7 +15,15 @@ from typing import Any, TypeVar
 from sqlmodel import Session, SQLModel, col, select
 
 from traceability.errors import ConflictError, InvalidInputError, NotFoundError
-from traceability.registry.models import Device, DeviceKey, Location, Lot, Party, Product
+from traceability.registry.models import (
+    Device,
+    DeviceKey,
+    DeviceStatus,
+    Location,
+    Lot,
+    Party,
+    Product,
+)
 from traceability.registry.schemas import (
     DeviceCreate,
     DeviceKeyPublic,
@@ -243,3 +251,29 @@ def list_lots(
     if gtin is not None:
         q = q.where(Lot.gtin == gtin)
     return [LotPublic.model_validate(r) for r in session.exec(q.offset(offset).limit(limit))]
+
+
+def revoke_device(
+    session: Session, *, device_id: str, reason: str, at: datetime | None = None
+) -> DevicePublic:
+    """Revoke a device: its status becomes ``revoked`` (the gateway refuses it at once) and each
+    of its keys still valid is revoked through the ledger (``key.revoke`` entries)."""
+    from traceability.registry.keys import revoke_key
+
+    device = get_or_raise(session, Device, device_id, what="device")
+    if device.status == DeviceStatus.revoked:
+        raise ConflictError(
+            f"device {device_id} is already revoked", field="device_id", value=device_id
+        )
+    when = at or utcnow()
+    live = session.exec(
+        select(DeviceKey).where(
+            DeviceKey.device_id == device_id, col(DeviceKey.revoked_at).is_(None)
+        )
+    ).all()
+    for key in live:
+        revoke_key(session, device_id=device_id, key_id=key.key_id, at=when, reason=reason[:200])
+    device.status = DeviceStatus.revoked
+    session.add(device)
+    session.flush()
+    return DevicePublic.model_validate(device)

@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "traceability.ledger.models",
     "traceability.recall.models",
     "traceability.epcis.models",
+    "traceability.notices.models",
 )
 
 
