@@ -20,6 +20,7 @@ ROUTE_MODULES = (
     "labels",
     "trace",
     "resolver",
+    "consumer",
 )
 
 

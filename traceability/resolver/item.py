@@ -62,6 +62,8 @@ class ItemView:
     latest_index: int | None = None
     receipt_ready: bool = False  # the latest record is in a signed checkpoint
     attributes: dict[str, Any] = field(default_factory=dict)
+    category: str = ""
+    urns: tuple[str, ...] = ()  # the item's and its lot's identifiers in the store
 
 
 def _candidate_urns(gtin: str, lot: str | None, serial: str | None) -> list[str]:
@@ -75,6 +77,19 @@ def _candidate_urns(gtin: str, lot: str | None, serial: str | None) -> list[str]
             except IdentifierError:
                 continue
     return out
+
+
+def _equipment_urns(gtin: str, serial: str | None, session: Session) -> list[str]:
+    """A special-equipment unit labelled with its model's GTIN and, as serial, its 18-character
+    equipment code: the unit's GIAI, when its company prefix is the GTIN's."""
+    if not serial or len(serial) != 18:
+        return []
+    q = sa.text(
+        "select distinct item from ledger_item where item >= 'urn:epc:id:giai:' "
+        "and item < 'urn:epc:id:giai;' and item like :tail"
+    )
+    found = [str(r[0]) for r in session.execute(q, {"tail": f"%.%{serial}"})]
+    return [u for u in found if u.endswith(serial) and gtin[1:].startswith(u[16:].split(".")[0])]
 
 
 def _recorded(session: Session, urns: list[str]) -> bool:
@@ -173,6 +188,8 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
     owner = session.get(Party, product.party_id)
     lot = session.get(Lot, (gtin, lot_code)) if lot_code else None
     serial_urns = _candidate_urns(gtin, None, serial) if serial else []
+    if product.category == "equipment":
+        serial_urns += _equipment_urns(gtin, serial, session)
     lot_urns = _candidate_urns(gtin, lot_code, None)
     steps = _steps(session, serial_urns + lot_urns)
     serial_seen = bool(serial_urns) and _recorded(session, serial_urns)
@@ -235,4 +252,6 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
         latest_index=latest.ledger_index if latest else None,
         receipt_ready=latest is not None and signed is not None and latest.ledger_index < signed,
         attributes=dict(product.attributes or {}),
+        category=str(product.category),
+        urns=tuple(serial_urns + lot_urns),
     )

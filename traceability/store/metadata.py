@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "traceability.store.models",
     "traceability.ledger.models",
     "traceability.recall.models",
+    "traceability.consumer.models",
 )
 
 
