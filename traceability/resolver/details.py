@@ -19,13 +19,13 @@ from traceability.store.types import JSONType, UTCDateTime
 DEFAULT_RANGE_C = (0.0, 4.0)  # chilled produce; a product may set attributes.storage_c
 _MAX_SENSOR_EVENTS = 2000
 _CONTAINER_HOPS = 2
-_SENSOR_EVENTS = (
-    sa.text(
-        "select ev.event_time, ev.body from ledger_item li join event ev "
-        "on ev.ledger_index = li.idx where li.item in :items"
-    )
-    .bindparams(sa.bindparam("items", expanding=True))
+_BODIES = (
+    sa.text("select event_time, body from event where ledger_index in :idx")
+    .bindparams(sa.bindparam("idx", expanding=True))
     .columns(sa.column("event_time", UTCDateTime()), sa.column("body", JSONType))
+)
+_INDEXES = sa.text("select idx from ledger_item where item in :items").bindparams(
+    sa.bindparam("items", expanding=True)
 )
 _PARENTS = sa.text(
     "select distinct src from trace_edge where kind = 'contains' and dst in :dst"
@@ -126,16 +126,22 @@ def cold_chain(session: Session, view: ItemView) -> ColdChain | None:
     lot and the containers (cases, pallets) that held them; None when there are none."""
     items = set(view.urns)
     frontier = list(view.urns)
+    parents: set[str] = set()
     for _ in range(_CONTAINER_HOPS):
         if not frontier:
             break
-        frontier = sorted({str(r[0]) for r in session.execute(_PARENTS, {"dst": frontier})} - items)
-        frontier = frontier[:200]
-        items.update(frontier)
-    if not items:
+        found = {str(r[0]) for r in session.execute(_PARENTS, {"dst": frontier})}
+        frontier = sorted(found - items - parents)[:200]
+        parents.update(frontier)
+    indexes = {s.ledger_index for s in view.steps}
+    if parents:
+        indexes |= {int(r[0]) for r in session.execute(_INDEXES, {"items": sorted(parents)})}
+    if not indexes:
         return None
+    # a literal list of indexes: the event hypertable's chunks are not joined
+    chosen = sorted(indexes)[-_MAX_SENSOR_EVENTS:]
     readings: list[tuple[datetime, float]] = []
-    rows = session.execute(_SENSOR_EVENTS, {"items": sorted(items)}).fetchmany(_MAX_SENSOR_EVENTS)
+    rows = session.execute(_BODIES, {"idx": chosen}).all()
     for when, body in rows:
         for stamp, c in _temperature(body if isinstance(body, dict) else {}):
             try:

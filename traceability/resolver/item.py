@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from traceability.errors import NotFoundError
 from traceability.identifiers import DigitalLink, epc_urn_from_elements
@@ -99,31 +99,31 @@ def _recorded(session: Session, urns: list[str]) -> bool:
     return session.execute(q, {"items": urns}).first() is not None
 
 
+_LEDGER_ITEM = sa.table("ledger_item", sa.column("item"), sa.column("idx"))
+
+
 def _steps(session: Session, urns: list[str]) -> list[JourneyStep]:
+    """The item's records (the newest :data:`_MAX_STEPS`): indexes, events, places."""
     if not urns:
         return []
-    idx = sa.text("select idx from ledger_item where item in :items").bindparams(
-        sa.bindparam("items", expanding=True)
-    )
-    indexes = sorted({int(r[0]) for r in session.execute(idx, {"items": urns})})[-_MAX_STEPS:]
-    if not indexes:
+    idx = sa.select(_LEDGER_ITEM.c.idx).where(_LEDGER_ITEM.c.item.in_(urns))
+    indexes = sorted({int(i) for i in session.execute(idx).scalars()})[-_MAX_STEPS:]
+    if not indexes:  # a literal list: the hypertable's chunks are pruned by it, not joined
         return []
-    rows = session.exec(
-        select(EventRow).where(EventRow.ledger_index.in_(indexes))  # type: ignore[attr-defined]
-    ).all()
+    rows = session.exec(select(EventRow).where(col(EventRow.ledger_index).in_(indexes))).all()
+    if not rows:
+        return []
     where = {x for r in rows for x in (r.biz_location, r.read_point) if x}
-    places = {
-        loc.sgln: loc
-        for loc in session.exec(
-            select(Location).where(Location.sgln.in_(sorted(where)))  # type: ignore[union-attr]
-        ).all()
-        if loc.sgln
-    }
-    owners = sorted({loc.party_id for loc in places.values()})
-    parties = {
-        p.id: p.name
-        for p in session.exec(select(Party).where(Party.id.in_(owners))).all()  # type: ignore[attr-defined]
-    }
+    places: dict[str, Location] = {}
+    parties: dict[str, str] = {}
+    for place, party_name in session.exec(
+        select(Location, Party.name)
+        .join(Party, col(Party.id) == col(Location.party_id), isouter=True)
+        .where(col(Location.sgln).in_(sorted(where)))
+    ).all():
+        if place.sgln:
+            places[place.sgln] = place
+            parties[place.party_id] = party_name or ""
     steps = []
     for row in sorted(rows, key=lambda r: (r.event_time, r.ledger_index)):
         loc = places.get(row.biz_location or "") or places.get(row.read_point or "")
