@@ -26,7 +26,6 @@ from tests.support.ledger import setup_device, submissions
 from tests.support.services import clone_database
 from traceability.config import Settings
 from traceability.consumer.models import ConsumerReport, ConsumerScan
-from traceability.identifiers import epc_urn_from_elements
 from traceability.ledger import service
 from traceability.recall.service import open_recall
 from traceability.registry.keys import register_key
@@ -88,10 +87,18 @@ EVENTS = [
         "bizStep": "packing",
         "bizLocation": {"id": FARM},
     },
-    _ev(T + timedelta(hours=2), "sensor_reporting", epcList=[PALLET],
-        sensorElementList=_temps(T + timedelta(hours=2), [2.0, 3.1, 9.4, 3.0])),  # fmt: skip
-    _ev(T + timedelta(hours=3), "storing", epcList=[sgtin("S2")],
-        sensorElementList=_temps(T + timedelta(hours=3), [1.0, 2.5])),  # fmt: skip
+    _ev(
+        T + timedelta(hours=2),
+        "sensor_reporting",
+        epcList=[PALLET],
+        sensorElementList=_temps(T + timedelta(hours=2), [2.0, 3.1, 9.4, 3.0]),
+    ),
+    _ev(
+        T + timedelta(hours=3),
+        "storing",
+        epcList=[sgtin("S2")],
+        sensorElementList=_temps(T + timedelta(hours=3), [1.0, 2.5]),
+    ),
     _ev(T, "shipping", quantityList=[{"epcClass": f"urn:epc:class:lgtin:{CP}.{REF}.L2"}]),
 ]
 EQ_EVENTS = [
