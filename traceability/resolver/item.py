@@ -39,6 +39,7 @@ class JourneyStep:
     place: str
     party: str
     region: str
+    lot: str = ""  # the ILMD lot number (cbvmda:lotNumber) the record gives the item
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,9 +138,16 @@ def _steps(session: Session, urns: list[str]) -> list[JourneyStep]:
                 place=loc.name if loc else (row.biz_location or row.read_point or ""),
                 party=parties.get(loc.party_id, "") if loc else "",
                 region=" ".join(x for x in (loc.city, loc.region) if x) if loc else "",
+                lot=_ilmd_lot(row.body),
             )
         )
     return steps
+
+
+def _ilmd_lot(body: Any) -> str:
+    ilmd = body.get("ilmd") if isinstance(body, dict) else None
+    lot = ilmd.get("cbvmda:lotNumber") if isinstance(ilmd, dict) else None
+    return lot if isinstance(lot, str) and 0 < len(lot) <= 20 else ""
 
 
 def _origin(session: Session, urns: list[str], steps: list[JourneyStep]) -> JourneyStep | None:
@@ -192,6 +200,12 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
         serial_urns += _equipment_urns(gtin, serial, session)
     lot_urns = _candidate_urns(gtin, lot_code, None)
     steps = _steps(session, serial_urns + lot_urns)
+    if serial and not lot_code:  # a serial-only link: the lot its commissioning record gives
+        lot_code = next((st.lot for st in steps if st.lot), None)
+        if lot_code:
+            lot = session.get(Lot, (gtin, lot_code))
+            lot_urns = _candidate_urns(gtin, lot_code, None)
+            steps = _steps(session, serial_urns + lot_urns)
     serial_seen = bool(serial_urns) and _recorded(session, serial_urns)
     label_expiry = _expiry_attr(dl)
     expiry = lot.expires_on if lot and lot.expires_on else label_expiry
@@ -203,7 +217,7 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
     elif expiry and expiry < today:
         verdict = EXPIRED
         reasons.append("expired")
-    elif lot_code and lot is None and not _recorded(session, lot_urns):
+    elif quals.get("10") and lot is None and not _recorded(session, lot_urns):
         verdict = SUSPICIOUS
         reasons.append("unknown_lot")
     elif label_expiry and lot and lot.expires_on and label_expiry != lot.expires_on:
@@ -212,7 +226,7 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
     elif serial and not serial_seen:
         verdict = SUSPICIOUS
         reasons.append("unknown_serial")
-    elif not lot_code and not serial:
+    elif not quals.get("10") and not serial:
         verdict = UNVERIFIED
         reasons.append("no_lot_or_serial")
     elif not steps:
