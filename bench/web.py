@@ -89,7 +89,7 @@ def _serve(url: str, data_dir: Path, workers: int) -> tuple[subprocess.Popen[byt
     log = (data_dir / "serve.log").open("wb")
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # imports are slow on a busy machine
     while True:
         try:
             if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
@@ -98,7 +98,9 @@ def _serve(url: str, data_dir: Path, workers: int) -> tuple[subprocess.Popen[byt
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            raise RuntimeError((data_dir / "serve.log").read_text())
+            log.close()
+            told = (data_dir / "serve.log").read_text()
+            raise RuntimeError(f"uvicorn did not answer (exit {proc.poll()}): {told}")
         time.sleep(0.2)
 
 

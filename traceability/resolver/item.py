@@ -40,6 +40,7 @@ class JourneyStep:
     party: str
     region: str
     lot: str = ""  # the ILMD lot number (cbvmda:lotNumber) the record gives the item
+    event_hash: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +140,7 @@ def _steps(session: Session, urns: list[str]) -> list[JourneyStep]:
                 party=parties.get(loc.party_id, "") if loc else "",
                 region=" ".join(x for x in (loc.city, loc.region) if x) if loc else "",
                 lot=_ilmd_lot(row.body),
+                event_hash=row.event_hash,
             )
         )
     return steps
@@ -236,11 +238,7 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
         verdict = VERIFIED
     certs = product.attributes.get("certifications") if product.attributes else None
     latest = max(steps, key=lambda s: s.ledger_index) if steps else None
-    latest_event = None
-    if latest is not None:
-        latest_event = session.exec(
-            select(EventRow.event_hash).where(EventRow.ledger_index == latest.ledger_index)
-        ).first()
+    latest_event = latest.event_hash if latest is not None else None
     signed = session.execute(sa.text("select max(size) from ledger_checkpoint")).scalar()
     return ItemView(
         gtin=gtin,
