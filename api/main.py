@@ -50,6 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from api.guard import RequestGuard
 
     app.state.tokens = token_table(settings)
+    from api.pages import ConsumerLimits
+
+    app.state.consumer = ConsumerLimits(settings)  # per-client buckets and the scan salt
     install_error_handlers(app)
     app.add_middleware(RequestGuard, max_body=settings.api_max_body_bytes)
 

@@ -11,7 +11,11 @@ random -- for ``--duration`` seconds after a warm-up. Every page view records it
 production; the per-client scan limit is off (every request comes from 127.0.0.1).
 
 Reports ``requests_per_s``, ``p50_ms``, ``p99_ms`` (client-side latency of 200 answers),
-``errors`` (non-200 answers) and ``events``. Targets: >= 300 requests/s, p99 < 100 ms.
+``errors`` (non-200 answers) and ``events``; and where the CPU went (:mod:`bench._cpu`): CPU
+microseconds per request of the app's processes, PostgreSQL, the load generator, and
+``ceiling_requests_per_s`` = 2 cores x 10^6 / (app + PostgreSQL us per request), what the same
+work would reach with both cores serving pages and nothing else running. Targets: >= 300
+requests/s, p99 < 100 ms.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import httpx
 from sqlmodel import Session
 
 from bench import trace
+from bench._cpu import CpuMeter
 from traceability.identifiers import epc_urn_to_digital_link
 from traceability.registry.models import Product, ProductCategory
 from traceability.store.engine import create_engine, upgrade
@@ -104,8 +109,23 @@ def _serve(url: str, data_dir: Path, workers: int) -> tuple[subprocess.Popen[byt
         time.sleep(0.2)
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(x) for x in text.split()]
+
+
 def _load(
-    base: str, paths: list[str], *, concurrency: int, duration: float, warmup: float, seed: int
+    base: str,
+    paths: list[str],
+    *,
+    concurrency: int,
+    duration: float,
+    warmup: float,
+    seed: int,
+    server_pid: int | None = None,
 ) -> dict[str, Any]:
     lat: list[float] = []
     errors: list[int] = []
@@ -138,8 +158,15 @@ def _load(
     threads = [threading.Thread(target=worker, args=(k,)) for k in range(concurrency)]
     for th in threads:
         th.start()
+    names = {os.getpid(): "load_generator"}
+    if server_pid is not None:
+        names |= {p: "app" for p in [server_pid, *_children(server_pid)]}
+    time.sleep(max(0.0, measure_from - time.monotonic()))
+    meter = CpuMeter(names).start()
+    time.sleep(max(0.0, stop - time.monotonic()))
     for th in threads:
         th.join()
+    cpu = meter.stop(events=max(1, len(lat)))
     lat.sort()
 
     def pct(p: float) -> float:
@@ -152,6 +179,8 @@ def _load(
         "p50_ms": pct(0.50),
         "p99_ms": pct(0.99),
         "max_page_bytes": max(sizes, default=0),
+        "cpu_us_per_request": cpu["cpu_us_per_event"],
+        "machine_busy_fraction": cpu["machine_busy_fraction"],
     }
 
 
@@ -163,7 +192,7 @@ def run(
     big: int = 10_000,
     concurrency: int = 16,
     duration: float = 20.0,
-    warmup: float = 3.0,
+    warmup: float = 5.0,
     workers: int = 2,
     fresh: bool = False,
 ) -> dict[str, Any]:
@@ -174,7 +203,13 @@ def run(
         proc, base = _serve(url, Path(tmp), workers)
         try:
             result = _load(
-                base, paths, concurrency=concurrency, duration=duration, warmup=warmup, seed=seed
+                base,
+                paths,
+                concurrency=concurrency,
+                duration=duration,
+                warmup=warmup,
+                seed=seed,
+                server_pid=proc.pid,
             )
         finally:
             proc.terminate()
@@ -182,8 +217,14 @@ def run(
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+    per = result["cpu_us_per_request"]
+    serve_us = per.get("app", 0.0) + per.get("postgres", 0.0)
     return {
         **result,
+        # both cores doing nothing but the app's and PostgreSQL's work per page (PostgreSQL's
+        # share includes other clients of the same server, if any)
+        "serve_cpu_us_per_request": round(serve_us, 1),
+        "ceiling_requests_per_s": int(2 * 1e6 / serve_us) if serve_us else None,
         "events": targets["events"],
         "pages": len(paths),
         "concurrency": concurrency,
@@ -202,7 +243,7 @@ def main() -> None:
     ap.add_argument("--big-lot", type=int, default=10_000, help="packs in bench.trace's big lot")
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--duration", type=float, default=20.0, help="seconds measured")
-    ap.add_argument("--warmup", type=float, default=3.0)
+    ap.add_argument("--warmup", type=float, default=5.0)
     ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     ap.add_argument("--fresh", action="store_true", help="rebuild the database")
     ap.add_argument("--json", action="store_true")

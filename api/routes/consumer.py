@@ -10,103 +10,29 @@ a report, and the CSP's ``form-action 'self'`` keeps it on this host.
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel import Session
 
+from api.pages import client_address, error_answer, limits, page_headers, too_many, wants_html
 from traceability.config import Settings
-from traceability.consumer.ratelimit import TokenBucket
 from traceability.consumer.reports import parse_form, store_report
 from traceability.consumer.scans import client_hash, item_key
 from traceability.errors import (
     InvalidInputError,
     NotFoundError,
     PayloadTooLargeError,
-    TraceError,
 )
 from traceability.registry.models import Product
 from traceability.resolver import parse_request
 from traceability.resolver.i18n import LANGS, choose_lang, t
-from traceability.resolver.page import render_error_page, render_notice_page
+from traceability.resolver.page import render_notice_page
 from traceability.store.engine import get_engine
 
 router = APIRouter(tags=["consumer"])
 FORM = "application/x-www-form-urlencoded"
-
-
-class ConsumerLimits:
-    """The app's rate limiters and the salt of the client hashes (one per app)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.scans = TokenBucket(
-            rate=settings.consumer_scan_rate, burst=settings.consumer_scan_burst
-        )
-        self.reports = TokenBucket(
-            rate=settings.consumer_report_rate, burst=settings.consumer_report_burst
-        )
-        salt = settings.consumer_scan_salt
-        self.salt = salt.encode() if salt else secrets.token_bytes(32)
-        self.max_report = settings.consumer_report_max_bytes
-
-
-def limits(request: Request) -> ConsumerLimits:
-    found: ConsumerLimits | None = getattr(request.app.state, "consumer", None)
-    if found is None:
-        found = ConsumerLimits(request.app.state.settings)
-        request.app.state.consumer = found
-    return found
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
-def wants_html(request: Request) -> bool:
-    return "text/html" in request.headers.get("accept", "").lower()
-
-
-def page_headers() -> dict[str, str]:
-    from api.routes.resolver import PAGE_HEADERS  # one CSP for every consumer page
-
-    return dict(PAGE_HEADERS)
-
-
-def error_answer(request: Request, exc: TraceError, status: int, lang: str) -> Response:
-    headers = page_headers()
-    if status == 429:
-        headers["Retry-After"] = str(exc.value)
-    if not wants_html(request):
-        return JSONResponse(
-            status_code=status,
-            content={"error": exc.to_dict()},
-            headers={"Retry-After": headers["Retry-After"]} if status == 429 else None,
-        )
-    if status == 429:
-        page = render_notice_page(
-            lang=lang, title_key="too_many", lines=[t("too_many_help", lang)], back=None
-        )
-    else:
-        page = render_error_page(
-            lang=lang, title_key="bad_link", help_key="bad_link_help", message=exc.message,
-            field=exc.field, value=exc.value,
-        )  # fmt: skip
-    return HTMLResponse(page, status_code=status, headers=headers)
-
-
-class RateLimitedError(TraceError):
-    code = "rate_limited"
-
-
-def too_many(request: Request, wait: int, lang: str) -> Response:
-    exc = RateLimitedError(
-        f"too many requests from this client; retry after {wait} s",
-        field="client",
-        value=wait,
-    )
-    return error_answer(request, exc, 429, lang)
 
 
 async def _body(request: Request, limit: int) -> bytes:

@@ -19,7 +19,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlmodel import Session
 
 from api import consumer_scans as scan_view
-from api.routes import consumer
+from api import pages as consumer
+from api.pages import PAGE_HEADERS
 from traceability.config import Settings
 from traceability.errors import InvalidInputError, NotFoundError, TraceError
 from traceability.identifiers import DigitalLink
@@ -35,15 +36,6 @@ from traceability.store.engine import get_engine
 
 router = APIRouter(tags=["resolver"])
 LINKSET = "application/linkset+json"
-# pages load nothing, run nothing; a recall must show at once, so nothing is cached unchecked
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-    "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-cache",
-    "Vary": "Accept, Accept-Language",
-}
 
 
 @lru_cache(maxsize=4)
