@@ -8,7 +8,7 @@ import uuid
 import sqlalchemy as sa
 
 from bench import trace, web
-from tests.conftest import pg_base_url
+from tests.support.services import pg_base_url
 from traceability.store.engine import create_engine
 
 
