@@ -29,6 +29,7 @@ services:
 	bash .ci/services.sh
 	bash .ci/interop.sh
 	bash .ci/zpl.sh
+	bash .ci/axe.sh
 
 test: install services
 	$(VENV)/bin/lint-imports --no-cache

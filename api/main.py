@@ -25,6 +25,7 @@ ROUTE_MODULES = (
     "console",
     "console_producer",
     "notices",
+    "consumer",
 )
 
 
@@ -54,6 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from api.guard import RequestGuard
 
     app.state.tokens = token_table(settings)
+    from api.pages import ConsumerLimits
+
+    app.state.consumer = ConsumerLimits(settings)  # per-client buckets and the scan salt
     install_error_handlers(app)
     app.add_middleware(RequestGuard, max_body=settings.api_max_body_bytes)
 

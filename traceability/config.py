@@ -144,6 +144,31 @@ class Settings(BaseSettings):
         le=1024 * 1024 * 1024,
         description="the largest HTTP request body the API reads; larger ones get 413",
     )
+    consumer_scan_rate: float = Field(
+        default=1.0,
+        ge=0,
+        description="consumer-page views (scans) a client address may make a second, "
+        "sustained (token bucket per address, per process); 0 = no limit. Over it: 429",
+    )
+    consumer_scan_burst: int = Field(default=60, ge=1, le=1_000_000)
+    consumer_report_rate: float = Field(
+        default=1 / 60,
+        ge=0,
+        description="'report a problem' posts a client address may make a second, sustained "
+        "(default one a minute); 0 = no limit. Over it: 429",
+    )
+    consumer_report_burst: int = Field(default=5, ge=1, le=1_000_000)
+    consumer_report_max_bytes: int = Field(
+        default=8 * 1024,
+        ge=256,
+        le=1024 * 1024,
+        description="the largest 'report a problem' form body; larger ones get 413",
+    )
+    consumer_scan_salt: str = Field(
+        default="",
+        description="the secret salt of the daily client hashes of scans and reports; empty: "
+        "a random salt per process (hashes then never link across restarts)",
+    )
     checkpoint_interval_s: float = Field(
         default=60.0, description="the API signs a checkpoint this often when the log grew; 0: off"
     )

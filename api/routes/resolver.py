@@ -8,6 +8,7 @@ RFC 9264 linkset, anything else the consumer page; ``?linkType=gs1:…`` a 307 r
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -17,27 +18,24 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from api import consumer_scans as scan_view
+from api import pages as consumer
+from api.pages import PAGE_HEADERS
 from traceability.config import Settings
 from traceability.errors import InvalidInputError, NotFoundError, TraceError
+from traceability.identifiers import DigitalLink
 from traceability.ledger import note
 from traceability.ledger.keyfile import read_private
-from traceability.resolver import links, look_up, parse_request
+from traceability.resolver import ItemView, links, look_up, parse_request, sections
+from traceability.resolver.details import details
 from traceability.resolver.i18n import choose_lang
+from traceability.resolver.item import SUSPICIOUS, UNVERIFIED, VERIFIED
 from traceability.resolver.page import render_error_page, render_item_page
 from traceability.resolver.request import RequestTooLongError
 from traceability.store.engine import get_engine
 
 router = APIRouter(tags=["resolver"])
 LINKSET = "application/linkset+json"
-# pages load nothing, run nothing; a recall must show at once, so nothing is cached unchecked
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-    "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-cache",
-    "Vary": "Accept, Accept-Language",
-}
 
 
 @lru_cache(maxsize=4)
@@ -86,10 +84,19 @@ def resolve(rest: str, request: Request) -> Response:
     raw_path = bytes(request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1")
     query = bytes(request.scope.get("query_string") or b"").decode("latin-1")
     settings: Settings = request.app.state.settings
+    lang = choose_lang(request.headers.get("accept-language"))
     try:
         dl = parse_request(path=raw_path, query=query)
+        link_type = dl.extras.get("linkType")
+        page_view = not (_wants_linkset(request) or link_type)
+        if page_view and request.method == "GET":  # a scan: rate limited per client
+            wait = consumer.limits(request).scans.take(consumer.client_address(request))
+            if wait is not None:
+                return consumer.too_many(request, wait, lang)
         with Session(get_engine(settings.effective_database_url)) as session:
             view = look_up(session, dl=dl, today=datetime.now(UTC).date())
+            if page_view:
+                return _page(request, session, dl, view, lang, raw_path)
     except RequestTooLongError as exc:
         return _error(request, exc, 414)
     except InvalidInputError as exc:
@@ -97,26 +104,50 @@ def resolve(rest: str, request: Request) -> Response:
     except NotFoundError as exc:
         return _error(request, exc, 404)
     base = _base(request)
-    link_type = dl.extras.get("linkType")
     if _wants_linkset(request) or link_type == "all":
         body = links.linkset(dl, base_url=base, receipt_event=view.latest_event)
         return JSONResponse(
             body, media_type=LINKSET, headers={"Cache-Control": "no-cache", "Vary": "Accept"}
         )
-    if link_type:
-        href = links.target_for(
-            dl, link_type=link_type, base_url=base, receipt_event=view.latest_event
+    href = links.target_for(
+        dl, link_type=link_type or "", base_url=base, receipt_event=view.latest_event
+    )
+    if href is None:
+        missing = NotFoundError(
+            f"link type {link_type!r} is not available for this item; available: "
+            + ", ".join(links.available_link_types()),
+            code="unknown_link_type",
+            field="linkType",
+            value=(link_type or "")[:100],
         )
-        if href is None:
-            missing = NotFoundError(
-                f"link type {link_type!r} is not available for this item; available: "
-                + ", ".join(links.available_link_types()),
-                code="unknown_link_type",
-                field="linkType",
-                value=link_type[:100],
-            )
-            return _error(request, missing, 404)
-        return RedirectResponse(href, status_code=307)
+        return _error(request, missing, 404)
+    return RedirectResponse(href, status_code=307)
+
+
+def _page(
+    request: Request, session: Session, dl: DigitalLink, view: ItemView, lang: str, path: str
+) -> Response:
+    """The consumer page; a GET records the scan and reads the clone signals (never the
+    ledger: a scan changes no trace and no ledgered verdict)."""
+    settings: Settings = request.app.state.settings
+    now = datetime.now(UTC)
+    reasons: list[str] = []
+    if request.method == "GET":
+        signals = scan_view.record(
+            session,
+            request=request,
+            dl=dl,
+            view=view,
+            now=now,
+            salt=consumer.limits(request).salt,
+            lang=lang,
+        )
+        reasons = sections.clone_reasons(signals, lang)
+        if reasons and view.verdict in (VERIFIED, UNVERIFIED, SUSPICIOUS):
+            raised = tuple(f"clone_{s.kind}" for s in signals if s.raised)
+            view = replace(view, verdict=SUSPICIOUS, reasons=view.reasons + raised)
+    more = details(session, view, at=now)
+    session.commit()
     receipt = None
     if view.latest_event:
         receipt = links.target_for(
@@ -124,8 +155,12 @@ def resolve(rest: str, request: Request) -> Response:
         )
     page = render_item_page(
         view,
-        lang=choose_lang(request.headers.get("accept-language")),
+        lang=lang,
         receipt_href=receipt,
         log_key=_log_key(str(settings.effective_log_key_file)),
+        details=more,
+        clone_reasons=reasons,
+        report_link=path.split("?", 1)[0],
+        today=now.date(),
     )
     return HTMLResponse(page, headers=PAGE_HEADERS)

@@ -16,6 +16,24 @@ FARM, PACK, COLD, STORE = (
 )
 
 
+# 三品一标 of the demo's oranges (illustrative numbers): issuer and validity shown on the page
+CERTIFICATIONS = [
+    {
+        "scheme": "绿色食品",
+        "issuer": "中国绿色食品发展中心",
+        "number": "LB-18-24010501234A",
+        "valid_from": "2024-01-05",
+        "valid_until": "2027-01-04",
+    },
+    {
+        "scheme": "农产品地理标志",
+        "issuer": "农业农村部",
+        "number": "AGI00035",
+        "valid_from": "2008-07-01",
+    },
+]
+
+
 def build_world(rng: random.Random) -> World:
     w = World()
     w.parties += [
@@ -169,6 +187,8 @@ def build_world(rng: random.Random) -> World:
             commodity="oranges",
             variety="Fengjie 72-1 navel",
             packaging="5 kg carton",
+            storage_c=[0, 8],  # the cold chain the page checks (°C)
+            certifications=CERTIFICATIONS,
         ),
     ]
     return w

@@ -235,7 +235,23 @@ def _samples(engine: sa.Engine, scenario: Any, recalled: tuple[str, str]) -> dic
         "product_gtin": food.gtin,
         "recalled_lot": {"gtin": recalled[0], "lot": recalled[1]},
         **_trace_samples(engine, recalled),
+        **_equipment_sample(engine, scenario),
     }
+
+
+def _equipment_sample(engine: sa.Engine, scenario: Any) -> dict[str, Any]:
+    """The consumer page of a special-equipment unit: its model's GTIN, its code as serial."""
+    from traceability.equipment.service import units
+
+    kit = [p.gtin for p in scenario.world.products if p.category == ProductCategory.equipment]
+    with Session(engine) as session:
+        found = units(session)
+    for unit in found:
+        prefix = unit.epc.rsplit(":", 1)[-1].split(".")[0]  # the GIAI's company prefix
+        gtin = next((g for g in kit if g[1:].startswith(prefix)), None)
+        if gtin:
+            return {"equipment_item_url": f"/01/{gtin}/21/{unit.code}"}
+    return {"equipment_item_url": None}
 
 
 def _trace_samples(engine: sa.Engine, recalled: tuple[str, str]) -> dict[str, Any]:

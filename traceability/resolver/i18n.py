@@ -85,6 +85,75 @@ _T: dict[str, tuple[str, str]] = {  # key -> (zh-CN, en)
     ),
     "wrong_part": ("出错部分", "Wrong part"),
     "error": ("出错", "Error"),
+    "recall_id": ("召回编号", "Recall"),
+    "recall_level": ("召回级别", "Level"),
+    "level.CN-I": ("一级召回（可能严重危害健康）", "China level I (serious health hazard)"),
+    "level.CN-II": ("二级召回（可能危害健康）", "China level II (possible health hazard)"),
+    "level.CN-III": ("三级召回（不太可能危害健康）", "China level III (unlikely to harm health)"),
+    "level.FDA-I": ("FDA I 类召回", "FDA Class I"),
+    "level.FDA-II": ("FDA II 类召回", "FDA Class II"),
+    "level.FDA-III": ("FDA III 类召回", "FDA Class III"),
+    "recall_do_long": (
+        "停止使用；保留包装与购物凭证，退回购买处或联系生产商办理退换。",
+        "Stop using it; keep the pack and receipt, return it to the shop or contact the "
+        "producer for a refund or replacement.",
+    ),
+    "cert_valid": ("有效期", "valid"),
+    "cert_expired": ("已过期", "expired"),
+    "cert_issuer": ("发证机构", "issued by"),
+    "cold": ("冷链", "Cold chain"),
+    "cold_kept": (
+        "全程保持在 {low}–{high} °C（{n} 次读数）。",
+        "Kept {low}–{high} °C ({n} readings).",
+    ),
+    "cold_excursions": (
+        "有 {k} 次读数超出 {low}–{high} °C（共 {n} 次）：",
+        "{k} of {n} readings outside {low}–{high} °C:",
+    ),
+    "cold_none": ("暂无温度记录。", "No temperature records."),
+    "equipment": ("特种设备", "Special equipment"),
+    "eq_code": ("设备代码", "Equipment code"),
+    "eq_last_maint": ("上次维保", "Last maintenance"),
+    "eq_next_maint": ("下次维保截止", "Next maintenance due"),
+    "eq_last_insp": ("上次定期检验", "Last inspection"),
+    "eq_next_insp": ("下次检验截止", "Next inspection due"),
+    "eq_result": ("检验结论", "Inspection result"),
+    "eq_status": ("状态", "Status"),
+    "eq_ok": ("维保与检验均在期限内", "Maintenance and inspection up to date"),
+    "eq_overdue": ("已超期：", "Overdue: "),
+    "eq_retired": ("已报废停用", "Decommissioned"),
+    "eq_company": ("责任维保单位", "Responsible maintenance company"),
+    "eq_uscc": ("统一社会信用代码", "Unified social credit code"),
+    "why.clone_travel": (
+        "该码在相距很远的地点被短时间内连续扫描（{detail}），可能存在仿冒标签。",
+        "This code was scanned at places too far apart too quickly ({detail}): copies of the "
+        "label may exist.",
+    ),
+    "why.clone_many": (
+        "该码被过多不同的人扫描（{detail}），可能存在仿冒标签。",
+        "This code was scanned by too many different people ({detail}): copies of the label "
+        "may exist.",
+    ),
+    "report": ("报告问题", "Report a problem"),
+    "report_help": (
+        "发现商品异常、疑似假冒或身体不适？请告诉我们（不要填写身份证号等敏感信息）。",
+        "Something wrong, a suspected fake, or you fell ill? Tell us (leave out ID numbers "
+        "and other sensitive data).",
+    ),
+    "report_kind": ("问题类型", "What kind of problem"),
+    "kind.counterfeit": ("疑似假冒", "Suspected fake"),
+    "kind.damaged": ("包装破损或变质", "Damaged or spoiled"),
+    "kind.illness": ("食用后不适", "Made me ill"),
+    "kind.label": ("标签信息有误", "Wrong label"),
+    "kind.other": ("其他", "Other"),
+    "report_message": ("描述", "Description"),
+    "report_contact": ("联系方式（可选）", "Contact (optional)"),
+    "report_send": ("提交", "Send"),
+    "report_thanks": ("已收到您的报告，谢谢。", "Thank you: your report is stored."),
+    "report_ref": ("报告编号", "Report number"),
+    "back": ("返回商品页", "Back to the product"),
+    "too_many": ("请求过于频繁", "Too many requests"),
+    "too_many_help": ("请稍后再试。", "Please try again in a little while."),
 }
 
 
@@ -109,3 +178,7 @@ def choose_lang(accept_language: str | None) -> str:
 def t(key: str, lang: str) -> str:
     zh, en = _T[key]
     return zh if lang == "zh-CN" else en
+
+
+def has(key: str) -> bool:
+    return key in _T

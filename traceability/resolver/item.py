@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from traceability.errors import NotFoundError
 from traceability.identifiers import DigitalLink, epc_urn_from_elements
@@ -39,6 +39,8 @@ class JourneyStep:
     place: str
     party: str
     region: str
+    lot: str = ""  # the ILMD lot number (cbvmda:lotNumber) the record gives the item
+    event_hash: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,8 @@ class ItemView:
     latest_index: int | None = None
     receipt_ready: bool = False  # the latest record is in a signed checkpoint
     attributes: dict[str, Any] = field(default_factory=dict)
+    category: str = ""
+    urns: tuple[str, ...] = ()  # the item's and its lot's identifiers in the store
 
 
 def _candidate_urns(gtin: str, lot: str | None, serial: str | None) -> list[str]:
@@ -77,6 +81,19 @@ def _candidate_urns(gtin: str, lot: str | None, serial: str | None) -> list[str]
     return out
 
 
+def _equipment_urns(gtin: str, serial: str | None, session: Session) -> list[str]:
+    """A special-equipment unit labelled with its model's GTIN and, as serial, its 18-character
+    equipment code: the unit's GIAI, when its company prefix is the GTIN's."""
+    if not serial or len(serial) != 18:
+        return []
+    q = sa.text(
+        "select distinct item from ledger_item where item >= 'urn:epc:id:giai:' "
+        "and item < 'urn:epc:id:giai;' and item like :tail"
+    )
+    found = [str(r[0]) for r in session.execute(q, {"tail": f"%.%{serial}"})]
+    return [u for u in found if u.endswith(serial) and gtin[1:].startswith(u[16:].split(".")[0])]
+
+
 def _recorded(session: Session, urns: list[str]) -> bool:
     q = sa.text("select 1 from ledger_item where item in :items limit 1").bindparams(
         sa.bindparam("items", expanding=True)
@@ -84,31 +101,31 @@ def _recorded(session: Session, urns: list[str]) -> bool:
     return session.execute(q, {"items": urns}).first() is not None
 
 
+_LEDGER_ITEM = sa.table("ledger_item", sa.column("item"), sa.column("idx"))
+
+
 def _steps(session: Session, urns: list[str]) -> list[JourneyStep]:
+    """The item's records (the newest :data:`_MAX_STEPS`): indexes, events, places."""
     if not urns:
         return []
-    idx = sa.text("select idx from ledger_item where item in :items").bindparams(
-        sa.bindparam("items", expanding=True)
-    )
-    indexes = sorted({int(r[0]) for r in session.execute(idx, {"items": urns})})[-_MAX_STEPS:]
-    if not indexes:
+    idx = sa.select(_LEDGER_ITEM.c.idx).where(_LEDGER_ITEM.c.item.in_(urns))
+    indexes = sorted({int(i) for i in session.execute(idx).scalars()})[-_MAX_STEPS:]
+    if not indexes:  # a literal list: the hypertable's chunks are pruned by it, not joined
         return []
-    rows = session.exec(
-        select(EventRow).where(EventRow.ledger_index.in_(indexes))  # type: ignore[attr-defined]
-    ).all()
+    rows = session.exec(select(EventRow).where(col(EventRow.ledger_index).in_(indexes))).all()
+    if not rows:
+        return []
     where = {x for r in rows for x in (r.biz_location, r.read_point) if x}
-    places = {
-        loc.sgln: loc
-        for loc in session.exec(
-            select(Location).where(Location.sgln.in_(sorted(where)))  # type: ignore[union-attr]
-        ).all()
-        if loc.sgln
-    }
-    owners = sorted({loc.party_id for loc in places.values()})
-    parties = {
-        p.id: p.name
-        for p in session.exec(select(Party).where(Party.id.in_(owners))).all()  # type: ignore[attr-defined]
-    }
+    places: dict[str, Location] = {}
+    parties: dict[str, str] = {}
+    for place, party_name in session.exec(
+        select(Location, Party.name)
+        .join(Party, col(Party.id) == col(Location.party_id), isouter=True)
+        .where(col(Location.sgln).in_(sorted(where)))
+    ).all():
+        if place.sgln:
+            places[place.sgln] = place
+            parties[place.party_id] = party_name or ""
     steps = []
     for row in sorted(rows, key=lambda r: (r.event_time, r.ledger_index)):
         loc = places.get(row.biz_location or "") or places.get(row.read_point or "")
@@ -122,9 +139,17 @@ def _steps(session: Session, urns: list[str]) -> list[JourneyStep]:
                 place=loc.name if loc else (row.biz_location or row.read_point or ""),
                 party=parties.get(loc.party_id, "") if loc else "",
                 region=" ".join(x for x in (loc.city, loc.region) if x) if loc else "",
+                lot=_ilmd_lot(row.body),
+                event_hash=row.event_hash,
             )
         )
     return steps
+
+
+def _ilmd_lot(body: Any) -> str:
+    ilmd = body.get("ilmd") if isinstance(body, dict) else None
+    lot = ilmd.get("cbvmda:lotNumber") if isinstance(ilmd, dict) else None
+    return lot if isinstance(lot, str) and 0 < len(lot) <= 20 else ""
 
 
 def _origin(session: Session, urns: list[str], steps: list[JourneyStep]) -> JourneyStep | None:
@@ -173,8 +198,16 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
     owner = session.get(Party, product.party_id)
     lot = session.get(Lot, (gtin, lot_code)) if lot_code else None
     serial_urns = _candidate_urns(gtin, None, serial) if serial else []
+    if product.category == "equipment":
+        serial_urns += _equipment_urns(gtin, serial, session)
     lot_urns = _candidate_urns(gtin, lot_code, None)
     steps = _steps(session, serial_urns + lot_urns)
+    if serial and not lot_code:  # a serial-only link: the lot its commissioning record gives
+        lot_code = next((st.lot for st in steps if st.lot), None)
+        if lot_code:
+            lot = session.get(Lot, (gtin, lot_code))
+            lot_urns = _candidate_urns(gtin, lot_code, None)
+            steps = _steps(session, serial_urns + lot_urns)
     serial_seen = bool(serial_urns) and _recorded(session, serial_urns)
     label_expiry = _expiry_attr(dl)
     expiry = lot.expires_on if lot and lot.expires_on else label_expiry
@@ -186,7 +219,7 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
     elif expiry and expiry < today:
         verdict = EXPIRED
         reasons.append("expired")
-    elif lot_code and lot is None and not _recorded(session, lot_urns):
+    elif quals.get("10") and lot is None and not _recorded(session, lot_urns):
         verdict = SUSPICIOUS
         reasons.append("unknown_lot")
     elif label_expiry and lot and lot.expires_on and label_expiry != lot.expires_on:
@@ -195,7 +228,7 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
     elif serial and not serial_seen:
         verdict = SUSPICIOUS
         reasons.append("unknown_serial")
-    elif not lot_code and not serial:
+    elif not quals.get("10") and not serial:
         verdict = UNVERIFIED
         reasons.append("no_lot_or_serial")
     elif not steps:
@@ -205,11 +238,7 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
         verdict = VERIFIED
     certs = product.attributes.get("certifications") if product.attributes else None
     latest = max(steps, key=lambda s: s.ledger_index) if steps else None
-    latest_event = None
-    if latest is not None:
-        latest_event = session.exec(
-            select(EventRow.event_hash).where(EventRow.ledger_index == latest.ledger_index)
-        ).first()
+    latest_event = latest.event_hash if latest is not None else None
     signed = session.execute(sa.text("select max(size) from ledger_checkpoint")).scalar()
     return ItemView(
         gtin=gtin,
@@ -235,4 +264,6 @@ def look_up(session: Session, *, dl: DigitalLink, today: date) -> ItemView:
         latest_index=latest.ledger_index if latest else None,
         receipt_ready=latest is not None and signed is not None and latest.ledger_index < signed,
         attributes=dict(product.attributes or {}),
+        category=str(product.category),
+        urns=tuple(serial_urns + lot_urns),
     )

@@ -3,9 +3,12 @@ SVG, no JavaScript and no external resources. Every value is escaped."""
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
 
 from traceability.resolver import item as iv
+from traceability.resolver import sections
+from traceability.resolver.details import Details
 from traceability.resolver.i18n import t
 
 _CSS = """
@@ -23,7 +26,9 @@ grid-template-columns:max-content 1fr;gap:.2rem .8rem}dt{color:#555}dd{margin:0;
 overflow-wrap:anywhere}ol{padding-left:1.2rem;margin:.4rem 0}li{margin:.3rem 0}code,pre{
 font-family:ui-monospace,monospace;font-size:.85rem;overflow-wrap:anywhere;white-space:pre-wrap}
 pre{background:#f0f0ec;padding:.5rem;border-radius:.4rem}a{color:#0b4f9c}.muted{color:#555;
-font-size:.9rem}svg{width:100%;height:auto;display:block}
+font-size:.9rem}svg{width:100%;height:auto;display:block}textarea,input,select{width:100%;
+font:inherit;padding:.4rem;border:1px solid #767676;border-radius:.3rem}button{font:inherit;
+padding:.5rem 1.2rem;border-radius:.4rem;border:2px solid #0b4f9c;background:#0b4f9c;color:#fff}
 """
 
 _ICON = {  # a symbol as well as a word: never colour alone
@@ -72,24 +77,28 @@ def _timeline_svg(steps: tuple[iv.JourneyStep, ...], lang: str) -> str:
     return "".join(parts)
 
 
-def _recall(view: iv.ItemView, lang: str) -> str:
+def _recall(view: iv.ItemView, lang: str, details: Details) -> str:
     if view.verdict != iv.RECALLED:
         return f'<section id="recall"><p class="muted">{escape(t("no_recall", lang))}</p></section>'
     rows = _row(t("recall_reason", lang), view.recall_reason) + _row(
         t("recall_since", lang),
         view.recalled_at.strftime("%Y-%m-%d") if view.recalled_at else None,
     )
+    if details.recalls:  # the recall records: id, level, reason, date, what to do
+        rows = ""
     return (
         '<section id="recall" class="banner" role="alert">'
         f'<h2><span aria-hidden="true">✖ </span>{escape(t("recalled", lang))}</h2>'
         f"<p><strong>{escape(t('recall_do', lang))}</strong></p>"
         + (f"<dl>{rows}</dl>" if rows else "")
+        + (sections.recall_rows(details, lang) if details.recalls else "")
         + "</section>"
     )
 
 
-def _verdict(view: iv.ItemView, lang: str) -> str:
-    why = [t(f"why.{r}", lang) for r in view.reasons] or [t("verified_why", lang)]
+def _verdict(view: iv.ItemView, lang: str, extra: list[str]) -> str:
+    why = [t(f"why.{r}", lang) for r in view.reasons if not r.startswith("clone_")] + extra
+    why = why or [t("verified_why", lang)]
     return (
         f'<section id="verdict" class="verdict {escape(view.verdict)}">'
         f'<span class="icon" aria-hidden="true">{_ICON[view.verdict]}</span><div>'
@@ -112,7 +121,7 @@ def _identity(view: iv.ItemView, lang: str) -> str:
     return f'<section id="identity"><h2>{escape(t("identity", lang))}</h2><dl>{rows}</dl></section>'
 
 
-def _origin(view: iv.ItemView, lang: str) -> str:
+def _origin(view: iv.ItemView, lang: str, details: Details, today: date) -> str:
     o = view.origin
     if o is None:
         body = f'<p class="muted">{escape(t("origin_none", lang))}</p>'
@@ -124,7 +133,9 @@ def _origin(view: iv.ItemView, lang: str) -> str:
         )
         body += _row(t("first_seen", lang), o.time.strftime("%Y-%m-%d"))
         body += "</dl>"
-    if view.certifications:
+    if details.certifications:
+        body += sections.certs(details, lang, today)
+    elif view.certifications:
         items = "".join(
             "<li>" + escape(" · ".join(v for v in c.values() if v)) + "</li>"
             for c in view.certifications
@@ -180,20 +191,33 @@ def _verify(view: iv.ItemView, lang: str, *, receipt_href: str | None, log_key: 
 
 
 def render_item_page(
-    view: iv.ItemView, *, lang: str, receipt_href: str | None, log_key: str | None
+    view: iv.ItemView,
+    *,
+    lang: str,
+    receipt_href: str | None,
+    log_key: str | None,
+    details: Details | None = None,
+    clone_reasons: list[str] | None = None,
+    report_link: str | None = None,
+    today: date | None = None,
 ) -> str:
-    """The consumer page: recall banner first, then verdict, identity, origin, journey and
-    the receipt to check it yourself."""
+    """The consumer page: recall banner first, then verdict, identity, origin, journey, cold
+    chain, special equipment, the receipt to check it yourself and the report form."""
+    d = details or Details()
+    day = today or date.today()
     recalled = view.verdict == iv.RECALLED
     heading = f"<h1>{escape(view.product_name)}</h1>"
     body = (
-        (_recall(view, lang) + heading if recalled else heading)
-        + _verdict(view, lang)
-        + ("" if recalled else _recall(view, lang))
+        (_recall(view, lang, d) + heading if recalled else heading)
+        + _verdict(view, lang, clone_reasons or [])
+        + ("" if recalled else _recall(view, lang, d))
         + _identity(view, lang)
-        + _origin(view, lang)
+        + sections.equipment(d, lang)
+        + _origin(view, lang, d, day)
         + _journey(view, lang)
+        + sections.cold_chain(d, lang)
         + _verify(view, lang, receipt_href=receipt_href, log_key=log_key)
+        + (sections.report_form(report_link, lang) if report_link else "")
     )
     return _doc(lang, f"{view.product_name} · {t('title', lang)}", body)
 
@@ -220,4 +244,13 @@ def render_error_page(
         + (f"<dl>{rows}</dl>" if rows else "")
         + "</section>"
     )
+    return _doc(lang, t(title_key, lang), body)
+
+
+def render_notice_page(*, lang: str, title_key: str, lines: list[str], back: str | None) -> str:
+    """A short page (the report's thanks, too many requests): a heading, lines of text (each
+    escaped) and a link back to the product."""
+    text = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    link = f'<p><a href="{escape(back)}">{escape(t("back", lang))}</a></p>' if back else ""
+    body = f'<section role="status"><h1>{escape(t(title_key, lang))}</h1>{text}{link}</section>'
     return _doc(lang, t(title_key, lang), body)

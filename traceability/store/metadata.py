@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "traceability.recall.models",
     "traceability.epcis.models",
     "traceability.notices.models",
+    "traceability.consumer.models",
 )
 
 
