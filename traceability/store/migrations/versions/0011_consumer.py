@@ -1,7 +1,7 @@
 """consumer: scans of labels (clone signals) and "report a problem" reports
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-06 03:10:00
 
 - ``consumer_scan``: one row per consumer-page view of an item; coarse client information only
@@ -21,7 +21,7 @@ from alembic import op
 import traceability.store.types
 
 revision: str = "0011"
-down_revision: str | None = "0007"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """public notices: the ``violation_decision`` table
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-06 03:20:00
 
 - ``violation_decision``: one row per serious-violation decision a regulator records in the
@@ -19,7 +19,7 @@ from alembic import op
 import traceability.store.types
 
 revision: str = "0012"
-down_revision: str | None = "0007"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
