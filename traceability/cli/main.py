@@ -31,6 +31,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "recall": ("traceability.cli.recall_cmd", "Recalls: create, show, list."),
     "export": ("traceability.cli.export_cmd", "FSMA 204 spreadsheet, EPCIS document."),
     "equipment": ("traceability.cli.equipment_cmd", "Special equipment: overdue units."),
+    "registry": ("traceability.cli.registry_cmd", "Ledgered registry changes."),
 }
 # command name -> (module, help); the module has ``register(app)`` adding that command
 COMMANDS: dict[str, tuple[str, str]] = {
