@@ -39,7 +39,7 @@ from traceability.registry.schemas import (
     ProductPublic,
 )
 
-MAX_BY = 64
+MAX_BY = 100  # "producer:" + a 64-character party id fits
 
 
 def _by(by: str) -> str:
