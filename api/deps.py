@@ -46,6 +46,11 @@ class Principal:
         return self.role == "admin" or (self.party_id is not None and self.party_id == party_id)
 
     @property
+    def label(self) -> str:
+        """Who asked, as a ledger entry records it (``producer:farm``, ``regulator``)."""
+        return f"{self.role}:{self.party_id}" if self.party_id else self.role
+
+    @property
     def sees_all_parties(self) -> bool:
         """Admins and regulators read every party's devices and locations."""
         return self.role in ("admin", "regulator")

@@ -18,6 +18,7 @@ ROUTE_MODULES = (
     "metrics",
     "devices",
     "labels",
+    "equipment",
     "trace",
     "resolver",
     "epcis",

@@ -1,4 +1,6 @@
-"""Device enrolment: ``POST /devices``, ``POST /devices/{id}/keys`` and reads (thin).
+"""Device enrolment: ``POST /devices``, ``PATCH /devices/{id}``, ``POST /devices/{id}/keys`` and
+reads (thin). A device's location, party and status carry authority: creating or changing them
+appends a platform-signed ledger entry (``tracectl verify`` step 10).
 
 Producers see their own party's devices and keys only; regulators and admins every party's
 (docs/access.md). In production mode the simulators' derived keys are refused
@@ -22,6 +24,8 @@ from api.deps import (
     visible_party,
 )
 from api.jsonbody import StrictJSONRoute
+from traceability.authority import service as authority
+from traceability.authority.schemas import DeviceUpdate
 from traceability.errors import InvalidInputError
 from traceability.registry import service as registry
 from traceability.registry.models import Device
@@ -37,9 +41,33 @@ router = APIRouter(route_class=StrictJSONRoute, tags=["devices"])
 
 
 @router.post("/devices", status_code=status.HTTP_201_CREATED)
-def create_device(data: DeviceCreate, session: SessionDep, who: ProducerDep) -> DevicePublic:
+def create_device(
+    data: DeviceCreate, session: SessionDep, settings: SettingsDep, who: ProducerDep
+) -> DevicePublic:
     require_party(who, data.party_id)
-    return registry.create_device(session, data=data)
+    return authority.create_device(session, data_dir=settings.data_dir, data=data, by=who.label)
+
+
+@router.patch("/devices/{device_id}")
+def update_device(
+    device_id: str,
+    data: DeviceUpdate,
+    session: SessionDep,
+    settings: SettingsDep,
+    who: ProducerDep,
+) -> DevicePublic:
+    """The device's own party (or admin): move it to another location of that party, or set its
+    status (``revoked``: the gateway refuses it). Ledgered."""
+    device = registry.get_or_raise(session, Device, device_id, what="device")
+    require_party(who, device.party_id)
+    return authority.update_device(
+        session,
+        data_dir=settings.data_dir,
+        device_id=device_id,
+        location_id=data.location_id,
+        status=data.status,
+        by=who.label,
+    )
 
 
 @router.get("/devices")

@@ -1,5 +1,7 @@
 """Registry endpoints: parties, locations, products, lots (thin over the registry service).
 
+A party's credit status and a product's owner carry authority: creating or changing them
+appends a platform-signed ledger entry (``traceability.authority``; ``tracectl verify`` step 10).
 Who reads what is docs/access.md: parties, products and lots are public (a consumer page shows
 who made a product and whether its lot is recalled); locations are their own party's for a
 producer, every party's for regulators and admins. Codes in paths and queries are validated by
@@ -16,11 +18,15 @@ from api.deps import (
     Limit,
     Offset,
     ProducerDep,
+    RegulatorDep,
     SessionDep,
+    SettingsDep,
     require_party,
     visible_party,
 )
 from api.jsonbody import StrictJSONRoute
+from traceability.authority import service as authority
+from traceability.authority.schemas import PartyCredit, ProductOwner
 from traceability.identifiers.gs1 import validate_gtin
 from traceability.registry import service as registry
 from traceability.registry.models import Party, Product, ProductCategory
@@ -39,8 +45,25 @@ router = APIRouter(route_class=StrictJSONRoute, tags=["registry"])
 
 
 @router.post("/parties", status_code=status.HTTP_201_CREATED)
-def create_party(data: PartyCreate, session: SessionDep, _who: AdminDep) -> PartyPublic:
-    return registry.create_party(session, data=data)
+def create_party(
+    data: PartyCreate, session: SessionDep, settings: SettingsDep, who: AdminDep
+) -> PartyPublic:
+    return authority.create_party(session, data_dir=settings.data_dir, data=data, by=who.label)
+
+
+@router.patch("/parties/{party_id}/credit")
+def set_party_credit(
+    party_id: str, data: PartyCredit, session: SessionDep, settings: SettingsDep, who: RegulatorDep
+) -> PartyPublic:
+    """Regulator or admin: set a party's credit status (``serious_violation`` puts it on the
+    serious-violation list that custody timelines and verdicts show). Ledgered."""
+    return authority.set_party_credit(
+        session,
+        data_dir=settings.data_dir,
+        party_id=party_id,
+        credit_status=data.credit_status,
+        by=who.label,
+    )
 
 
 @router.get("/parties")
@@ -76,9 +99,22 @@ def list_locations(
 
 
 @router.post("/products", status_code=status.HTTP_201_CREATED)
-def create_product(data: ProductCreate, session: SessionDep, who: ProducerDep) -> ProductPublic:
+def create_product(
+    data: ProductCreate, session: SessionDep, settings: SettingsDep, who: ProducerDep
+) -> ProductPublic:
     require_party(who, data.party_id)
-    return registry.create_product(session, data=data)
+    return authority.create_product(session, data_dir=settings.data_dir, data=data, by=who.label)
+
+
+@router.patch("/products/{gtin}/owner")
+def set_product_owner(
+    gtin: str, data: ProductOwner, session: SessionDep, settings: SettingsDep, who: AdminDep
+) -> ProductPublic:
+    """Admin only: hand a product to another party (its owner answers for it). Ledgered."""
+    key = validate_gtin(gtin)
+    return authority.set_product_owner(
+        session, data_dir=settings.data_dir, gtin=key, party_id=data.party_id, by=who.label
+    )
 
 
 @router.get("/products")

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from devices.publisher import Publisher
 from devices.simulators.world import Scenario, World
+from traceability.authority import service as authority
 from traceability.errors import ConflictError
 from traceability.registry import service as registry
 
@@ -27,19 +28,32 @@ class RegisterReport:
         target[kind] = target.get(kind, 0) + 1
 
 
-def register_world(session: Session, world: World) -> RegisterReport:
+def register_world(
+    session: Session, world: World, *, data_dir: Path | None = None, by: str = "simulator"
+) -> RegisterReport:
     """Create everything the world needs; what already exists is left as it is (re-runnable).
-    The caller commits (use ``session_scope``)."""
+    With ``data_dir`` (the platform's key lives there) parties, devices and products are
+    created through :mod:`traceability.authority`, so each gets its platform-signed ledger
+    entry (``tracectl verify`` step 10); without, plain registry rows (unit tests). The caller
+    commits (use ``session_scope``)."""
     report = RegisterReport()
+    if data_dir is not None:
+        authority.baseline(session, data_dir=data_dir)  # rows from before ledgering began
+
+    def made(create: Any, ledgered: Any) -> Any:
+        if data_dir is None:
+            return lambda d: create(session, data=d)
+        return lambda d: ledgered(session, data_dir=data_dir, data=d, by=by)
+
     steps: list[tuple[str, list[Any], Any]] = [
-        ("party", world.parties, lambda d: registry.create_party(session, data=d)),
+        ("party", world.parties, made(registry.create_party, authority.create_party)),
         ("location", world.locations, lambda d: registry.create_location(session, data=d)),
         (
             "device",
             [d.create for d in world.devices],
-            lambda d: registry.create_device(session, data=d),
+            made(registry.create_device, authority.create_device),
         ),
-        ("product", world.products, lambda d: registry.create_product(session, data=d)),
+        ("product", world.products, made(registry.create_product, authority.create_product)),
         ("lot", world.lots, lambda d: registry.create_lot(session, data=d)),
     ]
     for kind, items, create in steps:

@@ -196,3 +196,44 @@ def test_verify_catches_a_deleted_recall_and_a_cleared_lot_flag(
     db.close()
     proc = _run(["verify", "--json"], copy)
     assert proc.returncode == 1 and "not in lot" in proc.stdout
+
+
+def test_verify_catches_registry_rows_edited_in_the_demo_world(
+    world: tuple[Path, Any], tmp_path: Path
+) -> None:
+    """The demo registers its world through the platform (ledgered registry entries): a device
+    moved, a product handed over or a party's serious-violation flag cleared with SQL is named
+    by ``verify`` (step 10, the subject and the field)."""
+    data_dir, _samples = world
+    edits = [
+        (
+            "update device set location_id = (select min(id) from location where id <> "
+            "device.location_id) where id = (select min(id) from device where kind <> 'platform')",
+            "device ",
+            "location_id",
+        ),
+        (
+            "update product set party_id = 'suyuan-platform' where gtin = (select min(gtin) "
+            "from product)",
+            "product ",
+            "party_id",
+        ),
+        (
+            "update party set credit_status = 'serious_violation' where id = (select min(id) "
+            "from party where credit_status = 'good')",
+            "party ",
+            "credit_status",
+        ),
+    ]
+    for k, (sql, subject, field) in enumerate(edits):
+        copy = tmp_path / f"copy{k}"
+        shutil.copytree(data_dir, copy)  # modes kept: key files must stay 0600
+        db = sqlite3.connect(copy / "suyuan.db")
+        db.execute(sql)
+        db.commit()
+        db.close()
+        proc = _run(["verify", "--json"], copy)
+        assert proc.returncode == 1, proc.stdout[-2000:]
+        failures = json.loads(proc.stdout)["failures"]
+        assert [f["field"] for f in failures] == ["step10"], failures
+        assert subject in failures[0]["message"] and field in failures[0]["message"]

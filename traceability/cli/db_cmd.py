@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 
@@ -14,10 +15,25 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("upgrade")
 def upgrade_cmd(revision: str = typer.Argument("head", help="Alembic revision")) -> None:
-    """Run the migrations (one set for SQLite and PostgreSQL+TimescaleDB)."""
-    url = get_settings().effective_database_url
+    """Run the migrations (one set for SQLite and PostgreSQL+TimescaleDB), then ledger a
+    baseline entry for every registry row that has none yet (docs/audit.md, step 10)."""
+    settings = get_settings()
+    url = settings.effective_database_url
     store.upgrade(url=url, revision=revision)
     typer.echo(f"store at {store.redact(url)} is at revision {revision}")
+    if revision == "head":
+        n = baseline_registry(url=url, data_dir=settings.data_dir)
+        if n:
+            typer.echo(f"registry: {n} rows ledgered as a baseline (platform-signed)")
+
+
+def baseline_registry(*, url: str, data_dir: Path) -> int:
+    """The registry baseline on first start (``db upgrade``, ``serve``): see
+    :func:`traceability.authority.service.baseline`."""
+    from traceability.authority import service as authority
+
+    with store.session_scope(engine=store.get_engine(url)) as session:
+        return authority.baseline(session, data_dir=data_dir)
 
 
 @app.command("status")

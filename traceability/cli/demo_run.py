@@ -95,7 +95,7 @@ def run(settings: Settings, *, seed: int = 7, step: Step = lambda _m: None) -> D
         f"{len(scenario.world.devices)} devices, {len(scenario.world.products)} products"
     )
     with session_scope(engine=engine) as session:
-        report = register_world(session, scenario.world)
+        report = register_world(session, scenario.world, data_dir=settings.data_dir, by="demo")
     demo.counts["registered"] = {"created": report.created, "existing": report.existing}
 
     embedded = settings.mqtt_url == "embedded"

@@ -70,6 +70,7 @@ def enroll(
     """Write (or reuse) the key file and register the device and its public key directly in
     the configured store. Exit 0 when enrolled, 1 when the store refuses."""
     from devices.keys import load_or_create_key
+    from traceability.authority import service as authority
     from traceability.errors import ConflictError
     from traceability.registry import service as registry
     from traceability.registry.models import Device
@@ -83,11 +84,13 @@ def enroll(
         with session_scope(engine=get_engine(settings.effective_database_url)) as session:
             existing = session.get(Device, device_id)
             if existing is None:
-                registry.create_device(
+                authority.create_device(
                     session,
+                    data_dir=settings.data_dir,
                     data=DeviceCreate(
                         id=device_id, location_id=location, party_id=party, kind=kind
                     ),
+                    by="cli",
                 )
             elif existing.location_id != location or existing.party_id != party:
                 raise ConflictError(

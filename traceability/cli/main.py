@@ -32,6 +32,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "export": ("traceability.cli.export_cmd", "FSMA 204 spreadsheet, EPCIS document."),
     "equipment": ("traceability.cli.equipment_cmd", "Special equipment: overdue units."),
     "apikey": ("traceability.cli.apikey_cmd", "Party API keys: create, list, revoke."),
+    "registry": ("traceability.cli.registry_cmd", "Ledgered registry changes."),
 }
 # command name -> (module, help); the module has ``register(app)`` adding that command
 COMMANDS: dict[str, tuple[str, str]] = {

@@ -24,4 +24,7 @@ def register(app: typer.Typer) -> None:
         bind_host, bind_port = host or settings.api_host, port or settings.api_port
         require_free_port(bind_host, bind_port)
         upgrade(url=settings.effective_database_url)
+        from traceability.cli.db_cmd import baseline_registry
+
+        baseline_registry(url=settings.effective_database_url, data_dir=settings.data_dir)
         uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info")

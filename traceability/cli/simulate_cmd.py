@@ -72,7 +72,7 @@ def simulate(
         from traceability.store.engine import get_engine, session_scope
 
         with session_scope(engine=get_engine(settings.effective_database_url)) as session:
-            reg = register_world(session, built.world)
+            reg = register_world(session, built.world, data_dir=settings.data_dir)
         if not as_json:
             typer.echo(f"registered: {reg.created or 'nothing new'}")
     from devices.simulators import publish_scenario

@@ -5,6 +5,9 @@ A unit is a GIAI whose asset reference ends with its 18-character special-equipm
 touch it: ``commissioning`` (registration), ``installing``, ``inspecting`` (maintenance when
 the signing device's party is a maintenance company, else an inspection; dispositions
 ``conformant`` / ``non_conformant`` are inspections), ``repairing``, ``decommissioning``.
+A step recorded through the API (:mod:`traceability.equipment.lifecycle`) is signed by the
+platform's device and names its step (``suyuan:lifecycle``) and accountable party
+(``suyuan:onBehalfOf``): those are read instead of the signing device's party.
 
 Compliance: maintenance at least every :data:`DEFAULT_INTERVALS` days (elevators, variety 3xxx:
 15 days) and periodic inspection yearly; other intervals per variety prefix through
@@ -24,8 +27,10 @@ from sqlmodel import Session
 from traceability.errors import InvalidInputError, NotFoundError
 from traceability.identifiers import validate_cn_equipment_code
 from traceability.identifiers.errors import IdentifierError
+from traceability.ledger.audit.recall import PLATFORM_DEVICE
+from traceability.registry.models import Party
 from traceability.store.types import JSONType, UTCDateTime
-from traceability.trace.places import describe, device_parties
+from traceability.trace.places import describe, device_parties, party_info
 
 # variety prefix -> {kind: days}; "" applies to every variety
 DEFAULT_INTERVALS: dict[str, dict[str, int]] = {
@@ -127,20 +132,30 @@ def _lifecycles(session: Session, unit_list: list[Unit]) -> dict[str, list[dict[
         rows += list(conn.execute(_EVENTS, {"items": epcs[i : i + 500]}))
     devices = device_parties(session, {r.device_id for r in rows if r.device_id})
     places = describe(session, {(r.body.get("bizLocation") or {}).get("id") or "" for r in rows})
+    behalf = {
+        str(r.body.get("suyuan:onBehalfOf"))
+        for r in rows
+        if r.device_id == PLATFORM_DEVICE and r.body.get("suyuan:lifecycle") in KINDS
+    }
+    parties = {p: party_info(session.get(Party, p)) for p in sorted(behalf)}
     out: dict[str, list[dict[str, Any]]] = {e: [] for e in epcs}
     for r in sorted(rows, key=lambda r: (r.event_time, r.ledger_index)):
         b = r.body
         step, disp = _short(b.get("bizStep")), _short(b.get("disposition"))
         dev = devices.get(r.device_id) or {}
         roles = set(((dev.get("party") or {}).get("roles")) or [])
-        if step == "inspecting":
+        asserted = b.get("suyuan:lifecycle") if r.device_id == PLATFORM_DEVICE else None
+        if asserted in KINDS:  # recorded through the API on a party's behalf
+            kind = str(asserted)
+            dev = {"party": parties.get(str(b.get("suyuan:onBehalfOf")))}
+        elif step == "inspecting":
             maint = disp not in ("conformant", "non_conformant") and (
                 not roles or bool(roles & {"maintenance", "licensed_maintenance"})
             )
             kind = "maintenance" if maint else "inspection"
         else:
             kind = _STEPS.get(step, step or "event")
-        loc = (b.get("bizLocation") or {}).get("id")
+        loc = (b.get("bizLocation") or {}).get("id") or b.get("suyuan:locationId")
         out[r.item].append(
             {
                 "kind": kind,

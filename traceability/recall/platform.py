@@ -5,6 +5,10 @@ The platform is a registered party (``suyuan-platform``) with one location and o
 (mode 0600, created on first use) and its public key is registered through the ledger's
 ``key.register`` entry like any device's, so the audit checks the platform's signatures the
 same way. Events are signed into an envelope and appended with the ledger's append API.
+
+The same key signs the registry entries (:mod:`traceability.registry.ledgered`):
+:func:`ensure_platform` ledgers a baseline of every registry row that has no entry yet (the
+platform's own rows included), so an upgraded store is covered from its first signed action.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from traceability.errors import ConfigError
 from traceability.events import event_hash
 from traceability.ledger.audit.recall import PLATFORM_DEVICE
 from traceability.ledger.service import EventSubmission, append_events
+from traceability.registry import ledgered
 from traceability.registry.keys import register_key
 from traceability.registry.models import Device, DeviceKey, Location, Party
 from traceability.signing import ed25519 as signing
@@ -97,7 +102,14 @@ def ensure_platform(session: Session, *, data_dir: Path) -> tuple[bytes, str]:
                 field="platform_key",
             )
         register_key(session, device_id=PLATFORM_DEVICE, public_key=public)
+    ledgered.baseline(session, signer=ledgered.Signer(seed, kid))
     return seed, kid
+
+
+def platform_signer(session: Session, *, data_dir: Path) -> ledgered.Signer:
+    """The platform's signer for registry entries (registering the platform if new)."""
+    seed, kid = ensure_platform(session, data_dir=data_dir)
+    return ledgered.Signer(seed, kid)
 
 
 def record_event(

@@ -23,7 +23,9 @@ ROLES: dict[str, dict[str, str]] = {
     "regulator": REG,
     "admin": ADMIN,
 }
-BOTH = ["field", "store"]
+# the platform (its party, location and signing device) registers itself with the first
+# ledgered registry change: regulators and admins see it in listings
+BOTH = ["field", "store", "suyuan-platform"]
 
 
 @pytest.fixture
@@ -62,10 +64,11 @@ READS: list[tuple[str, dict[str, Any]]] = [
         "/parties",
         {
             "public": 401,
-            "farm": ["farm", "shop"],
-            "shop": ["farm", "shop"],
-            "regulator": ["farm", "shop"],
-            "admin": ["farm", "shop"],
+            # the platform registers itself with the first ledgered registry change
+            "farm": ["farm", "shop", "suyuan-platform"],
+            "shop": ["farm", "shop", "suyuan-platform"],
+            "regulator": ["farm", "shop", "suyuan-platform"],
+            "admin": ["farm", "shop", "suyuan-platform"],
         },
     ),
     ("/parties/farm", dict.fromkeys(ROLES, 200)),
@@ -83,8 +86,8 @@ READS: list[tuple[str, dict[str, Any]]] = [
             "public": 401,
             "farm": ["gate-1"],
             "shop": ["till-1"],
-            "regulator": ["gate-1", "till-1"],
-            "admin": ["gate-1", "till-1"],
+            "regulator": ["gate-1", "suyuan-platform", "till-1"],
+            "admin": ["gate-1", "suyuan-platform", "till-1"],
         },
     ),
     (

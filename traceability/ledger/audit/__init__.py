@@ -28,6 +28,11 @@ The audit follows these numbered steps (the code marks each one):
    signed (checkpoint rows, stored cosignatures, the signer's state file, the witnesses when
    configured), and no checkpoint row the signer state or a cosignature names may be missing.
    Every ``device_key`` row must equal the state the key entries produce.
+9. Recalls (:mod:`traceability.ledger.audit.recall`): recall rows and lots' recalled flags
+   against the ledgered recall events.
+10. Registry rows that carry authority (:mod:`traceability.ledger.audit.registry`): every
+    ``registry.*`` entry's platform signature, then each device's location/party/status, each
+    product's owner and each party's credit status against the latest entry of its subject.
 
 Every parse is total: a record, key entry, time or row the audit cannot read is a failure at
 its index and step ("record cannot be checked", "key entry ..."), never a crash.
@@ -58,6 +63,7 @@ from traceability.ledger.audit.checkpoints import StoredCheckpoints, check_check
 from traceability.ledger.audit.chunk import Chunk, check_chunk, chunk_worker
 from traceability.ledger.audit.keys import KeyState, check_device_keys
 from traceability.ledger.audit.recall import check_recalls
+from traceability.ledger.audit.registry import RegistryState, check_registry
 from traceability.ledger.audit.report import AuditReport, StopAuditError, order
 from traceability.ledger.errors import AuditError
 from traceability.ledger.keyfile import SignerState
@@ -132,6 +138,7 @@ def audit(
             raise StopAuditError
 
     keys = KeyState()
+    registry = RegistryState()
     heads: dict[str, tuple[int, str]] = {}
     used: set[tuple[str, int]] = set()
     frontier: list[bytes] = []
@@ -164,6 +171,7 @@ def audit(
                         fail(
                             3, idx, f"key entry: {why}", "a readable key entry", key_rec.get("kind")
                         )
+                    registry.apply(idx, key_rec, keys, fail)  # step 10: signature, latest
                     continue
                 if ev is None:
                     continue
@@ -204,6 +212,7 @@ def audit(
         )
         check_device_keys(session, keys, fail)
         check_recalls(session, fail)  # step 9: recall rows and lot flags vs the ledger
+        check_registry(session, registry, fail)  # step 10: authority-carrying registry rows
     except StopAuditError:
         pass
     rep.failures.sort(key=order)
