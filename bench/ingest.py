@@ -24,6 +24,9 @@ into a fresh TimescaleDB database created here from scratch (``upgrade``) and dr
 * ratio_to_verify = events/s / raw single-core Ed25519 verify rate of the gateway's own verify
   (PyNaCl/libsodium ``crypto_sign_open`` on a single-event envelope's signing bytes), measured in
   this run before the gateway starts.
+* batched.copy_baseline_events_per_s = the same phase's event rows (up to 50,000) COPYed with
+  no Python work (:func:`bench.ledger.copy_baseline`, the baseline ``bench.ledger`` reports),
+  measured after the gateway stopped; batched.ratio_to_copy = batched events/s / that.
 * single = 1 event per envelope, batched = 50. Verdicts: a pharmacy device dispenses serials
   commissioned in the single phase with ``reply_to``, one at a time, while a background thread
   publishes ``--bg-rate`` single-event envelopes/s; latency = publish -> verdict receipt on the
@@ -54,7 +57,7 @@ from urllib.parse import urlparse
 
 import sqlalchemy as sa
 
-from bench._ingest_gen import GenSpec, RawPublisher, generator
+from bench._ingest_gen import GenSpec, RawPublisher, _event, generator
 from bench._ingest_phases import (
     SGLN,
     Recorder,
@@ -65,6 +68,7 @@ from bench._ingest_phases import (
     run_verdicts,
     verify_rate,
 )
+from bench.ledger import copy_baseline
 
 __all__ = [
     "PER_BATCHED",
@@ -190,6 +194,13 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
         console.log(f"verdicts: {v}")
     finally:
         gw.stop()
+    n_base = min(args.events, 50_000)
+    console.log(f"baseline: COPY of {n_base} event rows (bench.ledger.copy_baseline)")
+    copy_rate = copy_baseline(
+        engine, [_event(f"B{i}") for i in range(n_base)], batch=args.batch_size
+    )
+    out["batched"]["copy_baseline_events_per_s"] = round(copy_rate)
+    out["batched"]["ratio_to_copy"] = round(out["batched"]["events_per_s"] / copy_rate, 3)
     with engine.connect() as c:
         dl: dict[str, int] = {
             str(r[0]): int(r[1])
@@ -224,6 +235,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
                 "single_events_per_s": s["events_per_s"] >= 5000,
                 "single_ratio": s["ratio_to_verify"] >= 0.35,
                 "batched_events_per_s": b["events_per_s"] >= 30000,
+                "batched_ratio": b["ratio_to_copy"] >= 0.7,
                 "verdict_p50": v["p50_ms"] < 5,
                 "verdict_p99": v["p99_ms"] < 25,
                 "no_loss_no_dup": s["lost"]
