@@ -90,6 +90,23 @@ __all__ = [
 PER_BATCHED = 50
 
 
+class _ChunkStats:
+    """Messages per chunk handed to the decode workers since the last :meth:`take` (None
+    without workers, or when every message was decoded in the gateway process)."""
+
+    def __init__(self, gw: Any) -> None:
+        self.feeder = gw.pipeline.feeder
+        self.last = (0, 0)
+
+    def take(self) -> float | None:
+        if self.feeder is None:
+            return None
+        now = (self.feeder.chunks, self.feeder.messages)
+        chunks, messages = now[0] - self.last[0], now[1] - self.last[1]
+        self.last = now
+        return round(messages / chunks, 1) if chunks else None
+
+
 def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
     from gateway.app import Gateway
     from gateway.config import GatewayConfig
@@ -126,6 +143,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
         session_expiry_s=30,
         share_group=f"bench{run_id}",
         decode_workers=args.workers,
+        decode_linger_ms=getattr(args, "linger_ms", 2.0),
         topic_prefix=prefix,
     )
     mode = (
@@ -140,6 +158,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
         time.sleep(0.5)
         common: dict[str, Any] = {"host": host, "port": port, "prefix": prefix, "keys": dev_keys}
         n_single = args.events // 5 if args.single_events is None else args.single_events
+        chunks = _ChunkStats(gw)
         out["single"] = run_phase(
             "single",
             GenSpec(
@@ -155,6 +174,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
             engine,
             vps,
         )
+        out["single"]["messages_per_chunk"] = chunks.take()
         console.log(f"single: {out['single']}")
         out["batched"] = run_phase(
             "batched",
@@ -171,6 +191,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
             engine,
             vps,
         )
+        out["batched"]["messages_per_chunk"] = chunks.take()
         console.log(f"batched: {out['batched']}")
         serials = tuple(f"S{i}" for i in range(min(n_single, args.verdicts)))
         v = run_verdicts(
@@ -229,6 +250,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
                 "batch_size": args.batch_size,
                 "batch_ms": args.batch_ms,
                 "workers": args.workers,
+                "linger_ms": getattr(args, "linger_ms", 2.0),
                 "bg_rate": args.bg_rate,
             },
             "meets_target": {
@@ -262,6 +284,12 @@ def main() -> None:
     )
     ap.add_argument("--devices", type=int, default=50)
     ap.add_argument("--workers", type=int, default=2, help="decode processes (0 = a thread)")
+    ap.add_argument(
+        "--linger-ms",
+        type=float,
+        default=2.0,
+        help="the gateway's decode_linger_ms (0: chunks of whatever has arrived)",
+    )
     ap.add_argument("--batch-size", type=int, default=2000)
     ap.add_argument("--batch-ms", type=int, default=50)
     ap.add_argument(

@@ -43,3 +43,5 @@ def test_small_run(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert result["ledger_duplicate_entries"] == 0
     assert set(result["meets_target"]) >= {"single_ratio", "batched_ratio", "no_loss_no_dup"}
     assert result["verdict_detail"]["missing"] == 0
+    # with a worker, the batched phase's messages reach it in chunks (gateway.chunks)
+    assert batched["messages_per_chunk"] is None or batched["messages_per_chunk"] >= 1
