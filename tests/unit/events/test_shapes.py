@@ -99,27 +99,28 @@ EPC_FIELD = {
     "AssociationEvent": "childEPCs",
     "TransformationEvent": "outputEPCList",
 }
+_BASES: tuple[dict[str, Any], ...] = (
+    {"type": "ObjectEvent", "action": "ADD", "bizStep": "commissioning"},
+    {"type": "ObjectEvent", "action": "OBSERVE", "readPoint": {"id": SGLN}},
+    {"type": "AggregationEvent", "action": "ADD", "parentID": "urn:epc:id:sscc:0614141.1"},
+    {"type": "AggregationEvent", "action": "OBSERVE"},
+    {
+        "type": "AssociationEvent",
+        "action": "ADD",
+        "parentID": "urn:epc:id:grai:0614141.1.1",
+    },
+    {"type": "TransformationEvent", "transformationID": "urn:x:1"},
+    {
+        "type": "TransactionEvent",
+        "action": "ADD",
+        "bizTransactionList": [{"type": "po", "bizTransaction": "urn:x:po:1"}],
+    },
+    {"type": "ObjectEvent", "action": "ADD", "example:ext": {"a": 1}},  # tree-walk hash
+)
 BASES = st.sampled_from(
     [
-        {"eventTimeZoneOffset": "+08:00", EPC_FIELD[base["type"]]: [EPC0], **base}
-        for base in (
-            {"type": "ObjectEvent", "action": "ADD", "bizStep": "commissioning"},
-            {"type": "ObjectEvent", "action": "OBSERVE", "readPoint": {"id": SGLN}},
-            {"type": "AggregationEvent", "action": "ADD", "parentID": "urn:epc:id:sscc:0614141.1"},
-            {"type": "AggregationEvent", "action": "OBSERVE"},
-            {
-                "type": "AssociationEvent",
-                "action": "ADD",
-                "parentID": "urn:epc:id:grai:0614141.1.1",
-            },
-            {"type": "TransformationEvent", "transformationID": "urn:x:1"},
-            {
-                "type": "TransactionEvent",
-                "action": "ADD",
-                "bizTransactionList": [{"type": "po", "bizTransaction": "urn:x:po:1"}],
-            },
-            {"type": "ObjectEvent", "action": "ADD", "example:ext": {"a": 1}},  # tree-walk hash
-        )
+        {"eventTimeZoneOffset": "+08:00", EPC_FIELD[str(base["type"])]: [EPC0], **base}
+        for base in _BASES
     ]
 )
 FIXED = st.fixed_dictionaries(
