@@ -61,6 +61,7 @@ class _Shape:
     fixed: tuple[tuple[int, str], ...]  # (position, part) of the fixed fields, non-empty parts
     varying: tuple[tuple[int, str], ...]  # (position, name) of the varying fields present
     template: bool  # False: the fast pre-hash does not cover the shape (tree walk per event)
+    epc_lists: tuple[str, ...]  # the EPC lists present (lists: their type is in the key)
 
 
 class ShapeCache:
@@ -128,25 +129,21 @@ def _shape_of(event: dict[str, Any]) -> _Shape:
             part = field_part(k, v, ctx)
             if part:
                 fixed.append((POSITION[k], part))
-    return _Shape(ctx, head, tuple(fixed), tuple(varying), template)
+    lists = tuple(k for k in event if k in _EPC_LISTS)
+    return _Shape(ctx, head, tuple(fixed), tuple(varying), template, lists)
 
 
 def _fast(event: dict[str, Any], shape: _Shape) -> str | None:
     """The event hash if the varying values pass their own checks, else None (reference)."""
-    if "eventTime" in event:
-        when = event["eventTime"]
-        if type(when) is not str or _RFC3339_MATCH(when) is None:
-            return None
-    for name in _EPC_LISTS:
-        epcs = event.get(name)
-        if type(epcs) is not list:
-            if name in event:
-                return None
-            continue
+    when = event.get("eventTime")  # a string in a valid shape (its type is in the key)
+    if when is not None and _RFC3339_MATCH(when) is None:
+        return None
+    for name in shape.epc_lists:
+        epcs = event[name]
         for epc in epcs:
             if type(epc) is not str or check_identifier(epc) is not None:
                 return None
-        if len(set(epcs)) != len(epcs):
+        if len(epcs) > 1 and len(set(epcs)) != len(epcs):
             return None
     if not shape.template:
         return event_hash(event)
