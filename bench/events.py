@@ -27,6 +27,7 @@ from traceability.events import event_hash, parse_event, validate_event
 from traceability.events._schema import fast_validator
 from traceability.events.hash.tree import ctx_for
 from traceability.events.hashing import tree_prehash
+from traceability.events.shapes import ShapeCache
 from traceability.events.validation import _event_validator
 
 TARGET_HASH_PER_S = 40_000
@@ -78,6 +79,33 @@ def _invalid(event: dict[str, Any]) -> object:
     return validate_event({**event, "eventTimeZoneOffset": "+25:00"})
 
 
+def _gateway_reference(event: dict[str, Any]) -> object:
+    return validate_event(event, check_times=False), event_hash(event)
+
+
+def _shape_check() -> Callable[[dict[str, Any]], object]:
+    cache = ShapeCache()
+    cache.check(make_events(1)[0])  # the shape is known: what a stream of such events costs
+    return cache.check
+
+
+def _rs_us(n: int, repeat: int) -> float | None:
+    """The schema check by ``jsonschema_rs`` (a test-only package here, via schemathesis) on
+    the same prepared schema, for comparison with ``validate_fast_path_us``; None without it."""
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    from traceability.events._schema import RFC3339, _prepared
+
+    validator = jsonschema_rs.Draft7Validator(
+        _prepared("ObjectEvent"),
+        formats={"date-time": lambda s: RFC3339.match(s) is not None},
+        validate_formats=True,
+    )
+    return round(_us(validator.is_valid, max(n, 1), repeat), 2)
+
+
 def run(n: int, repeat: int = REPEAT) -> dict[str, Any]:
     def us(fn: Callable[[dict[str, Any]], object], count: int = n) -> float:
         return round(_us(fn, max(count, 1), repeat), 1)
@@ -108,6 +136,10 @@ def run(n: int, repeat: int = REPEAT) -> dict[str, Any]:
         "validate_invalid_us_per_event": us(_invalid, n // 10),
         "semantic_only_us_per_event": us(lambda e: validate_event(e, schema_check=False)),
         "validate_and_hash_us_per_event": us(lambda e: (validate_event(e), event_hash(e))),
+        # the gateway's path: times judged apart (check_times=False), the reference vs per shape
+        "gateway_validate_and_hash_reference_us_per_event": us(_gateway_reference),
+        "gateway_validate_and_hash_per_shape_us_per_event": us(_shape_check()),
+        "validate_jsonschema_rs_us_per_event": _rs_us(n, repeat),
         "schema_first_use_ms": round(first_use_ms, 1),
         "target_hash_per_s": TARGET_HASH_PER_S,
         "meets_target": 1e6 / hash_us >= TARGET_HASH_PER_S,

@@ -24,6 +24,9 @@ into a fresh TimescaleDB database created here from scratch (``upgrade``) and dr
 * ratio_to_verify = events/s / raw single-core Ed25519 verify rate of the gateway's own verify
   (PyNaCl/libsodium ``crypto_sign_open`` on a single-event envelope's signing bytes), measured in
   this run before the gateway starts.
+* batched.copy_baseline_events_per_s = the same phase's event rows (up to 50,000) COPYed with
+  no Python work (:func:`bench.ledger.copy_baseline`, the baseline ``bench.ledger`` reports),
+  measured after the gateway stopped; batched.ratio_to_copy = batched events/s / that.
 * single = 1 event per envelope, batched = 50. Verdicts: a pharmacy device dispenses serials
   commissioned in the single phase with ``reply_to``, one at a time, while a background thread
   publishes ``--bg-rate`` single-event envelopes/s; latency = publish -> verdict receipt on the
@@ -54,7 +57,7 @@ from urllib.parse import urlparse
 
 import sqlalchemy as sa
 
-from bench._ingest_gen import GenSpec, RawPublisher, generator
+from bench._ingest_gen import GenSpec, RawPublisher, _event, generator
 from bench._ingest_phases import (
     SGLN,
     Recorder,
@@ -65,6 +68,7 @@ from bench._ingest_phases import (
     run_verdicts,
     verify_rate,
 )
+from bench.ledger import copy_baseline
 
 __all__ = [
     "PER_BATCHED",
@@ -84,6 +88,23 @@ __all__ = [
 ]
 
 PER_BATCHED = 50
+
+
+class _ChunkStats:
+    """Messages per chunk handed to the decode workers since the last :meth:`take` (None
+    without workers, or when every message was decoded in the gateway process)."""
+
+    def __init__(self, gw: Any) -> None:
+        self.feeder = gw.pipeline.feeder
+        self.last = (0, 0)
+
+    def take(self) -> float | None:
+        if self.feeder is None:
+            return None
+        now = (self.feeder.chunks, self.feeder.messages)
+        chunks, messages = now[0] - self.last[0], now[1] - self.last[1]
+        self.last = now
+        return round(messages / chunks, 1) if chunks else None
 
 
 def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -122,6 +143,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
         session_expiry_s=30,
         share_group=f"bench{run_id}",
         decode_workers=args.workers,
+        decode_linger_ms=getattr(args, "linger_ms", 2.0),
         topic_prefix=prefix,
     )
     mode = (
@@ -136,6 +158,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
         time.sleep(0.5)
         common: dict[str, Any] = {"host": host, "port": port, "prefix": prefix, "keys": dev_keys}
         n_single = args.events // 5 if args.single_events is None else args.single_events
+        chunks = _ChunkStats(gw)
         out["single"] = run_phase(
             "single",
             GenSpec(
@@ -151,6 +174,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
             engine,
             vps,
         )
+        out["single"]["messages_per_chunk"] = chunks.take()
         console.log(f"single: {out['single']}")
         out["batched"] = run_phase(
             "batched",
@@ -167,6 +191,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
             engine,
             vps,
         )
+        out["batched"]["messages_per_chunk"] = chunks.take()
         console.log(f"batched: {out['batched']}")
         serials = tuple(f"S{i}" for i in range(min(n_single, args.verdicts)))
         v = run_verdicts(
@@ -190,6 +215,13 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
         console.log(f"verdicts: {v}")
     finally:
         gw.stop()
+    n_base = min(args.events, 50_000)
+    console.log(f"baseline: COPY of {n_base} event rows (bench.ledger.copy_baseline)")
+    copy_rate = copy_baseline(
+        engine, [_event(f"B{i}") for i in range(n_base)], batch=args.batch_size
+    )
+    out["batched"]["copy_baseline_events_per_s"] = round(copy_rate)
+    out["batched"]["ratio_to_copy"] = round(out["batched"]["events_per_s"] / copy_rate, 3)
     with engine.connect() as c:
         dl: dict[str, int] = {
             str(r[0]): int(r[1])
@@ -218,12 +250,14 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
                 "batch_size": args.batch_size,
                 "batch_ms": args.batch_ms,
                 "workers": args.workers,
+                "linger_ms": getattr(args, "linger_ms", 2.0),
                 "bg_rate": args.bg_rate,
             },
             "meets_target": {
                 "single_events_per_s": s["events_per_s"] >= 5000,
                 "single_ratio": s["ratio_to_verify"] >= 0.35,
                 "batched_events_per_s": b["events_per_s"] >= 30000,
+                "batched_ratio": b["ratio_to_copy"] >= 0.7,
                 "verdict_p50": v["p50_ms"] < 5,
                 "verdict_p99": v["p99_ms"] < 25,
                 "no_loss_no_dup": s["lost"]
@@ -250,6 +284,12 @@ def main() -> None:
     )
     ap.add_argument("--devices", type=int, default=50)
     ap.add_argument("--workers", type=int, default=2, help="decode processes (0 = a thread)")
+    ap.add_argument(
+        "--linger-ms",
+        type=float,
+        default=2.0,
+        help="the gateway's decode_linger_ms (0: chunks of whatever has arrived)",
+    )
     ap.add_argument("--batch-size", type=int, default=2000)
     ap.add_argument("--batch-ms", type=int, default=50)
     ap.add_argument(

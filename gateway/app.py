@@ -76,6 +76,7 @@ class Gateway:
             pool=self.pool,
             on_commit=on_commit,
             ack_many=self.client.ack_many,
+            linger_ms=config.decode_linger_ms,
         )
         self._stopped = threading.Event()
 

@@ -35,6 +35,9 @@ class GatewayConfig:
     # Processes for the CPU-bound decode path (parse, verify, validate, hash); 0 = one thread
     # in the gateway process. ``TRACE_GATEWAY_DECODE_WORKERS`` sets it for from_settings.
     decode_workers: int = 0
+    # How long the chunking thread may wait to fill a chunk for the workers when messages
+    # arrive fast (gateway.chunks); 0 = hand off whatever has arrived.
+    decode_linger_ms: float = 2.0
     # Prepended to every gateway topic (isolation on a shared broker, e.g. the benchmark).
     topic_prefix: str = ""
     # the floor / maximum age / clock skew of event and envelope times (events.timing)

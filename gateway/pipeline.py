@@ -16,10 +16,9 @@ envelope that asks for a reply right there. Verdicts that rest on committed even
 batch holding that envelope commits (before the acks). A batch holding a reply envelope is
 committed as soon as that envelope arrives, with only what was already waiting.
 
-With a :class:`~gateway.decode_pool.DecodePool` the decode thread hands chunks of whatever has
-arrived to worker processes (at most two chunks per worker in flight, so chunks grow under
-load), and a collector
-thread takes their results in arrival order, applies the seen-seq check and passes them on.
+With a :class:`~gateway.decode_pool.DecodePool` a chunking thread hands chunks sized to the
+arrival rate to worker processes and a collector thread takes their results in arrival order,
+applies the seen-seq check and passes them on (:mod:`gateway.chunks`).
 ``on_commit`` (if given) is called with each batch's result right after its commit, before
 its acks.
 """
@@ -31,15 +30,16 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import DBAPIError
 
 from gateway import stored
+from gateway.batches import merge, store_rejected, transient
+from gateway.chunks import ChunkFeeder
 from gateway.decode import Accepted, Decoder, Outcome, Refused
-from gateway.decode_pool import ChunkResult, DecodePool, outcomes
+from gateway.decode_pool import DecodePool
 from gateway.errors import TransientError
 from gateway.reply import Reply, VerdictSink
 from gateway.store import BatchResult, StoreWriter
@@ -68,12 +68,6 @@ class Decoded:
     reply: Reply | None = None  # verdicts still to publish once the outcome is committed
 
 
-@dataclass(slots=True)
-class Pending:
-    chunk: list[Inbound]
-    future: Future[ChunkResult] | None  # None: the pool is gone, decode here
-
-
 class Pipeline:
     def __init__(
         self,
@@ -92,15 +86,12 @@ class Pipeline:
         local_max: int = 4,
         on_commit: Callable[[BatchResult], None] | None = None,
         ack_many: AckMany | None = None,
+        linger_ms: float = 2.0,
     ) -> None:
         self.decoder, self.writer, self.ack, self.publish = decoder, writer, ack, publish
         self.verdicts = verdicts
         self.pool, self.chunk_max, self.on_commit = pool, chunk_max, on_commit
         self.local_max, self.ack_many = local_max, ack_many
-        self._queued = 0  # chunks handed to the collector and not yet passed on
-        self._count_lock = threading.Lock()
-        self.pending: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
-        self._slots = threading.BoundedSemaphore(2 * pool.workers if pool else 1)
         self.batch_size, self.batch_s = batch_size, batch_ms / 1000.0
         self.backoff_max = backoff_max_s
         self.metrics = metrics
@@ -110,6 +101,23 @@ class Pipeline:
         self._threads: list[threading.Thread] = []
         self.healthy = threading.Event()
         self.healthy.set()
+        self.feeder = (
+            ChunkFeeder(
+                pool=pool,
+                inbox=self.inbox,
+                pass_on=self._pass_on,
+                decode_here=self._decode_here,
+                check_seen=decoder.check_seen,
+                finished=lambda: self.decoded.put(None),
+                max_payload=decoder.max_payload,
+                backoff_max_s=backoff_max_s,
+                chunk_max=chunk_max,
+                local_max=local_max,
+                linger_ms=linger_ms,
+            )
+            if pool is not None
+            else None
+        )
 
     # --- called from the MQTT thread -------------------------------------------------------
     def submit(self, topic: str, payload: bytes, mid: int, qos: int) -> None:
@@ -119,8 +127,11 @@ class Pipeline:
     # --- lifecycle --------------------------------------------------------------------------
     def start(self) -> Pipeline:
         loops: list[tuple[str, Callable[[], None]]] = [("gw-decode", self._decode_loop)]
-        if self.pool is not None:
-            loops = [("gw-decode", self._chunk_loop), ("gw-collect", self._collect_loop)]
+        if self.feeder is not None:
+            loops = [
+                ("gw-decode", self.feeder.chunk_loop),
+                ("gw-collect", self.feeder.collect_loop),
+            ]
         for name, target in (*loops, ("gw-writer", self._write_loop)):
             t = threading.Thread(target=target, name=name, daemon=True)
             t.start()
@@ -183,83 +194,6 @@ class Pipeline:
                 log.warning("registry unavailable, retrying in %.2fs: %s", delay, exc)
                 time.sleep(delay)
                 delay = min(delay * 2, self.backoff_max)
-
-    # --- with a decode pool: chunking thread and in-order collector --------------------------
-    def _chunk_loop(self) -> None:
-        assert self.pool is not None
-        while True:
-            self._slots.acquire()  # while the workers are busy, let the next chunk grow
-            item = self.inbox.get()
-            if item is None:
-                self.pending.put(None)
-                return
-            chunk, done = [item], False
-            while len(chunk) < self.chunk_max:
-                try:
-                    nxt = self.inbox.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    done = True
-                    break
-                chunk.append(nxt)
-            if len(chunk) <= self.local_max and self._queued == 0:
-                # light load and nothing queued before it: decode here and skip the pool and
-                # the collector (each hand-off is a wake-up; a device may await a verdict)
-                for i in chunk:
-                    self._pass_on(i, self._decode_here(i))
-                self._slots.release()
-            else:
-                with self._count_lock:
-                    self._queued += 1
-                self.pending.put(Pending(chunk, self._submit(chunk)))
-            if done:
-                self.pending.put(None)
-                return
-
-    def _submit(self, chunk: list[Inbound]) -> Future[ChunkResult] | None:
-        """Hand a chunk to the pool (None: decode it in the collector instead)."""
-        assert self.pool is not None
-        try:
-            return self.pool.submit([(i.topic, i.payload, i.received_at) for i in chunk])
-        except Exception:  # broken or shut down pool: decode in this process
-            log.exception("decode pool unavailable; decoding in the gateway process")
-            return None
-
-    def _collect_loop(self) -> None:
-        while True:
-            p = self.pending.get()
-            if p is None:
-                self.decoded.put(None)
-                return
-            outcomes = self._resolve(p)
-            for item, outcome in zip(p.chunk, outcomes, strict=True):
-                self._pass_on(item, self.decoder.check_seen(outcome))
-            with self._count_lock:
-                self._queued -= 1
-            self._slots.release()
-
-    def _resolve(self, p: Pending) -> list[Outcome]:
-        delay = 0.05
-        while True:
-            try:
-                res = p.future.result() if p.future is not None else None
-            except Exception:
-                log.exception("decode pool failed on a chunk of %d; decoding here", len(p.chunk))
-                res = None
-            if res is None:
-                return [self._decode_here(i) for i in p.chunk]
-            if isinstance(res, list):
-                items = [(i.topic, i.payload, i.received_at) for i in p.chunk]
-                try:
-                    return outcomes(res, items, max_payload=self.decoder.max_payload)
-                except Exception:  # cannot happen (same bytes, same parser): be safe anyway
-                    log.exception("worker answer did not fit its chunk; decoding here")
-                    return [self._decode_here(i) for i in p.chunk]
-            log.warning("registry unavailable, retrying chunk in %.2fs: %s", delay, res[1])
-            time.sleep(delay)
-            delay = min(delay * 2, self.backoff_max)
-            p.future = self._submit(p.chunk)
 
     # --- writer thread ----------------------------------------------------------------------
     def _write_loop(self) -> None:
@@ -434,53 +368,6 @@ class Pipeline:
             self.metrics.verdicts.inc(n, label=verdict)
 
 
-# exception classes (by name: SQLAlchemy's, and psycopg's or sqlite3's raised raw from COPY or
-# pipeline mode) that say the store is unreachable or unavailable, not that the data is bad
-_TRANSIENT = frozenset(
-    {"OperationalError", "InterfaceError", "DisconnectionError", "TimeoutError", "TransientError"}
-)
-
-
-def transient(exc: BaseException) -> bool:
-    """Whether a failed commit may succeed unchanged later: the store is unreachable or
-    unavailable (connection lost or refused, a timeout, a lock or serialisation conflict: an
-    OperationalError in psycopg, sqlite3 and SQLAlchemy alike), or the registry is
-    (:class:`TransientError`). Anything else (DataError, IntegrityError, a bug on one
-    envelope's path) is about the batch's content."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    if isinstance(exc, OSError):
-        return True
-    return any(c.__name__ in _TRANSIENT for c in type(exc).__mro__)
-
-
-def store_rejected(acc: Accepted, exc: BaseException) -> Refused:
-    """The dead letter of an envelope the store refused on its own (its message kept)."""
-    message = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    text = (message[0] if message else "") or exc.__class__.__name__
-    text = text if text.isprintable() else repr(text)[1:-1]
-    return Refused(
-        acc.topic,
-        acc.payload,
-        "store_rejected",
-        acc.envelope.device,
-        None,
-        f"the store refused {acc.envelope.device}/{acc.envelope.seq}: "
-        f"{exc.__class__.__name__}: {text}"[:2000],
-        acc.received_at,
-    )
-
-
-def merge(a: BatchResult, b: BatchResult) -> BatchResult:
-    return BatchResult(
-        stored=a.stored + b.stored,
-        duplicates=a.duplicates + b.duplicates,
-        refused=a.refused + b.refused,
-        events_stored=a.events_stored + b.events_stored,
-        events_duplicate=a.events_duplicate + b.events_duplicate,
-    )
-
-
 def _events(d: Decoded) -> int:
     return len(d.outcome.events) if isinstance(d.outcome, Accepted) else 1
 
@@ -489,4 +376,4 @@ def _wants_reply(d: Decoded) -> bool:
     return isinstance(d.outcome, Accepted) and d.outcome.envelope.reply_to is not None
 
 
-__all__ = ["Decoded", "Inbound", "Pending", "Pipeline", "Refused"]
+__all__ = ["Decoded", "Inbound", "Pipeline", "Refused"]

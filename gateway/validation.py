@@ -1,7 +1,10 @@
 """Event validation for the gateway: schema/vocabulary/identifiers, bound location, clock skew.
 
 Schema, vocabulary and identifier checks and the CBV 2.0 event hash come from
-:mod:`traceability.events` (``validate_event`` / ``event_hash``).
+:mod:`traceability.events` (``validate_event`` / ``event_hash``), decided once per event shape
+(:class:`traceability.events.shapes.ShapeCache`: per event only the times and EPCs are checked
+and hashed; the answer is always the reference's). Times against the clock are judged here,
+per event.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 
 from gateway.errors import Rejected
 from gateway.key_cache import DeviceInfo
-from traceability.events import event_hash, validate_event
+from traceability.events.shapes import ShapeCache
 from traceability.events.timing import TimeRule
 from traceability.events.validation import time_issues
 from traceability.identifiers.places import Place, place_of
@@ -80,7 +83,7 @@ class EventPreparer:
     def __init__(self, *, clock_skew_s: int, time_rule: TimeRule | None = None) -> None:
         self.skew = timedelta(seconds=clock_skew_s)
         self.times = replace(time_rule or TimeRule(), skew=self.skew)
-        self.validate, self.hash = validate_event, event_hash
+        self.shapes = ShapeCache()
 
     def prepare(
         self,
@@ -109,9 +112,10 @@ class EventPreparer:
                     field=f"events[{i}].type",
                     device=device.device_id,
                 )
-            issues = self.validate(ev, index=i, check_times=False)  # times: the rule below
+            issues, digest = self.shapes.check(ev, index=i)  # times: the rule below
             if issues:
                 raise _issue_rejection(issues[0], i, device.device_id)
+            assert digest is not None  # ShapeCache.check: a hash whenever there is no issue
             when, problem = self.times.check(
                 ev.get("eventTime"), field="eventTime", now=received_at, sent_at=sent_at
             )
@@ -155,7 +159,7 @@ class EventPreparer:
             out.append(
                 PreparedEvent(
                     body=ev,
-                    event_hash=self.hash(ev),
+                    event_hash=digest,
                     event_time=when,
                     event_type=str(ev.get("type")),
                     action=_str(ev.get("action")),

@@ -18,7 +18,7 @@ from traceability.events.hash.canon import canonical_value, normalise_timestamp
 from traceability.events.hash.tree import IGNORED_TOP, SKIP_KEYS, Ctx, plain
 from traceability.events.vocab import Vocab
 
-__all__ = ["ORDER", "fast_prehash"]
+__all__ = ["ORDER", "POSITION", "fast_prehash", "field_part"]
 
 # the top-level names of profiles.PROP_ORDER, in that order (a test checks they are the same)
 ORDER: Final = (
@@ -129,6 +129,10 @@ def _field(key: str, val: Any, ctx: Ctx) -> str | None:
             pairs.append(pair)
         return key + "".join(sorted(pairs))
     return None
+
+
+field_part = _field  # one top-level field's part (for the per-shape template, events.shapes)
+POSITION: Final = _POSITION
 
 
 def fast_prehash(event: Mapping[str, Any], ctx: Ctx) -> str | None:
