@@ -303,6 +303,7 @@ def record_violation(request: Request, db: SessionDep, body: BodyDep) -> Respons
     def page(ctx: web.Ctx) -> Response:
         row = notices.record_violation(
             db,
+            data_dir=ctx.settings.data_dir,
             party_id=need(ctx.form, "party_id", limit=64),
             decision=need(ctx.form, "decision", limit=1000),
             decided_by=need(ctx.form, "decided_by", limit=64),

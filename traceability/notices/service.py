@@ -12,10 +12,12 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from traceability.authority.service import set_party_credit
 from traceability.errors import InvalidInputError, NotFoundError
 from traceability.ledger.records import format_time
 from traceability.ledger.service import append_entry
@@ -56,9 +58,17 @@ def _text(value: str, name: str, limit: int) -> str:
 
 
 def record_violation(
-    session: Session, *, party_id: str, decision: str, decided_by: str, now: datetime | None = None
+    session: Session,
+    *,
+    data_dir: Path,
+    party_id: str,
+    decision: str,
+    decided_by: str,
+    now: datetime | None = None,
 ) -> ViolationDecision:
-    """Put ``party_id`` on the serious-violation list with the decision's text; ledgered."""
+    """Put ``party_id`` on the serious-violation list with the decision's text; ledgered twice:
+    the decision (``party.violation``, what the notice links to) and the party's new credit
+    status as the platform-signed registry entry that audit step 10 holds the row to."""
     decision = _text(decision, "decision", 1000)
     decided_by = _text(decided_by, "decided_by", 64)
     party = session.get(Party, _text(party_id, "party_id", 64))
@@ -82,8 +92,13 @@ def record_violation(
         },
         recorded_at=when,
     )
-    party.credit_status = CreditStatus.serious_violation
-    session.add(party)
+    set_party_credit(
+        session,
+        data_dir=data_dir,
+        party_id=party.id,
+        credit_status=CreditStatus.serious_violation,
+        by=f"regulator:{decided_by}",
+    )
     row = ViolationDecision(
         id=did,
         party_id=party.id,
