@@ -33,9 +33,8 @@ from typing import Any
 from sqlmodel import Session
 
 from traceability.errors import InvalidInputError, NotFoundError
+from traceability.events.item_key import is_lot_class, item_elements
 from traceability.exports.xlsx import write_xlsx
-from traceability.identifiers import parse_epc_urn
-from traceability.identifiers.errors import IdentifierError
 from traceability.recall.report import bodies
 from traceability.registry.models import Product
 from traceability.trace.model import NEG, POS, Reach
@@ -181,10 +180,7 @@ def _short(v: Any) -> str:
 
 
 def _lot_of(urn: str) -> str | None:
-    try:
-        return dict(parse_epc_urn(urn).elements).get("10")
-    except IdentifierError:
-        return None
+    return item_elements(urn).get("10")  # an EPC URN or an item key (a Digital Link)
 
 
 def _classes(values: Any) -> list[dict[str, Any]]:
@@ -287,7 +283,7 @@ def export(
     out.truncated = fwd.truncated or back.truncated
     out.sheets = {name: [] for name in SHEETS}
     ctx = _Ctx(session, gtin, lot, events)
-    lot_classes = {i for i in ids if i.startswith("urn:epc:class:")}
+    lot_classes = {i for i in ids if is_lot_class(i)}
     serials = set(ids) - lot_classes
     inside: dict[str, float] = defaultdict(float)
     harvest_place: str | None = None
@@ -457,10 +453,7 @@ def _num(q: float) -> str:
 
 
 def _gtin_of(urn: str) -> str | None:
-    try:
-        return dict(parse_epc_urn(urn).elements).get("01")
-    except IdentifierError:
-        return None
+    return item_elements(urn).get("01")  # an EPC URN or an item key (a Digital Link)
 
 
 def _commodity(epcs: list[str], ctx: _Ctx) -> str:

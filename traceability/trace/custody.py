@@ -306,7 +306,11 @@ def _serial_anomalies(rows: list[Any], own: set[str], opts: Options, flag: Any) 
         if mine and (stp in END_DECOMMISSION or disp in END_DISPOSITIONS):
             ended = END_DISPOSITIONS.get(disp or "", "after_decommissioning")
         place = (b.get("bizLocation") or {}).get("id")
-        if mine and isinstance(place, str) and any(i.startswith("urn:epc:id:") for i in own):
+        if (
+            mine
+            and isinstance(place, str)
+            and any(i.startswith(("urn:epc:id:", "https://id.gs1.org/")) for i in own)
+        ):
             gln = place.rsplit(".", 1)[0]
             if (
                 last_place is not None
