@@ -11,7 +11,8 @@ Why this form (docs/validation.md, "Item keys"):
    forms the event hash treats as one item always get one key.
 2. **Rendered by the identifier core.** The normaliser's result (or, where it gives up, the input)
    is parsed by :mod:`traceability.identifiers` (``parse_digital_link`` / ``parse_epc_urn``) and
-   written back with ``build_digital_link``: primary key + key qualifiers on ``id.gs1.org``,
+   written back with ``build_digital_link``: primary key + key qualifiers on ``id.gs1.org``
+   (as the hash's rule has it: no CPV, no lot beside a serial),
    every value percent-encoded one way (RFC 3986 unreserved characters kept, all others
    ``%XX``). So a serial needing escapes (``a/b``, ``a!b``, ``%``) has one key whether it came as
    an EPC URN (``a%2Fb``, ``a!b``), a Digital Link on any domain or with a query string.
@@ -50,7 +51,10 @@ def _core(text: str) -> str | None:
     try:
         if text.startswith(("http://", "https://")):
             dl = parse_digital_link(text)
-            return build_digital_link(dl.primary, dl.qualifiers)
+            # as the event hash's rule: no CPV, and no lot beside a serial
+            serial = any(ai == "21" for ai, _ in dl.qualifiers)
+            quals = [(a, v) for a, v in dl.qualifiers if a != "22" and not (a == "10" and serial)]
+            return build_digital_link(dl.primary, quals)
         if text[:8].lower() == "urn:epc:":
             from traceability.identifiers.digital_link import to_digital_link
 
