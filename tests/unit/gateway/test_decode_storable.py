@@ -114,4 +114,3 @@ def test_underflow_is_named_with_its_text() -> None:
         check_storable(doc)
     assert exc.value.code == "unstorable_value"
     assert (exc.value.field, exc.value.value) == ("a[1]", "1e-400")
-
