@@ -7,7 +7,8 @@ shape (length, characters, administrative division) is refused. A code whose che
 ``id check`` says ``valid: false`` with those findings at severity ``warning`` -- but such codes
 are registered in the real world (DESIGN §7: warn, don't drop), so a party is registered with
 it and flagged wherever it is shown: ``uscc_checksum_valid: false`` and ``uscc_warning``
-(the same message ``id check`` gives).
+(the same message ``id check`` gives). Both come from one function,
+:func:`traceability.identifiers.cn.uscc_status`, which ``id check`` prints too.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from traceability.identifiers.cn import validate_uscc
+from traceability.identifiers.cn import uscc_status, validate_uscc
 from traceability.identifiers.errors import IdentifierError
 from traceability.identifiers.gs1 import gtin_check_digit
 from traceability.identifiers.places import parse_place
@@ -45,11 +46,8 @@ def uscc_findings(code: str) -> list[IdentifierError]:
 
 def uscc_problem(code: str | None) -> str | None:
     """Why a registered USCC fails its checks, as ``id check`` words it (None when it passes
-    or is absent); ``"; "``-joined when both check characters fail."""
-    if code is None:
-        return None
-    found = uscc_findings(code)
-    return "; ".join(e.message for e in found) or None
+    or is absent): :func:`traceability.identifiers.cn.uscc_status`."""
+    return uscc_status(code).warning
 
 
 def _gs1_ok(key: str) -> bool:
@@ -106,7 +104,7 @@ class PartyPublic(BaseModel):
     def uscc_checksum_valid(self) -> bool | None:
         """False when the registered code fails its check characters (kept, but flagged);
         None without a code."""
-        return None if self.uscc is None else not uscc_findings(self.uscc)
+        return uscc_status(self.uscc).checksum_valid
 
     @computed_field  # type: ignore[prop-decorator]
     @property
