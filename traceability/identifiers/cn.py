@@ -285,4 +285,3 @@ def uscc_status(code: str | None) -> UsccStatus:
         warning = "; ".join(e.message for e in checks) or None
         return UsccStatus(not checks, warning)
     return UsccStatus(True, None)
-
