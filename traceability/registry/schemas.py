@@ -27,7 +27,7 @@ from pydantic import (
 
 from traceability.identifiers.cn import uscc_status, validate_uscc
 from traceability.identifiers.errors import IdentifierError
-from traceability.identifiers.gs1 import gtin_check_digit
+from traceability.identifiers.gs1 import gtin_check_digit, validate_company_prefix
 from traceability.identifiers.places import parse_place
 from traceability.registry.ids import ID_PATTERN
 from traceability.registry.models import CreditStatus, DeviceStatus, ProductCategory
@@ -69,8 +69,23 @@ class PartyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     uscc: str | None = Field(default=None, description="unified social credit code (GB 32100)")
     gln: str | None = None
+    gs1_company_prefix: str | None = Field(
+        default=None,
+        description="the GS1 Company Prefix registered to the party (6-12 digits); EPC URNs "
+        "of its products split their keys at its length instead of the prefix table's",
+    )
     roles: list[str] = Field(default_factory=list)
     credit_status: CreditStatus = CreditStatus.good
+
+    @field_validator("gs1_company_prefix")
+    @classmethod
+    def _prefix(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        try:
+            return validate_company_prefix(v)
+        except IdentifierError as err:
+            raise ValueError(err.message) from None
 
     @field_validator("uscc")
     @classmethod
@@ -95,6 +110,7 @@ class PartyPublic(BaseModel):
     name: str
     uscc: str | None
     gln: str | None
+    gs1_company_prefix: str | None = None
     roles: list[str]
     credit_status: CreditStatus
     created_at: datetime | None = None
