@@ -33,7 +33,7 @@ from typing import Any
 from sqlmodel import Session
 
 from traceability.errors import InvalidInputError, NotFoundError
-from traceability.events.item_key import is_lot_class, item_elements
+from traceability.events.item_key import is_lot_class, item_elements, item_key
 from traceability.exports.xlsx import write_xlsx
 from traceability.recall.report import bodies
 from traceability.registry.models import Product
@@ -283,8 +283,9 @@ def export(
     out.truncated = fwd.truncated or back.truncated
     out.sheets = {name: [] for name in SHEETS}
     ctx = _Ctx(session, gtin, lot, events)
-    lot_classes = {i for i in ids if is_lot_class(i)}
-    serials = set(ids) - lot_classes
+    # compared by item key: ids and event bodies may write one item in different forms
+    lot_classes = {item_key(i) for i in ids if is_lot_class(i)}
+    serials = {item_key(i) for i in ids} - lot_classes
     inside: dict[str, float] = defaultdict(float)
     harvest_place: str | None = None
     cooling_place: str | None = None
@@ -297,20 +298,20 @@ def export(
         keep = (since is None or day >= since) and (until is None or day <= until)
         step, place = _short(b.get("bizStep")), (b.get("bizLocation") or {}).get("id")
         etype = b.get("type")
-        epcs = [e for e in b.get("epcList") or [] if isinstance(e, str)]
+        epcs = [item_key(e) for e in b.get("epcList") or [] if isinstance(e, str)]
         if etype == "AggregationEvent" and b.get("action") == "ADD":
             parent = b.get("parentID")
             for q in _classes(b.get("childQuantityList")):
-                if q["epcClass"] in lot_classes and isinstance(parent, str):
-                    inside[parent] += float(q.get("quantity") or 0)
+                if item_key(q["epcClass"]) in lot_classes and isinstance(parent, str):
+                    inside[item_key(parent)] += float(q.get("quantity") or 0)
             for c in b.get("childEPCs") or []:
-                if c in serials and isinstance(parent, str):
-                    inside[parent] += 1
+                if isinstance(c, str) and item_key(c) in serials and isinstance(parent, str):
+                    inside[item_key(parent)] += 1
             continue
         if etype == "TransformationEvent":
             outs = _classes(b.get("outputQuantityList"))
             ins = _classes(b.get("inputQuantityList"))
-            mine = [q for q in outs if q["epcClass"] in lot_classes]
+            mine = [q for q in outs if item_key(q["epcClass"]) in lot_classes]
             if not mine:
                 continue
             tlc_source = place
@@ -397,7 +398,7 @@ def export(
         qty += sum(
             float(q.get("quantity") or 0)
             for q in _classes(b.get("quantityList"))
-            if q["epcClass"] in lot_classes
+            if item_key(q["epcClass"]) in lot_classes
         )
         if not qty:
             continue
