@@ -5,7 +5,8 @@ Starlette reads a JSON body with :func:`json.loads`, which accepts ``NaN``/``Inf
 router uses :class:`StrictJSONRoute`, whose requests parse with
 :func:`traceability.strict_json.loads` and then refuse, naming the member:
 
-* non-finite numbers (the constants, and literals such as ``1e400`` that overflow);
+* non-finite numbers (the constants, and literals such as ``1e400`` that overflow), and
+  literals such as ``1e-400`` that underflow to 0 (``unstorable_value`` in the gateway);
 * integers outside the signed 64-bit range (what PostgreSQL ``bigint`` and SQLite keep);
 * NUL and lone surrogates in any string or member name (PostgreSQL cannot store NUL; no
   UTF-8 form exists for a lone surrogate);
@@ -65,6 +66,8 @@ def body_problem(value: Any) -> tuple[str, str] | None:
         elif isinstance(v, float):
             if not math.isfinite(v):
                 return _where(path), "number too large for a 64-bit float (e.g. 1e400)"
+            if isinstance(v, strict_json.TinyNumber):
+                return _where(path), f"number {v.text} underflows to 0 in a 64-bit float"
         elif isinstance(v, dict):
             for k, item in reversed(list(v.items())):
                 sub = f"{path}.{k}" if path else str(k)

@@ -30,7 +30,8 @@ class DeviceConfig(BaseModel):
         le=12,
         description="GS1 Company Prefix length when converting scans to EPC URNs. None (the "
         "default): the identifier core's prefix table, as `tracectl id check`. Set it only to "
-        "the length of the party's registered GS1 Company Prefix where the table is wrong.",
+        "the length of the party's registered GS1 Company Prefix (`gs1_company_prefix` of "
+        "POST /parties) where the table is wrong.",
     )
     data_dir: Path = Path("./.suyuan/device")
     batch_max_events: int = 50

@@ -162,16 +162,26 @@ def fast_signing_bytes(env: Envelope) -> bytes | None:
 
 
 # What may hold a value no store keeps exactly although orjson reads it: an escaped U+0000, a
-# number of 19 or more digits (beyond int64; orjson reads one beyond 2^64 as a float). orjson
+# number of 19 or more digits (beyond int64; orjson reads one beyond 2^64 as a float), a number
+# that underflows to 0.0 (1e-400: orjson reads 0.0, strict_json a TinyNumber). orjson
 # itself refuses lone surrogates and numbers that overflow a double (1e400).
 _DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))  # digit -> "0"
 _LONG_RUN = b"0" * 19
 
 
+# a number with an exponent below -99 may underflow to 0.0 (1e-400), which orjson reads as 0.0
+_TINY = re.compile(rb"[0-9.][eE]-0*[0-9]{3}")
+
+
 def _suspect(payload: bytes) -> bool:
     """Whether ``payload`` may hold such a value (two C-speed scans; a regex for the digit run
-    costs 3-6 times as much on digit-rich events)."""
-    return b"\\u0000" in payload or _LONG_RUN in payload.translate(_DIGITS)
+    costs 3-6 times as much on digit-rich events; the exponent regex runs only on payloads
+    with an ``e-``)."""
+    return (
+        b"\\u0000" in payload
+        or _LONG_RUN in payload.translate(_DIGITS)
+        or ((b"e-" in payload or b"E-" in payload) and _TINY.search(payload) is not None)
+    )
 
 
 def parse_envelope(payload: bytes, *, max_bytes: int) -> Envelope:

@@ -40,8 +40,11 @@ CONTEXT = [{"suyuan": NAMESPACE}]
 REPRINT_BIZSTEP = "urn:suyuan:bizstep:label_reprint"
 
 
-def sgtin(gtin: str, serial: str) -> str:
-    return epc_urn_from_elements([("01", gtin), ("21", serial)])
+def sgtin(gtin: str, serial: str, cp_len: int | None = None) -> str:
+    """The SGTIN URN of a label; ``cp_len`` is the product's company-prefix length
+    (:func:`traceability.registry.prefixes.product_prefix_length`: its party's registered
+    prefix, else the prefix table), ``None``: the table's."""
+    return epc_urn_from_elements([("01", gtin), ("21", serial)], cp_len)
 
 
 def _now() -> tuple[str, datetime]:
@@ -62,10 +65,16 @@ def _base(epcs: list[str], when: str, read_point: str | None) -> dict[str, Any]:
 
 
 def commissioning_event(
-    *, gtin: str, serials: list[str], lot: str, expiry: str, read_point: str | None = None
+    *,
+    gtin: str,
+    serials: list[str],
+    lot: str,
+    expiry: str,
+    read_point: str | None = None,
+    cp_len: int | None = None,
 ) -> dict[str, Any]:
     when, _ = _now()
-    ev = _base([sgtin(gtin, s) for s in serials], when, read_point)
+    ev = _base([sgtin(gtin, s, cp_len) for s in serials], when, read_point)
     ev.update(
         action="ADD",
         bizStep="commissioning",
@@ -76,10 +85,15 @@ def commissioning_event(
 
 
 def reprint_event(
-    *, gtin: str, serials: list[str], run_id: str, read_point: str | None = None
+    *,
+    gtin: str,
+    serials: list[str],
+    run_id: str,
+    read_point: str | None = None,
+    cp_len: int | None = None,
 ) -> dict[str, Any]:
     when, _ = _now()
-    ev = _base([sgtin(gtin, s) for s in serials], when, read_point)
+    ev = _base([sgtin(gtin, s, cp_len) for s in serials], when, read_point)
     ev.update(
         {
             "@context": CONTEXT,
@@ -92,10 +106,10 @@ def reprint_event(
 
 
 def decommission_event(
-    *, gtin: str, serials: list[str], read_point: str | None = None
+    *, gtin: str, serials: list[str], read_point: str | None = None, cp_len: int | None = None
 ) -> dict[str, Any]:
     when, _ = _now()
-    ev = _base([sgtin(gtin, s) for s in serials], when, read_point)
+    ev = _base([sgtin(gtin, s, cp_len) for s in serials], when, read_point)
     ev.update(action="DELETE", bizStep="decommissioning", disposition="inactive")
     return ev
 

@@ -44,6 +44,7 @@ from label_printing.serials import allocate_serials
 from label_printing.station import StationKey, read_point
 from label_printing.symbols import QrEngine
 from traceability.registry.models import Device
+from traceability.registry.prefixes import product_prefix_length
 from traceability.store.engine import session_scope
 
 Progress = Callable[[int], None]
@@ -221,6 +222,7 @@ def print_run(
                     lot=run.lot,
                     expiry=run.expiry.isoformat(),
                     read_point=rp,
+                    cp_len=product_prefix_length(session, gtin=run.gtin),
                 )
                 results = commission.record(session, station=station, events=[ev])
                 indexes += [r.index for r in results]
@@ -296,7 +298,11 @@ def reprint(
         device = session.get(Device, station.device_id)
         rp = read_point(session, device=device) if device is not None else None
         ev = commission.reprint_event(
-            gtin=run.gtin, serials=[r.serial for r in rows], run_id=run.id, read_point=rp
+            gtin=run.gtin,
+            serials=[r.serial for r in rows],
+            run_id=run.id,
+            read_point=rp,
+            cp_len=product_prefix_length(session, gtin=run.gtin),
         )
         results = commission.record(session, station=station, events=[ev])
         table = LabelSerial.__table__  # type: ignore[attr-defined]
@@ -327,7 +333,10 @@ def void(engine: Engine, *, run_id: str, serials: list[str], station: StationKey
         device = session.get(Device, station.device_id)
         rp = read_point(session, device=device) if device is not None else None
         ev = commission.decommission_event(
-            gtin=run.gtin, serials=[r.serial for r in rows], read_point=rp
+            gtin=run.gtin,
+            serials=[r.serial for r in rows],
+            read_point=rp,
+            cp_len=product_prefix_length(session, gtin=run.gtin),
         )
         results = commission.record(session, station=station, events=[ev])
         _mark(session, run.gtin, [r.serial for r in rows], VOIDED)

@@ -11,7 +11,9 @@ envelope signed with ``null`` be changed to ``NaN`` after signing and still veri
   for serialisers that would otherwise write something else (RFC 8785 forbids them too);
 * :func:`unstorable_path` / :func:`check_storable` find what a store cannot hold exactly:
   U+0000 or a lone surrogate in any string (member names too: PostgreSQL's text and jsonb
-  refuse U+0000, UTF-8 has no surrogates), a non-finite float, an integer outside int64.
+  refuse U+0000, UTF-8 has no surrogates), a non-finite float, an integer outside int64, a
+  number literal that is not zero but reads as ``0.0`` (``1e-400`` underflows a double:
+  :func:`loads` keeps it as a :class:`TinyNumber` that equals 0.0 and remembers its text).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "INT64_MAX",
     "INT64_MIN",
     "NonFiniteNumberError",
+    "TinyNumber",
     "UnstorableValueError",
     "check_finite",
     "check_storable",
@@ -74,10 +77,31 @@ def _refuse(name: str) -> Any:
     raise _Seen(name)
 
 
+class TinyNumber(float):
+    """A JSON number literal that is not zero but underflows a double to ``0.0`` (``1e-400``):
+    equal to 0.0, with its ``text``; :func:`unstorable_path` names it."""
+
+    __slots__ = ("text",)
+    text: str
+
+
+_NONZERO_MANTISSA = re.compile(r"[^eE]*[1-9]")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if value == 0.0 and _NONZERO_MANTISSA.match(text):
+        tiny = TinyNumber(value)
+        tiny.text = text
+        return tiny
+    return value
+
+
 def loads(data: str | bytes | bytearray) -> Any:
-    """:func:`json.loads`, refusing ``NaN``, ``Infinity`` and ``-Infinity``."""
+    """:func:`json.loads`, refusing ``NaN``, ``Infinity`` and ``-Infinity``; a literal that
+    underflows to 0.0 is read as a :class:`TinyNumber`."""
     try:
-        return json.loads(data, parse_constant=_refuse)
+        return json.loads(data, parse_constant=_refuse, parse_float=_float)
     except _Seen as seen:
         raise _located(data, str(seen.args[0])) from None
 
@@ -176,6 +200,8 @@ def _why(v: Any) -> str | None:
         return None if INT64_MIN <= v <= INT64_MAX else "an integer outside int64"
     if isinstance(v, float) and not math.isfinite(v):
         return "a non-finite number"
+    if isinstance(v, TinyNumber):
+        return "a number that underflows to 0 (no 64-bit float keeps it)"
     return None
 
 
@@ -209,7 +235,8 @@ def check_storable(value: Any, path: str = "") -> None:
     found = unstorable_path(value, path)
     if found is not None:
         where, bad, why = found
-        shown = _printable(bad if isinstance(bad, str) else str(bad))
+        text = bad.text if isinstance(bad, TinyNumber) else str(bad)
+        shown = _printable(bad if isinstance(bad, str) else text)
         if len(shown) > 80:
             shown = shown[:77] + "..."
         raise UnstorableValueError(

@@ -17,7 +17,7 @@ from traceability.identifiers import (
     uscc_check_char,
 )
 from traceability.identifiers.cn import USCC_CHARS
-from traceability.identifiers.gs1 import company_prefix_length
+from traceability.identifiers.gs1 import company_prefix_length, prefix_length_for
 from traceability.registry.keys import simulated_seed
 from traceability.registry.models import CreditStatus, ProductCategory
 from traceability.registry.schemas import (
@@ -146,8 +146,10 @@ class Company:
         return self._epc(("8004", self.prefix + asset_ref))
 
     def _epc(self, *elements: tuple[str, str]) -> str:
-        """The EPC URN of GS1 elements of this company (its prefix length, as the table)."""
-        return epc_urn_from_elements(elements, len(self.prefix))
+        """The EPC URN of GS1 elements of this company: split at its registered prefix (the
+        party registers it, ``gs1_company_prefix``; the table agrees, see above), through the
+        one source of prefix lengths."""
+        return epc_urn_from_elements(elements, prefix_length_for(self.gln(0), self.prefix))
 
 
 def _keyed(body: str, length: int) -> str:
@@ -173,6 +175,7 @@ def party(
         name=name,
         uscc=make_uscc(rng, division=division, kind=kind),
         gln=company.gln(0),
+        gs1_company_prefix=company.prefix,
         roles=roles,
         credit_status=credit,
     )

@@ -257,15 +257,16 @@ def _equipment_sample(engine: sa.Engine, scenario: Any) -> dict[str, Any]:
 def _trace_samples(engine: sa.Engine, recalled: tuple[str, str]) -> dict[str, Any]:
     """One recalled item's Digital Link and the overdue equipment unit's code."""
     from traceability.equipment.service import overdue
-    from traceability.identifiers import epc_urn_to_digital_link
+    from traceability.events.item_key import item_elements, item_key
     from traceability.trace.resolve import lot_ids
 
     with Session(engine) as session:
         ids = lot_ids(session, gtin=recalled[0], lot=recalled[1])
         late = overdue(session)
-    item = next((i for i in ids if ":sgtin:" in i), ids[0] if ids else None)
+    # a serialised item (an SGTIN, in either form: its key is the canonical Digital Link)
+    item = next((i for i in ids if "21" in item_elements(i)), ids[0] if ids else None)
     return {
-        "recalled_item_url": epc_urn_to_digital_link(item) if item else None,
+        "recalled_item_url": item_key(item) if item else None,
         "overdue_equipment": late[0]["equipment_code"] if late else None,
     }
 

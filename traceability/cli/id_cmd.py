@@ -45,6 +45,12 @@ def check(
         for err in result.errors:
             where = f" [{err.field}]" if err.field else ""
             console.print(f"{err.severity}: {err.code}{where}: {err.message}", markup=False)
+        if result.kind == "uscc":  # the flags POST /parties gives (one rule)
+            console.print(
+                f"uscc_checksum_valid: {str(result.uscc_checksum_valid).lower()}", markup=False
+            )
+            if result.uscc_warning:
+                console.print(f"uscc_warning: {result.uscc_warning}", markup=False)
         for note in result.notes:
             console.print(f"note: {note}", markup=False)
     raise typer.Exit(0 if result.valid else 1)

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from traceability.errors import InvalidInputError, NotFoundError
+from traceability.events.item_key import item_elements
 from traceability.identifiers import validate_cn_equipment_code
 from traceability.identifiers.errors import IdentifierError
 from traceability.ledger.audit.recall import PLATFORM_DEVICE
@@ -44,9 +45,10 @@ _STEPS = {
     "repairing": "repair",
     "decommissioning": "decommissioning",
 }
-_UNITS = sa.text(
-    "select distinct item from ledger_item where item >= 'urn:epc:id:giai:' "
-    "and item < 'urn:epc:id:giai;'"
+_UNITS = sa.text(  # EPC URNs (records of version 1) and item keys (version 2)
+    "select distinct item from ledger_item where (item >= 'urn:epc:id:giai:' "
+    "and item < 'urn:epc:id:giai;') or (item >= 'https://id.gs1.org/8004/' "
+    "and item < 'https://id.gs1.org/80040')"
 )
 _EVENTS = (
     sa.text(
@@ -78,6 +80,8 @@ def _short(v: Any) -> str:
 
 def _unit(epc: str) -> Unit | None:
     ref = epc.rsplit(".", 1)[-1] if epc.startswith("urn:epc:id:giai:") else ""
+    if epc.startswith("https://id.gs1.org/8004/"):
+        ref = item_elements(epc).get("8004", "")
     if len(ref) < 18:
         return None
     try:

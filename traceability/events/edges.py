@@ -9,12 +9,18 @@ Kinds:
 - ``custody``: source party/location -> destination party/location, per item (events with
   both a ``sourceList`` and a ``destinationList``).
 - ``observed``: item -> the business location (else the read point) where it was seen.
+
+Items are written as sent (``keyed=False``: records of version 1) or by their one key
+(``keyed=True``: :func:`traceability.events.item_key.item_key`, records of version 2 on), so
+one item sent in two forms is one node.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from traceability.events.item_key import item_key
 
 EDGE_ID_STRIDE = 1 << 20
 _SOURCE_PREFERENCE = (
@@ -39,8 +45,9 @@ EdgeParts = tuple[str, str, str, str | None]  # kind, src, dst, item
 _AGGREGATING = ("AggregationEvent", "AssociationEvent")
 
 
-def _members(event: dict[str, Any], epc_key: str, quantity_key: str) -> set[str]:
-    """The EPC strings under ``epc_key`` and the ``epcClass`` strings under ``quantity_key``."""
+def _members(event: dict[str, Any], epc_key: str, quantity_key: str, keyed: bool) -> set[str]:
+    """The EPC strings under ``epc_key`` and the ``epcClass`` strings under ``quantity_key``
+    (by their :func:`item_key` when ``keyed``)."""
     out: set[str] = set()
     epcs = event.get(epc_key)
     if isinstance(epcs, list):
@@ -52,7 +59,7 @@ def _members(event: dict[str, Any], epc_key: str, quantity_key: str) -> set[str]
                 c = q.get("epcClass")
                 if isinstance(c, str):
                     out.add(c)
-    return out
+    return {item_key(v) for v in out} if keyed else out
 
 
 def _id(value: Any) -> str | None:
@@ -76,14 +83,17 @@ def _party(entries: Any) -> str | None:
     return next(iter(sorted(by_type.values())), None)
 
 
-def derive(event: dict[str, Any]) -> tuple[list[str], list[EdgeParts]]:
-    """:func:`items_of` and :func:`derive_edges` (as tuples) of one event, in one pass."""
-    direct = _members(event, "epcList", "quantityList")
-    children = _members(event, "childEPCs", "childQuantityList")
-    inputs = _members(event, "inputEPCList", "inputQuantityList")
-    outputs = _members(event, "outputEPCList", "outputQuantityList")
+def derive(event: dict[str, Any], *, keyed: bool = False) -> tuple[list[str], list[EdgeParts]]:
+    """:func:`items_of` and :func:`derive_edges` (as tuples) of one event, in one pass; items by
+    their :func:`item_key` when ``keyed`` (see the module docstring)."""
+    direct = _members(event, "epcList", "quantityList", keyed)
+    children = _members(event, "childEPCs", "childQuantityList", keyed)
+    inputs = _members(event, "inputEPCList", "inputQuantityList", keyed)
+    outputs = _members(event, "outputEPCList", "outputQuantityList", keyed)
     raw_parent = event.get("parentID")
     parent = raw_parent if isinstance(raw_parent, str) else None
+    if parent is not None and keyed:
+        parent = item_key(parent)
     items = direct | children | inputs | outputs
     if parent is not None:
         items.add(parent)
@@ -109,11 +119,11 @@ def derive(event: dict[str, Any]) -> tuple[list[str], list[EdgeParts]]:
     return sorted(items), edges
 
 
-def items_of(event: dict[str, Any]) -> list[str]:
+def items_of(event: dict[str, Any], *, keyed: bool = False) -> list[str]:
     """Every item the event touches (EPCs, parent, inputs/outputs, lot classes), sorted."""
-    return derive(event)[0]
+    return derive(event, keyed=keyed)[0]
 
 
-def derive_edges(event: dict[str, Any]) -> list[Edge]:
+def derive_edges(event: dict[str, Any], *, keyed: bool = False) -> list[Edge]:
     """The edges of one event, in a deterministic order."""
-    return [Edge(*parts) for parts in derive(event)[1]]
+    return [Edge(*parts) for parts in derive(event, keyed=keyed)[1]]

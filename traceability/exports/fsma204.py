@@ -33,10 +33,9 @@ from typing import Any
 from sqlmodel import Session
 
 from traceability.errors import InvalidInputError, NotFoundError
+from traceability.events.item_key import is_lot_class, item_elements, item_key
 from traceability.exports.fsma204_columns import SHEETS, Columns
 from traceability.exports.xlsx import write_xlsx
-from traceability.identifiers import parse_epc_urn
-from traceability.identifiers.errors import IdentifierError
 from traceability.recall.report import bodies
 from traceability.trace.model import NEG, POS, Reach
 from traceability.trace.resolve import lot_ids
@@ -103,8 +102,9 @@ class _Rows:
     def __init__(self, cols: Columns, *, gtin: str, lot: str, ids: list[str]) -> None:
         self.cols, self.gtin, self.lot = cols, gtin, lot
         self.sheets: dict[str, list[list[str]]] = {name: [] for name in SHEETS}
-        self.lot_classes = {i for i in ids if i.startswith("urn:epc:class:")}
-        self.serials = set(ids) - self.lot_classes
+        # compared by item key: ids and event bodies may write one item in different forms
+        self.lot_classes = {item_key(i) for i in ids if is_lot_class(i)}
+        self.serials = {item_key(i) for i in ids} - self.lot_classes
         self.inside: dict[str, float] = defaultdict(float)
         self.harvest_place: str | None = None
         self.cooling_place: str | None = None
@@ -126,17 +126,17 @@ class _Rows:
         if not isinstance(parent, str):
             return
         for q in _classes(b.get("childQuantityList")):
-            if q["epcClass"] in self.lot_classes:
-                self.inside[parent] += float(q.get("quantity") or 0)
+            if item_key(q["epcClass"]) in self.lot_classes:
+                self.inside[item_key(parent)] += float(q.get("quantity") or 0)
         for c in b.get("childEPCs") or []:
-            if c in self.serials:
-                self.inside[parent] += 1
+            if isinstance(c, str) and item_key(c) in self.serials:
+                self.inside[item_key(parent)] += 1
 
     def _transformation(self, b: dict[str, Any], when: datetime, *, keep: bool) -> None:
         place = (b.get("bizLocation") or {}).get("id")
         outs = _classes(b.get("outputQuantityList"))
         ins = _classes(b.get("inputQuantityList"))
-        mine = [q for q in outs if q["epcClass"] in self.lot_classes]
+        mine = [q for q in outs if item_key(q["epcClass"]) in self.lot_classes]
         if not mine:
             return
         self.tlc_source = place
@@ -184,7 +184,7 @@ class _Rows:
 
     def _object_event(self, b: dict[str, Any], when: datetime, *, keep: bool) -> None:
         step, place = _short(b.get("bizStep")), (b.get("bizLocation") or {}).get("id")
-        epcs = [e for e in b.get("epcList") or [] if isinstance(e, str)]
+        epcs = [item_key(e) for e in b.get("epcList") or [] if isinstance(e, str)]
         c = self.cols
         if step == "commissioning" and not self.packed:
             self.harvest_place = place
@@ -230,7 +230,7 @@ class _Rows:
         qty += sum(
             float(q.get("quantity") or 0)
             for q in _classes(b.get("quantityList"))
-            if q["epcClass"] in self.lot_classes
+            if item_key(q["epcClass"]) in self.lot_classes
         )
         if not qty:
             return
@@ -261,11 +261,9 @@ def _short(v: Any) -> str:
 
 
 def _element(urn: str, ai: str) -> str | None:
-    """One GS1 element (``01`` GTIN, ``10`` lot) of an EPC URN, or None."""
-    try:
-        return dict(parse_epc_urn(urn).elements).get(ai)
-    except IdentifierError:
-        return None
+    """One GS1 element (``01`` GTIN, ``10`` lot) of an EPC URN or an item key (a Digital
+    Link), or None."""
+    return item_elements(urn).get(ai)
 
 
 def _classes(values: Any) -> list[dict[str, Any]]:

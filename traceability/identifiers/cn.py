@@ -255,3 +255,33 @@ def validate_cn_equipment_code(value: str, *, today: dt.date | None = None) -> E
     return EquipmentCode(
         code=code, variety=variety, category=category, manufacturer=maker, year=year, sequence=seq
     )
+
+
+@dataclass(frozen=True)
+class UsccStatus:
+    """How a unified social credit code is flagged (:func:`uscc_status`)."""
+
+    checksum_valid: bool | None
+    warning: str | None
+
+
+def uscc_status(code: str | None) -> UsccStatus:
+    """The one USCC rule, stated once for ``POST /parties`` (and every party shown) and
+    ``tracectl id check`` (docs/access.md, "Unified social credit codes").
+
+    ``checksum_valid`` is True when the GB 32100 check character and the embedded GB 11714
+    organisation-code check both pass, False when either fails (``warning`` then gives the
+    findings, ``"; "``-joined: such a code is *invalid as a code*, yet registered and flagged);
+    None when there is no code or its shape (length, characters) leaves nothing to check.
+    """
+    if code is None:
+        return UsccStatus(None, None)
+    try:
+        validate_uscc(code)
+    except IdentifierError as err:
+        if err.code in (ec.LENGTH, ec.CHARSET):
+            return UsccStatus(None, None)
+        checks = [e for e in err.errors if e.code in (ec.USCC_CHECK, ec.ORG_CODE_CHECK)]
+        warning = "; ".join(e.message for e in checks) or None
+        return UsccStatus(not checks, warning)
+    return UsccStatus(True, None)

@@ -117,3 +117,22 @@ def resolve_company_prefix_length(key13: str, given: int | None) -> int:
         return given
     found = company_prefix_length(key13)
     return found if found is not None else DEFAULT_COMPANY_PREFIX_LENGTH
+
+
+def validate_company_prefix(value: str, *, field: str = "gs1_company_prefix") -> str:
+    """A GS1 Company Prefix as registered to a party: 6-12 ASCII digits."""
+    _digits(value, field, tuple(range(6, 13)), "GS1 Company Prefix")
+    return value
+
+
+def prefix_length_for(key13: str, registered: str | None = None) -> int:
+    """The one source of company-prefix lengths (docs/validation.md, "Company prefixes").
+
+    ``registered``: the GS1 Company Prefix registered to the party that owns the key
+    (``party.gs1_company_prefix``, the documented override); used when ``key13`` (a GTIN
+    without its indicator digit, a GLN, an SSCC body) starts with it. Otherwise the prefix
+    table, else the 7-digit heuristic (:func:`resolve_company_prefix_length`).
+    """
+    if registered and 6 <= len(registered) <= 12 and key13.startswith(registered):
+        return len(registered)
+    return resolve_company_prefix_length(key13, None)

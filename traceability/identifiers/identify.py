@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from traceability.identifiers import errors as ec
 from traceability.identifiers.ai import GS, parse_gs1_date
 from traceability.identifiers.cn import (
+    uscc_status,
     validate_cn_drug_code,
     validate_cn_equipment_code,
     validate_uscc,
@@ -210,7 +211,16 @@ def candidates(code: str) -> list[Kind]:
 
 
 def check(code: str) -> IdCheck:
-    """Identify and validate ``code``; never raises for bad input."""
+    """Identify and validate ``code``; never raises for bad input. A USCC also carries the
+    registry's flags (:func:`~traceability.identifiers.cn.uscc_status`), one rule for both."""
+    out = _check(code)
+    if out.kind == "uscc":
+        status = uscc_status(code)
+        out.uscc_checksum_valid, out.uscc_warning = status.checksum_valid, status.warning
+    return out
+
+
+def _check(code: str) -> IdCheck:
     text = code.strip()
     if not text:
         return IdCheck(

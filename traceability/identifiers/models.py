@@ -50,13 +50,28 @@ class IdCheck(BaseModel):
     errors: list[IdErrorItem] = Field(default_factory=list)
     checks_performed: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    # a USCC only: the registry's flags (traceability.identifiers.cn.uscc_status)
+    uscc_checksum_valid: bool | None = None
+    uscc_warning: str | None = None
 
     @property
     def warn_only(self) -> bool:
         return bool(self.errors) and all(e.severity == "warning" for e in self.errors)
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The CLI JSON document: the contract keys first, then the extras."""
+        """The CLI JSON document: the contract keys first, then the extras (for a USCC, the
+        flags ``POST /parties`` gives: ``uscc_checksum_valid``, ``uscc_warning``)."""
+        usc = (
+            {"uscc_checksum_valid": self.uscc_checksum_valid, "uscc_warning": self.uscc_warning}
+            if self.kind == "uscc"
+            else {}
+        )
+        return {
+            **self._contract(),
+            **usc,
+        }
+
+    def _contract(self) -> dict[str, Any]:
         return {
             "input": self.input,
             "valid": self.valid,

@@ -14,7 +14,8 @@ runs in the caller's transaction and:
    the batch is a duplicate of its first occurrence);
 3. stores each envelope once (``ledger_envelope``, keyed by the digest of its unsigned
    canonical bytes);
-4. builds every custody record in Python (previous record of each touched item, canonical bytes,
+4. builds every custody record in Python (version 2: items by their one key, as staged;
+   previous record of each touched item, canonical bytes,
    leaf hash), the Merkle subtrees each leaf completes (kept on the leaf's own row, ``nodes``;
    the frontier is cached with the item heads), the ``event`` rows and the ``trace_edge`` rows;
 5. bulk-inserts them (one binary COPY per table on PostgreSQL; the records are built while
@@ -165,6 +166,7 @@ def _write(
         nonlocal frontier, last
         sha = hashlib.sha256
         no_head = (records.NO_PREV, "")
+        version = records.EVENT_RECORD_VERSION  # items keyed as staging keyed them
         for index, k in enumerate(fresh, start=n0):
             sub = subs[k]
             items = batch.items[k]
@@ -179,6 +181,7 @@ def _write(
                 sig=batch.envelopes[digest][4],
                 pos=batch.positions[k],
                 items=[(item, *heads.get(item, no_head)) for item in items],
+                v=version,
             )
             last = leaf = sha(b"\x00" + data).digest()
             hexleaf = leaf.hex()

@@ -6,11 +6,18 @@ An event record (``kind = "event"``) is::
      "event_hash": "ni:///sha-256;...?ver=CBV2.0", "index": int, "items": [
        {"item": str, "prev": int (-1 = first), "prev_hash": <leaf hash hex of prev, or "">}, ...
      ], "key": <device key id>, "kind": "event", "pos": <the event's position in the envelope>,
-     "recorded_at": "YYYY-MM-DDTHH:MM:SS.ffffffZ", "sig": <base64url device signature>, "v": 1}
+     "recorded_at": "YYYY-MM-DDTHH:MM:SS.ffffffZ", "sig": <base64url device signature>, "v": 2}
 
 So the record commits to the envelope (its digest, signature and key id), to the event body
 (``envelope.events[pos]``), the event hash, its index, the platform's recording time and the
-previous record of every item it touches. Other kinds (``key.register``, ``key.rotate``,
+previous record of every item it touches.
+
+Versions of event records: ``v: 1`` names each item by the string the event carries (an item sent
+as a Digital Link and later as an EPC URN started two chains); ``v: 2`` (written since issue 12,
+item 4) names it by its one key, :func:`traceability.events.item_key.item_key` (the canonical GS1
+Digital Link), so both forms continue one chain. The shape is the same; ``tracectl verify``
+derives each record's items by the rule of its version (:data:`ITEM_KEYED`), so records already
+stored still audit. Other kinds (``key.register``, ``key.rotate``,
 ``key.revoke``) are ``{"body": {...}, "index", "kind", "recorded_at", "v"}``.
 
 :func:`fast_canonical` serialises such a record with ``json.dumps(sort_keys=True, ...)``. That is
@@ -32,7 +39,9 @@ from traceability import strict_json
 from traceability.ledger.errors import SubmissionError
 from traceability.signing.ed25519 import canonical
 
-RECORD_VERSION = 1
+RECORD_VERSION = 1  # key lifecycle records (unchanged)
+EVENT_RECORD_VERSION = 2  # event records written now
+ITEM_KEYED = {1: False, 2: True}  # event record version -> items by their one key?
 EVENT_KIND = "event"
 NO_PREV = -1
 _MAX_SAFE = 2**53 - 1
@@ -91,6 +100,7 @@ def event_record(
     sig: str,
     pos: int,
     items: list[dict[str, Any]],
+    v: int = EVENT_RECORD_VERSION,
 ) -> dict[str, Any]:
     return {
         "device": device,
@@ -103,7 +113,7 @@ def event_record(
         "pos": pos,
         "recorded_at": recorded_at,
         "sig": sig,
-        "v": RECORD_VERSION,
+        "v": v,
     }
 
 
@@ -118,6 +128,7 @@ def event_record_bytes(
     sig: str,
     pos: int,
     items: list[tuple[str, int, str]],
+    v: int = EVENT_RECORD_VERSION,
 ) -> bytes:
     """``fast_canonical(event_record(...))`` written directly (keys in sorted order; the same
     string escaping as ``json.dumps(ensure_ascii=False)``); a test compares the two."""
@@ -129,7 +140,7 @@ def event_record_bytes(
         f'{{"device":{_enc(device)},"envelope":{_enc(envelope_digest)},'
         f'"event_hash":{_enc(event_hash)},"index":{int(index)},"items":[{links}],'
         f'"key":{_enc(key)},"kind":"{EVENT_KIND}","pos":{int(pos)},'
-        f'"recorded_at":{_enc(recorded_at)},"sig":{_enc(sig)},"v":{RECORD_VERSION}}}'
+        f'"recorded_at":{_enc(recorded_at)},"sig":{_enc(sig)},"v":{int(v)}}}'
     ).encode()
 
 

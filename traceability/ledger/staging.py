@@ -1,6 +1,7 @@
 """Staging an append: everything about a batch of submissions that does not depend on the log.
 
-:func:`stage` computes, per submission, the items it touches, its trace-graph edges, its
+:func:`stage` computes, per submission, the items it touches (by their one key,
+:func:`traceability.events.item_key.item_key`: records of version 2), its trace-graph edges, its
 ``event`` row columns and its position in its envelope, and per envelope the digest of its
 signed bytes and its signature in base64url. None of it reads the database or the log's state
 (a pure function, tested on its own); :func:`traceability.ledger.append.append_staged` does the
@@ -59,7 +60,7 @@ def stage(submissions: Sequence[EventSubmission]) -> StagedBatch:
             out.envelopes.setdefault(digest, (env.device, env.key, env.sig, body, b64url(env.sig)))
         event = sub.event
         out.submissions.append(sub)
-        items, edges = derive(event)
+        items, edges = derive(event, keyed=records.ITEM_KEYED[records.EVENT_RECORD_VERSION])
         out.items.append(items)
         out.edges.append(edges)
         out.columns.append(records.event_columns(event))

@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from traceability.events.item_key import item_key
 from traceability.recall.models import Recall
 from traceability.recall.service import recall_public
 from traceability.store.types import JSONType, UTCDateTime
@@ -72,14 +73,15 @@ def affected_trace(session: Session, row: Recall, *, max_nodes: int) -> TraceRes
 def _qty(values: Any, scope: set[str]) -> float:
     total = 0.0
     for q in values or []:
-        if isinstance(q, dict) and q.get("epcClass") in scope:
+        c = q.get("epcClass") if isinstance(q, dict) else None
+        if isinstance(c, str) and item_key(c) in scope:
             v = q.get("quantity")
             total += float(v) if isinstance(v, (int, float)) else 1.0
     return total
 
 
 def _count(epcs: Any, scope: set[str]) -> float:
-    return float(sum(1 for e in epcs or [] if e in scope))
+    return float(sum(1 for e in epcs or [] if isinstance(e, str) and item_key(e) in scope))
 
 
 def _place(b: dict[str, Any]) -> str | None:
@@ -90,7 +92,10 @@ def _place(b: dict[str, Any]) -> str | None:
 def balance(
     res: TraceResult, events: list[tuple[int, datetime, dict[str, Any]]], scope: set[str]
 ) -> tuple[dict[str, float], dict[str, float], set[str]]:
-    """(mass balance, on hand by place, receiving places and parties)."""
+    """(mass balance, on hand by place, receiving places and parties). Items are compared by
+    their key (:func:`traceability.events.item_key.item_key`): the scope, the trace and the
+    event bodies may write one item in different forms."""
+    scope = {item_key(s) for s in scope}
     produced = shipped = ended = 0.0
     inside: dict[str, float] = defaultdict(float)
     last: dict[str, tuple[datetime, str]] = {}
@@ -100,8 +105,8 @@ def balance(
     touch: dict[str, set[int]] = defaultdict(set)
     sent: set[str] = set()
     for edge in res.edges.values():
-        touch[edge.src].add(edge.ledger_index)
-        touch[edge.dst].add(edge.ledger_index)
+        touch[item_key(edge.src)].add(edge.ledger_index)
+        touch[item_key(edge.dst)].add(edge.ledger_index)
     for idx, when, b in events:
         step, disp, place = _short(b.get("bizStep")), _short(b.get("disposition")), _place(b)
         outs = _qty(b.get("outputQuantityList"), scope) + _count(b.get("outputEPCList"), scope)
@@ -113,9 +118,9 @@ def balance(
         if b.get("type") == "AggregationEvent" and b.get("action") == "ADD":
             parent = b.get("parentID")
             if isinstance(parent, str):
-                inside[parent] += _qty(b.get("childQuantityList"), scope)
-                inside[parent] += _count(b.get("childEPCs"), scope)
-        epcs = [e for e in b.get("epcList") or [] if isinstance(e, str)]
+                inside[item_key(parent)] += _qty(b.get("childQuantityList"), scope)
+                inside[item_key(parent)] += _count(b.get("childEPCs"), scope)
+        epcs = [item_key(e) for e in b.get("epcList") or [] if isinstance(e, str)]
         direct = _qty(b.get("quantityList"), scope) + _count(epcs, scope)
         if step == "shipping":
             shipped += _qty(b.get("quantityList"), scope)

@@ -22,6 +22,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from traceability.errors import InvalidInputError, NotFoundError
+from traceability.events.item_key import is_lot_class
 from traceability.identifiers import check
 from traceability.recall.models import Recall
 from traceability.recall.platform import record_event
@@ -51,7 +52,7 @@ def _text(value: str, field: str, limit: int) -> str:
 
 
 def _lot_class(gtin: str, lot: str, known: list[str]) -> str:
-    classes = [k for k in known if k.startswith("urn:epc:class:lgtin:")]
+    classes = [k for k in known if is_lot_class(k)]
     if classes:
         return classes[0]
     return check(f"(01){gtin}(10){lot}").normalized["epc_urn"]

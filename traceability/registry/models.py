@@ -39,6 +39,9 @@ class Party(SQLModel, table=True):
     name: str = Field(max_length=200)
     uscc: str | None = Field(default=None, max_length=18, index=True)
     gln: str | None = Field(default=None, max_length=13, index=True)
+    # the GS1 Company Prefix registered to the party (migration 0008): where set, EPC URNs of
+    # its products split at its length (identifiers.gs1.prefix_length_for)
+    gs1_company_prefix: str | None = Field(default=None, max_length=12)
     roles: list[str] = Field(default_factory=list, sa_type=JSONType)
     credit_status: CreditStatus = Field(default=CreditStatus.good, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -7,7 +7,8 @@ shape (length, characters, administrative division) is refused. A code whose che
 ``id check`` says ``valid: false`` with those findings at severity ``warning`` -- but such codes
 are registered in the real world (DESIGN §7: warn, don't drop), so a party is registered with
 it and flagged wherever it is shown: ``uscc_checksum_valid: false`` and ``uscc_warning``
-(the same message ``id check`` gives).
+(the same message ``id check`` gives). Both come from one function,
+:func:`traceability.identifiers.cn.uscc_status`, which ``id check`` prints too.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from pydantic import (
     model_validator,
 )
 
-from traceability.identifiers.cn import validate_uscc
+from traceability.identifiers.cn import uscc_status, validate_uscc
 from traceability.identifiers.errors import IdentifierError
-from traceability.identifiers.gs1 import gtin_check_digit
+from traceability.identifiers.gs1 import gtin_check_digit, validate_company_prefix
 from traceability.identifiers.places import parse_place
 from traceability.registry.ids import ID_PATTERN
 from traceability.registry.models import CreditStatus, DeviceStatus, ProductCategory
@@ -45,11 +46,8 @@ def uscc_findings(code: str) -> list[IdentifierError]:
 
 def uscc_problem(code: str | None) -> str | None:
     """Why a registered USCC fails its checks, as ``id check`` words it (None when it passes
-    or is absent); ``"; "``-joined when both check characters fail."""
-    if code is None:
-        return None
-    found = uscc_findings(code)
-    return "; ".join(e.message for e in found) or None
+    or is absent): :func:`traceability.identifiers.cn.uscc_status`."""
+    return uscc_status(code).warning
 
 
 def _gs1_ok(key: str) -> bool:
@@ -71,8 +69,23 @@ class PartyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     uscc: str | None = Field(default=None, description="unified social credit code (GB 32100)")
     gln: str | None = None
+    gs1_company_prefix: str | None = Field(
+        default=None,
+        description="the GS1 Company Prefix registered to the party (6-12 digits); EPC URNs "
+        "of its products split their keys at its length instead of the prefix table's",
+    )
     roles: list[str] = Field(default_factory=list)
     credit_status: CreditStatus = CreditStatus.good
+
+    @field_validator("gs1_company_prefix")
+    @classmethod
+    def _prefix(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        try:
+            return validate_company_prefix(v)
+        except IdentifierError as err:
+            raise ValueError(err.message) from None
 
     @field_validator("uscc")
     @classmethod
@@ -97,6 +110,7 @@ class PartyPublic(BaseModel):
     name: str
     uscc: str | None
     gln: str | None
+    gs1_company_prefix: str | None = None
     roles: list[str]
     credit_status: CreditStatus
     created_at: datetime | None = None
@@ -106,7 +120,7 @@ class PartyPublic(BaseModel):
     def uscc_checksum_valid(self) -> bool | None:
         """False when the registered code fails its check characters (kept, but flagged);
         None without a code."""
-        return None if self.uscc is None else not uscc_findings(self.uscc)
+        return uscc_status(self.uscc).checksum_valid
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -24,6 +24,7 @@ from traceability.registry.models import (
     Party,
     Product,
 )
+from traceability.registry.prefixes import check_prefix
 from traceability.registry.schemas import (
     DeviceCreate,
     DeviceKeyPublic,
@@ -209,7 +210,8 @@ def list_device_keys(session: Session, *, device_id: str) -> list[DeviceKeyPubli
 
 
 def create_product(session: Session, *, data: ProductCreate) -> ProductPublic:
-    get_or_raise(session, Party, data.party_id, what="party")
+    party = get_or_raise(session, Party, data.party_id, what="party")
+    check_prefix(party, gtin=data.gtin)
     row = _insert(session, Product, data.gtin, Product(**data.model_dump()), "product")
     return ProductPublic.model_validate(row)
 

@@ -3,6 +3,7 @@ status and the consumer verdict. Read-only: nothing a consumer sends changes a t
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -11,7 +12,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from traceability.errors import NotFoundError
-from traceability.identifiers import DigitalLink, epc_urn_from_elements
+from traceability.events.item_key import item_key
+from traceability.identifiers import DigitalLink, epc_urn_from_elements, to_digital_link
 from traceability.identifiers.errors import IdentifierError
 from traceability.registry.models import Location, Lot, Party, Product
 from traceability.store.models import EventRow
@@ -69,9 +71,13 @@ class ItemView:
 
 
 def _candidate_urns(gtin: str, lot: str | None, serial: str | None) -> list[str]:
-    """EPC URNs the item may be stored under: the GS1 Company Prefix length is not in the
-    GTIN, so every possible split (6-12 digits) is a candidate."""
+    """The ids the item may be stored under: its one key (the canonical Digital Link, records of
+    version 2) and the EPC URNs of older records (the GS1 Company Prefix length is not in the
+    GTIN, so every possible split, 6-12 digits, is a candidate)."""
     out: list[str] = []
+    for extra in ((("21", serial),) if serial else ()) + ((("10", lot),) if lot else ()):
+        with contextlib.suppress(IdentifierError):
+            out.append(item_key(to_digital_link((("01", gtin), extra))))
     for n in range(6, 13):
         for extra in ((("21", serial),) if serial else ()) + ((("10", lot),) if lot else ()):
             try:

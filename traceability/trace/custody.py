@@ -28,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from traceability.events.item_key import is_lot_class, item_key
 from traceability.ledger import store as ledger_store
 from traceability.signing.ed25519 import verify
 from traceability.store.types import JSONType, UTCDateTime
@@ -248,10 +249,12 @@ def _iso(t: datetime) -> str:
 
 
 def _lot_classes(values: Any) -> set[str]:
+    """The lots (by item key, whichever form they were written in) of a quantity list."""
     out: set[str] = set()
     for q in values or []:
-        if isinstance(q, dict) and str(q.get("epcClass", "")).startswith("urn:epc:class:lgtin:"):
-            out.add(q["epcClass"])
+        c = q.get("epcClass") if isinstance(q, dict) else None
+        if isinstance(c, str) and is_lot_class(c):
+            out.add(item_key(c))
     return out
 
 
@@ -290,23 +293,23 @@ def anomalies(rows: list[Any], own: set[str], opts: Options) -> list[dict[str, A
 def _serial_anomalies(rows: list[Any], own: set[str], opts: Options, flag: Any) -> None:
     last_place: tuple[datetime, str] | None = None
     ended: str | None = None
+    keys = {item_key(o) for o in own}  # one item, whichever form the ids and events use
     for r in rows:
         b = r.body
-        mine = bool(
-            own
-            & {
-                *(b.get("epcList") or []),
-                *(b.get("childEPCs") or []),
-                *(b.get("inputEPCList") or []),
-            }
-        )
+        written = [*(b.get("epcList") or []), *(b.get("childEPCs") or [])]
+        written += b.get("inputEPCList") or []
+        mine = bool(keys & {item_key(x) for x in written if isinstance(x, str)})
         stp, disp = _short(b.get("bizStep")), _short(b.get("disposition"))
         if ended is not None and mine:
             flag(ended, r, f"event after the item ended ({ended.split('_', 1)[1]})")
         if mine and (stp in END_DECOMMISSION or disp in END_DISPOSITIONS):
             ended = END_DISPOSITIONS.get(disp or "", "after_decommissioning")
         place = (b.get("bizLocation") or {}).get("id")
-        if mine and isinstance(place, str) and any(i.startswith("urn:epc:id:") for i in own):
+        if (
+            mine
+            and isinstance(place, str)
+            and any(i.startswith(("urn:epc:id:", "https://id.gs1.org/")) for i in own)
+        ):
             gln = place.rsplit(".", 1)[0]
             if (
                 last_place is not None

@@ -12,9 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from traceability.events.edges import EDGE_ID_STRIDE, derive
+from traceability.events.item_key import item_key
 from traceability.trace.model import Direction, EdgeRec, Reach, TraceResult, Unpack, step, uses
 
 Stored = tuple[int, datetime, dict[str, Any]]  # ledger index, event time, event body
+# items by their one key, as records of version 2 (those the append writes) name them
 
 
 def graph(events: Sequence[Stored]) -> tuple[list[EdgeRec], list[Unpack]]:
@@ -22,7 +24,7 @@ def graph(events: Sequence[Stored]) -> tuple[list[EdgeRec], list[Unpack]]:
     edges: list[EdgeRec] = []
     unpacks: list[Unpack] = []
     for idx, when, body in events:
-        for j, (kind, src, dst, item) in enumerate(derive(body)[1]):
+        for j, (kind, src, dst, item) in enumerate(derive(body, keyed=True)[1]):
             edges.append(EdgeRec(idx * EDGE_ID_STRIDE + j, kind, src, dst, item, when, idx))
         if body.get("type") == "AggregationEvent" and body.get("action") == "DELETE":
             parent = body.get("parentID")
@@ -33,7 +35,8 @@ def graph(events: Sequence[Stored]) -> tuple[list[EdgeRec], list[Unpack]]:
                     for q in body.get("childQuantityList") or []
                     if isinstance(q, dict) and isinstance(q.get("epcClass"), str)
                 }
-                unpacks.append(Unpack(parent, when, frozenset(kids) or None, idx))
+                keyed = frozenset(item_key(k) for k in kids)
+                unpacks.append(Unpack(item_key(parent), when, keyed or None, idx))
     return edges, unpacks
 
 

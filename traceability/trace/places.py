@@ -21,6 +21,7 @@ def party_info(p: Party | None) -> dict[str, Any] | None:
         "name": p.name,
         "uscc": p.uscc,
         "gln": p.gln,
+        "gs1_company_prefix": p.gs1_company_prefix,
         "roles": list(p.roles or []),
         "credit_status": str(p.credit_status),
         "serious_violation": p.credit_status == CreditStatus.serious_violation,

@@ -6,6 +6,10 @@ raises :class:`InvalidInputError` naming the field, a well-formed one the store 
 raises :class:`NotFoundError` naming what was looked up. A GS1 key does not carry its company
 prefix length, so every length (6..12) is tried against ``ledger_item``.
 
+Records of version 2 name an item by its one key (:func:`traceability.events.item_key.item_key`,
+the canonical Digital Link), older ones by the string the event carried (usually an EPC URN): an
+item's ids are every form of it the store knows, its key first, whichever form was asked.
+
 A lot (GTIN + lot) is its LGTIN class (quantities of the lot) plus every serialised item of that
 GTIN commissioned with the lot in its ILMD (``cbvmda:lotNumber``; migration 0007 indexes it).
 """
@@ -20,7 +24,13 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from traceability.errors import InvalidInputError, NotFoundError
-from traceability.identifiers import check, epc_urn_from_elements, parse_epc_urn
+from traceability.events.item_key import item_key
+from traceability.identifiers import (
+    check,
+    epc_urn_from_elements,
+    parse_epc_urn,
+    to_digital_link,
+)
 from traceability.identifiers.errors import IdentifierError
 
 CP_LENGTHS = range(6, 13)
@@ -62,8 +72,14 @@ def known(session: Session, ids: list[str]) -> list[str]:
     return [i for i in ids if i in found]
 
 
-def _candidates(elements: dict[str, str]) -> list[str]:
+def _candidates(elements: dict[str, str], *asked: str) -> list[str]:
+    """Every form the store may hold an item under: its key, the forms asked, its EPC URN
+    with each company prefix length (records of version 1)."""
     out: list[str] = []
+    for a in asked:
+        for form in (item_key(a), a):
+            if form not in out:
+                out.append(form)
     for n in CP_LENGTHS:
         try:
             urn = epc_urn_from_elements(elements, n)
@@ -86,7 +102,10 @@ def lot_ids(session: Session, *, gtin: str, lot: str) -> list[str]:
             f"{field}: {msg}", field=field, value=gtin if field == "gtin" else lot
         )
     gtin14 = chk.normalized["gtin"]
-    classes = known(session, _candidates({"01": gtin14, "10": lot}))
+    classes = known(
+        session,
+        _candidates({"01": gtin14, "10": lot}, to_digital_link({"01": gtin14, "10": lot})),
+    )
     items = _serials_of_lot(session, gtin14, lot)
     return classes + [i for i in items if i not in classes]
 
@@ -99,13 +118,19 @@ def _serials_of_lot(session: Session, gtin14: str, lot: str) -> list[str]:
     prefixes = tuple(
         f"urn:epc:id:sgtin:{gtin14[1 : 1 + n]}.{gtin14[0]}{gtin14[1 + n : 13]}." for n in CP_LENGTHS
     )
+    keyed = f"https://id.gs1.org/01/{gtin14}/21/"
     out: set[str] = set()
     for (b,) in rows:
         ev = b if isinstance(b, dict) else json.loads(b)
         for epc in [*(ev.get("epcList") or []), *(ev.get("outputEPCList") or [])]:
-            if isinstance(epc, str) and epc.startswith(prefixes):
-                out.add(epc)
-    return sorted(out)
+            if not isinstance(epc, str):
+                continue
+            key = item_key(epc)
+            if key.startswith(keyed):
+                out.add(key)  # records of version 2
+            if epc.startswith(prefixes):
+                out.add(epc)  # records of version 1
+    return known(session, sorted(out))
 
 
 def resolve(session: Session, *, text: str, field: str = "id") -> Resolved:
@@ -133,10 +158,10 @@ def resolve(session: Session, *, text: str, field: str = "id") -> Resolved:
                 field=field,
                 value=text,
             )
-        cands = [urn]
+        cands = [item_key(text), item_key(urn), urn, text]
         with contextlib.suppress(IdentifierError):
-            cands += [c for c in _candidates(dict(parse_epc_urn(urn).elements)) if c != urn]
-        ids = known(session, cands)[:1]
+            cands += _candidates(dict(parse_epc_urn(urn).elements))
+        ids = known(session, list(dict.fromkeys(cands)))
     if not ids:
         raise NotFoundError(f"no events for {text}", field=field, value=text)
     return Resolved(text, "item", ids)
@@ -144,8 +169,11 @@ def resolve(session: Session, *, text: str, field: str = "id") -> Resolved:
 
 def _equipment(session: Session, code: str) -> list[str]:
     q = sa.text(
-        "select distinct item from ledger_item where item >= 'urn:epc:id:giai:' "
-        "and item < 'urn:epc:id:giai;' and item like :tail"
+        "select distinct item from ledger_item where (item >= 'urn:epc:id:giai:' "
+        "and item < 'urn:epc:id:giai;' and item like :tail) or (item >= :dl and item < :dl_end "
+        "and item like :dl_tail)"
     )
-    rows = session.connection().execute(q, {"tail": f"%.{code}"}).scalars()
+    dl = "https://id.gs1.org/8004/"
+    args = {"tail": f"%.{code}", "dl": dl, "dl_end": dl[:-1] + "0", "dl_tail": f"{dl}%{code}"}
+    rows = session.connection().execute(q, args).scalars()
     return sorted(str(r) for r in rows)

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from traceability.events.item_key import item_key
 from traceability.store.types import JSONType, UTCDateTime
 from traceability.trace.model import (
     DEFAULT_MAX_NODES,
@@ -97,17 +98,20 @@ class StoreGraph:
             self.unpacks[p] = []
         for part in _chunks(todo):
             for owner, etime, idx, body in self.conn.execute(_UNPACKS_T, {"items": part}):
-                if body.get("parentID") != owner:
+                parent = body.get("parentID")
+                if not isinstance(parent, str) or owner not in (parent, item_key(parent)):
                     continue
                 self.unpacks[owner].append(Unpack(owner, etime, _children(body), int(idx)))
 
 
 def _children(body: dict[str, Any]) -> frozenset[str] | None:
+    """The children a disaggregation names, each as sent and by its one key (records of
+    version 1 name items as sent, version 2 by key: either is a node of the graph)."""
     kids: set[str] = set(x for x in body.get("childEPCs") or [] if isinstance(x, str))
     for q in body.get("childQuantityList") or []:
         if isinstance(q, dict) and isinstance(q.get("epcClass"), str):
             kids.add(q["epcClass"])
-    return frozenset(kids) or None
+    return frozenset(kids | {item_key(k) for k in kids}) or None
 
 
 def walk(

@@ -72,6 +72,7 @@ def test_every_integer_parameter_is_bounded(client: TestClient) -> None:
     ("body", "field", "words"),
     [
         ('{"id": "a", "name": "A", "roles": [1e400]}', "body.roles[0]", "1e400"),
+        ('{"id": "a", "name": "A", "roles": [1e-400]}', "body.roles[0]", "1e-400"),
         ('{"id": "a", "name": "A", "roles": [' + HUGE + "]}", "body.roles[0]", "64-bit"),
         ('{"id": "a", "name": "A", "roles": [' + "9" * 5000 + "]}", None, "not valid JSON"),
         ('{"id": "a", "name": "\\ud800"}', "body.name", "surrogate"),
@@ -106,6 +107,9 @@ def test_a_float_too_large_is_refused_not_stored_as_infinity(client: TestClient)
     )
     err = _error(client.post("/products", content=prod, headers={**ADMIN, **JSON}), 422)
     assert err["field"] == "body.attributes.weight"
+    tiny = prod.replace("1e400", "1e-400")  # underflows to 0.0: refused, not stored as 0
+    err = _error(client.post("/products", content=tiny, headers={**ADMIN, **JSON}), 422)
+    assert err["field"] == "body.attributes.weight" and "underflows" in err["message"]
     assert client.get("/products/06937101000018").status_code == 404  # nothing stored
 
 

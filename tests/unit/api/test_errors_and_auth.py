@@ -145,3 +145,39 @@ def test_uscc_rule(client: TestClient) -> None:
     for shape in ("91350100M000100I43", "9135010", "91ABCDEFM000100Y43"):
         err = _error(client.post("/parties", json={**good, "uscc": shape}, headers=ADMIN), 422)
         assert err["field"] == "body.uscc"
+
+
+def test_uscc_rule_is_one_for_the_api_and_id_check(client: TestClient) -> None:
+    """``tracectl id check`` states the flags ``POST /parties`` gives, from one function."""
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from traceability.cli.id_cmd import app as id_app
+    from traceability.identifiers.cn import uscc_check_char
+
+    base = "91350100M000100Y4"
+    wrong_org = base[:16] + "X"  # the organisation code's check character fails
+    codes = [
+        base + uscc_check_char(base),  # valid
+        base + "4",  # the GB 32100 check character fails
+        wrong_org + uscc_check_char(wrong_org),  # only the GB 11714 check fails
+        wrong_org + "0",  # both fail
+    ]
+    seen = set()
+    for i, code in enumerate(codes):
+        api = client.post(
+            "/parties", json={"id": f"u{i}", "name": "U", "uscc": code}, headers=ADMIN
+        )
+        assert api.status_code == 201, api.text
+        out = CliRunner().invoke(id_app, ["check", code, "--json"])
+        cli = _json.loads(out.stdout)
+        assert cli["kind"] == "uscc"
+        flags = (cli["uscc_checksum_valid"], cli["uscc_warning"])
+        assert flags == (api.json()["uscc_checksum_valid"], api.json()["uscc_warning"])
+        assert cli["valid"] is flags[0]  # id check's verdict is the same rule
+        assert out.exit_code == (0 if flags[0] else 1)
+        text = CliRunner().invoke(id_app, ["check", code]).stdout
+        assert f"uscc_checksum_valid: {str(flags[0]).lower()}" in text
+        seen.add(flags)
+    assert len(seen) == 4  # valid, and three different warnings

@@ -61,6 +61,10 @@ def test_signed_nul_in_a_member_name_is_unstorable() -> None:
         (b"-9223372036854775809", "int64"),
         (b"18446744073709551617", "int64"),  # orjson reads this as a float
         (b"1e400", "non-finite"),
+        # a literal that is not zero but underflows a double to 0.0 (issue 12, item 2)
+        (b"1e-400", "underflows to 0"),
+        (b"-2.5E-0400", "underflows to 0"),
+        (b"0.0000001e-330", "underflows to 0"),
     ],
 )
 def test_unstorable_values_are_named(literal: bytes, why: str) -> None:
@@ -90,3 +94,23 @@ def test_check_storable_names_the_path(value: object, field: str) -> None:
     with pytest.raises(UnstorableValueError) as err:
         check_storable(value)
     assert err.value.code == "unstorable_value" and err.value.field == field
+
+
+@pytest.mark.parametrize("literal", [b"0.0", b"0e-400", b"-0.0E-999", b"1e-300", b"5e-324"])
+def test_zero_written_as_zero_and_tiny_but_representable_numbers_pass(literal: bytes) -> None:
+    """Only a non-zero literal that reads as 0.0 is refused; zero in any spelling, and the
+    smallest double, are kept."""
+    signed = envelope(REG, "dev-1", 5, [ext("example:q", "PLACEHOLDER")])
+    out = decoder(REG).decode(TOPIC, signed.replace(b'"PLACEHOLDER"', literal), now())
+    assert not isinstance(out, Refused) or out.reason != "unstorable_value", out
+
+
+def test_underflow_is_named_with_its_text() -> None:
+    from traceability import strict_json
+
+    doc = strict_json.loads('{"a": [0.5, 1e-400]}')
+    assert doc == {"a": [0.5, 0.0]}
+    with pytest.raises(UnstorableValueError) as exc:
+        check_storable(doc)
+    assert exc.value.code == "unstorable_value"
+    assert (exc.value.field, exc.value.value) == ("a[1]", "1e-400")

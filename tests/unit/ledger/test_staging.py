@@ -24,8 +24,12 @@ def test_stage_matches_the_per_event_functions() -> None:
     batch = stage(subs)
     assert batch.submissions == subs
     for k, sub in enumerate(subs):
-        assert batch.items[k] == items_of(sub.event)
-        assert batch.edges[k] == [(e.kind, e.src, e.dst, e.item) for e in derive_edges(sub.event)]
+        # new records are version 2: items by their one key
+        assert batch.items[k] == items_of(sub.event, keyed=True)
+        assert all(i.startswith("https://id.gs1.org/") for i in batch.items[k])
+        assert batch.edges[k] == [
+            (e.kind, e.src, e.dst, e.item) for e in derive_edges(sub.event, keyed=True)
+        ]
         assert batch.columns[k] == records.event_columns(sub.event)
         assert batch.positions[k] == sub.envelope.events.index(sub.event)
     first, second = subs[0].envelope, subs[-1].envelope

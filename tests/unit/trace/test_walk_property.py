@@ -1,6 +1,8 @@
 """The store walk (:mod:`traceability.trace.walk`, SQL on SQLite) equals the brute-force
 reference (:mod:`traceability.trace.naive`) on random worlds: packing and unpacking, nested
 containers, transformations and shipments in random order, traced both ways from random items.
+Each event writes its items as EPC URNs or as Digital Links (on another domain) at random: the
+store keys them by their one key (records of version 2), so the walk finds one node per item.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from traceability.events.edges import EDGE_ID_STRIDE, derive
+from traceability.events.item_key import item_key
 from traceability.ledger.models import LedgerItem
 from traceability.store.engine import create_engine
 from traceability.store.metadata import load_all_models
@@ -34,7 +37,24 @@ PLACES = [f"urn:epc:id:sgln:0614141.0000{i}.0" for i in range(3)]
 THINGS = ITEMS + BOXES + LOTS
 
 
-def _event(kind: str, args: tuple[Any, ...]) -> dict[str, Any]:
+def _as_link(urn: str) -> str:
+    """The item as a Digital Link on a brand's own domain (a form the event hash also maps)."""
+    return "https://brand.example.com" + item_key(urn).removeprefix("https://id.gs1.org")
+
+
+def _event(kind: str, args: tuple[Any, ...], alt: bool = False) -> dict[str, Any]:
+    if alt:
+        body = _event(kind, args)
+        for key in ("parentID",):
+            if key in body:
+                body[key] = _as_link(body[key])
+        for key in ("childEPCs", "inputEPCList", "outputEPCList", "epcList"):
+            if key in body:
+                body[key] = [_as_link(x) for x in body[key]]
+        for key in ("childQuantityList", "inputQuantityList", "outputQuantityList", "quantityList"):
+            for q in body.get(key, []):
+                q["epcClass"] = _as_link(q["epcClass"])
+        return body
     base: dict[str, Any] = {"eventTimeZoneOffset": "+00:00"}
     if kind == "pack":
         parent, kids = args
@@ -94,7 +114,9 @@ _event_args = st.one_of(
         st.tuples(_some, st.integers(0, 2), st.integers(0, 2), st.integers(0, 2)),
     ),
 )
-worlds = st.lists(st.tuples(_event_args, st.integers(0, 20)), min_size=1, max_size=14)
+worlds = st.lists(
+    st.tuples(_event_args, st.integers(0, 20), st.booleans()), min_size=1, max_size=14
+)
 
 
 @pytest.fixture(scope="module")
@@ -106,15 +128,15 @@ def engine() -> Iterator[Engine]:
     eng.dispose()
 
 
-def _store(session: Session, world: list[tuple[tuple[str, tuple[Any, ...]], int]]) -> list[Any]:
+def _store(session: Session, world: list[Any]) -> list[Any]:
     for model in (TraceEdge, EventRow, LedgerItem):
         session.execute(sa.delete(model))
     stored = []
-    for idx, ((kind, args), hours) in enumerate(world):
-        body = _event(kind, args)
+    for idx, ((kind, args), hours, *alt) in enumerate(world):
+        body = _event(kind, args, bool(alt and alt[0]))
         when = T0 + timedelta(hours=hours)
         body["eventTime"] = when.isoformat()
-        items, edges = derive(body)
+        items, edges = derive(body, keyed=True)
         session.add(
             EventRow(
                 event_hash=f"h{idx}",
@@ -168,9 +190,9 @@ def test_store_walk_equals_reference(
         reach = Reach(NEG, T0 + timedelta(hours=at), True)
     with Session(engine) as session:
         stored = _store(session, world)
-        fast = walk(session, direction=direction, start={start: reach})
+        fast = walk(session, direction=direction, start={item_key(start): reach})
         session.rollback()
-    ref = naive.trace(stored, direction=direction, start={start: reach})
+    ref = naive.trace(stored, direction=direction, start={item_key(start): reach})
     assert fast.reached == ref.reached
     assert set(fast.edges) == set(ref.edges)
     assert fast.bounds == ref.bounds
@@ -182,7 +204,10 @@ def test_truncated_when_over_the_limit(engine: Engine) -> None:
     with Session(engine) as session:
         _store(session, world)
         res = walk(
-            session, direction="forward", start={ITEMS[0]: Reach(NEG, POS, True)}, max_nodes=3
+            session,
+            direction="forward",
+            start={item_key(ITEMS[0]): Reach(NEG, POS, True)},
+            max_nodes=3,
         )
         session.rollback()
     assert res.truncated and len(res.reached) == 3
@@ -193,16 +218,18 @@ def test_time_is_respected(engine: Engine) -> None:
     """Packed into a box after the box shipped: the shipment is not part of the item's story."""
     world = [
         (("ship", ((BOXES[0],), 0, 1, 1)), 1),
-        (("pack", (BOXES[0], (ITEMS[0],))), 2),
+        (("pack", (BOXES[0], (ITEMS[0],))), 2, True),  # as Digital Links
         (("ship", ((BOXES[0],), 1, 2, 2)), 3),
-        (("unpack", (BOXES[0], (ITEMS[0],))), 4),
+        (("unpack", (BOXES[0], (ITEMS[0],))), 4, True),
         (("ship", ((BOXES[0],), 2, 0, 0)), 5),
     ]
     with Session(engine) as session:
         _store(session, world)
-        res = walk(session, direction="forward", start={ITEMS[0]: Reach(NEG, POS, True)})
+        res = walk(session, direction="forward", start={item_key(ITEMS[0]): Reach(NEG, POS, True)})
         session.rollback()
     used = sorted({e.ledger_index for e in res.edges.values()})
     assert used == [1, 2]  # packed, shipped while inside; not before, not after unpacking
     assert res.bounds == {3}
-    assert res.reached[BOXES[0]] == Reach(T0 + timedelta(hours=2), T0 + timedelta(hours=4), False)
+    assert res.reached[item_key(BOXES[0])] == Reach(
+        T0 + timedelta(hours=2), T0 + timedelta(hours=4), False
+    )

@@ -15,7 +15,8 @@ The audit follows these numbered steps (the code marks each one):
    must verify over the envelope with the key valid (per the key entries before the record)
    at ``recorded_at``.
    Signatures are checked in parallel across the cores.
-5. Item chains: the record's items must be exactly the items the event touches, and each
+5. Item chains: the record's items must be exactly the items the event touches (version 1:
+   as the event writes them; version 2: by their one key, ``events.item_key``), and each
    item's ``prev``/``prev_hash`` must be the index and leaf hash of the item's previous record.
 6. Derived rows: the ``event`` row (every column and the body), the ``trace_edge`` rows
    (``trace.edges.derive_edges``, ids included) and ``ledger_item`` rows of each record must

@@ -20,6 +20,7 @@ from traceability.errors import TraceError
 from traceability.events import event_hash
 from traceability.events.edges import EDGE_ID_STRIDE, derive
 from traceability.ledger import merkle, records
+from traceability.ledger.audit.canonical import canonical_bytes as _canonical
 from traceability.ledger.audit.report import Fail
 from traceability.signing.ed25519 import b64url_decode
 from traceability.signing.envelope import body_events
@@ -45,58 +46,6 @@ def _parse_record(data: bytes) -> dict[str, Any]:
     except orjson.JSONDecodeError:
         return records.parse_record(data)
     return doc if isinstance(doc, dict) else records.parse_record(data)
-
-
-_EVENT_KEYS = (
-    "device",
-    "envelope",
-    "event_hash",
-    "index",
-    "items",
-    "key",
-    "kind",
-    "pos",
-    "recorded_at",
-    "sig",
-    "v",
-)
-_LINK_KEYS = ("item", "prev", "prev_hash")
-
-
-def _canonical(rec: dict[str, Any]) -> bytes:
-    """The record's RFC 8785 bytes: written directly for the event shape, else the general way."""
-    if tuple(rec) == _EVENT_KEYS and rec["kind"] == records.EVENT_KIND and rec["v"] == 1:
-        s, i, links = str, int, rec["items"]
-        if (
-            all(type(rec[k]) is s for k in ("device", "envelope", "event_hash", "key", "sig"))
-            and type(rec["recorded_at"]) is s
-            and type(rec["index"]) is i
-            and type(rec["pos"]) is i
-            and type(links) is list
-            and all(
-                type(lk) is dict
-                and tuple(lk) == _LINK_KEYS
-                and type(lk["item"]) is s
-                and type(lk["prev"]) is i
-                and type(lk["prev_hash"]) is s
-                for lk in links
-            )
-            and abs(rec["index"]) < 2**53
-            and abs(rec["pos"]) < 2**53
-            and all(abs(lk["prev"]) < 2**53 for lk in links)
-        ):
-            return records.event_record_bytes(
-                index=rec["index"],
-                recorded_at=rec["recorded_at"],
-                event_hash=rec["event_hash"],
-                envelope_digest=rec["envelope"],
-                device=rec["device"],
-                key=rec["key"],
-                sig=rec["sig"],
-                pos=rec["pos"],
-                items=[(lk["item"], lk["prev"], lk["prev_hash"]) for lk in links],
-            )
-    return records.record_bytes(rec)
 
 
 @dataclass
@@ -259,9 +208,22 @@ def check_chunk(conn: sa.Connection, lo: int, hi: int) -> Chunk:
                             for lk in links
                         ],
                     )
-                    # step 5 (the items; the links are checked in order by the caller)
+                    # step 5 (the items, by the rule of the record's version; the links
+                    # are checked in order by the caller)
                     step = 5
-                    touched, derived = derive(event)
+                    keyed = records.ITEM_KEYED.get(rec.get("v"))  # type: ignore[arg-type]
+                    if keyed is None:
+                        fail(
+                            (
+                                2,
+                                idx,
+                                "event record version",
+                                sorted(records.ITEM_KEYED),
+                                rec.get("v"),
+                            )
+                        )
+                        keyed = True
+                    touched, derived = derive(event, keyed=keyed)
                     if names != touched:
                         fail((5, idx, "items touched", touched, names))
                     # step 6

@@ -1,7 +1,7 @@
 """EPCIS REST interface: party API keys, capture jobs, two expression indexes on event
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06 03:20:00
 
 - ``party_api_key``: a party's API keys, SHA-256 digests only (docs/epcis.md).
@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql
 import traceability.store.types
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
