@@ -139,7 +139,16 @@ def test_capture_query_and_ledger(world: Any) -> None:
         with Session(engine) as session:
             report = audit(session)
         assert report.ok, report
-        assert report.size == 3  # the platform key's registration and the two events
+        with Session(engine) as session:
+            kinds = session.connection().execute(
+                sa.text("select kind, count(*) from ledger_entry group by kind")
+            )
+            counted = dict(kinds.all())
+        # the two events, the platform key's registration, and the platform's own registry
+        # rows (party, location, device) ledgered the first time the platform signs
+        assert counted.pop("event") == 2 and counted.pop("key.register") == 1, counted
+        assert set(counted) <= {"registry.party", "registry.device"}, counted
+        assert report.size == 3 + sum(counted.values())
         with Session(engine) as session:
             hashes = session.connection().execute(
                 sa.text("select event_hash from ledger_entry where event_hash is not null")

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from tests.support.ledger import T0, event, fill, submissions
+from traceability.events.item_key import item_key
 from traceability.ledger import audit, log_state, service
 
 ITEM = "urn:epc:id:sgtin:0614141.812345.0"  # event(0) and event(3) touch it
@@ -25,7 +26,7 @@ ITEM = "urn:epc:id:sgtin:0614141.812345.0"  # event(0) and event(3) touch it
 def _prev(session: Session, index: int, item: str) -> int:
     record = json.loads(service.get_record(session, index=index).record)
     links = {link["item"]: link["prev"] for link in record["items"]}
-    return int(links[item])
+    return int(links[item_key(item)])  # records name items by their key (record v2)
 
 
 def _append_one(

@@ -242,14 +242,16 @@ def _samples(engine: sa.Engine, scenario: Any, recalled: tuple[str, str]) -> dic
 def _equipment_sample(engine: sa.Engine, scenario: Any) -> dict[str, Any]:
     """The consumer page of a special-equipment unit: its model's GTIN, its code as serial."""
     from traceability.equipment.service import units
+    from traceability.events.item_key import item_elements
+    from traceability.identifiers.gs1 import prefix_length_for
 
     kit = [p.gtin for p in scenario.world.products if p.category == ProductCategory.equipment]
     with Session(engine) as session:
         found = units(session)
     for unit in found:
-        prefix = unit.epc.rsplit(":", 1)[-1].split(".")[0]  # the GIAI's company prefix
-        gtin = next((g for g in kit if g[1:].startswith(prefix)), None)
-        if gtin:
+        giai = item_elements(unit.epc).get("8004", "")  # an EPC URN or an item key alike
+        gtin = next((g for g in kit if giai.startswith(g[1 : 1 + prefix_length_for(g[1:])])), None)
+        if giai and gtin:
             return {"equipment_item_url": f"/01/{gtin}/21/{unit.code}"}
     return {"equipment_item_url": None}
 

@@ -97,7 +97,14 @@ def _equipment_urns(gtin: str, serial: str | None, session: Session) -> list[str
         "and item < 'urn:epc:id:giai;' and item like :tail"
     )
     found = [str(r[0]) for r in session.execute(q, {"tail": f"%.%{serial}"})]
-    return [u for u in found if u.endswith(serial) and gtin[1:].startswith(u[16:].split(".")[0])]
+    urns = [u for u in found if u.endswith(serial) and gtin[1:].startswith(u[16:].split(".")[0])]
+    # records of version 2 name the unit by its key (the GIAI's Digital Link): the GIAI is the
+    # company prefix (one of the GTIN's possible splits, 6-12 digits) followed by the code
+    keys = []
+    for n in range(6, 13):
+        with contextlib.suppress(IdentifierError, ValueError):
+            keys.append(item_key(to_digital_link((("8004", gtin[1 : 1 + n] + serial),))))
+    return urns + keys
 
 
 def _recorded(session: Session, urns: list[str]) -> bool:
