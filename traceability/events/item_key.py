@@ -64,10 +64,19 @@ def _core(text: str) -> str | None:
     return None
 
 
+# GS1 Tag Data Standard: an SGLN's extension "0" means "no extension" (``urn:epc:id:sgln:
+# 0614141.12345.0`` is the GLN alone), so the Digital Link's ``/254/0`` names the same place
+_ZERO_EXTENSION = re.compile(r"(https://id\.gs1\.org/414/[0-9]{13})/254/0\Z")
+
+
+def _one_place(key: str) -> str:
+    return _ZERO_EXTENSION.sub(r"\1", key)
+
+
 def item_key_slow(text: str) -> str:
     """:func:`item_key` without the fast path (the definition; tests compare the two)."""
     norm = normalise(text)
-    return _core(norm or text) or norm or text
+    return _one_place(_core(norm or text) or norm or text)
 
 
 @lru_cache(maxsize=65536)
@@ -75,8 +84,8 @@ def item_key(text: str) -> str:
     """The one key of an item (see the module docstring)."""
     norm = normalise(text)
     if norm is not None and _PLAIN.match(norm):
-        return norm
-    return _core(norm or text) or norm or text
+        return _one_place(norm)
+    return _one_place(_core(norm or text) or norm or text)
 
 
 @lru_cache(maxsize=16384)
