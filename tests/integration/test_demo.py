@@ -51,7 +51,7 @@ def test_demo_summary(demo: tuple[Path, dict[str, Any]]) -> None:
 
 
 def test_demo_prints_labels(demo: tuple[Path, dict[str, Any]]) -> None:
-    from tests.unit.label_printing.decode import decode_png
+    from tests.support.barcodes import decode_png
 
     labels = demo[1]["labels"]
     produce, drug = labels["produce"], labels["drug"]

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from api.main import create_app
 from label_printing.models import LabelSerial
-from tests.unit.label_printing.decode import decode_image, decode_pdf
+from tests.support.barcodes import decode_image, decode_pdf
 from traceability.config import Settings
 from traceability.registry.models import Party, Product, ProductCategory
 from traceability.store.engine import create_engine

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.unit.label_printing.decode import decode_png
+from tests.support.barcodes import decode_png
 from traceability.store.engine import create_engine
 
 TRACECTL = str(Path(sys.executable).with_name("tracectl"))

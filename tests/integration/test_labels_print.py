@@ -25,7 +25,7 @@ from label_printing import (
 )
 from label_printing.commission import REPRINT_BIZSTEP, sgtin
 from label_printing.models import LabelSerial
-from tests.unit.label_printing.decode import decode_pdf, decode_png
+from tests.support.barcodes import decode_pdf, decode_png
 from traceability.identifiers import parse_digital_link
 from traceability.ledger import audit
 from traceability.signing import envelope as env

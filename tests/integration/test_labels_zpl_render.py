@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from label_printing import check_request, open_station, pallet_label, print_labels
 from label_printing.render_zpl import A6_MM, ITEM_MM
-from tests.unit.label_printing.decode import decode_png
+from tests.support.barcodes import decode_png
 from traceability.identifiers import parse_digital_link
 
 REPO = Path(__file__).resolve().parents[2]

@@ -59,7 +59,7 @@ def test_any_set_82_lot_and_serial_round_trip_and_decode() -> None:
 
     from label_printing.payloads import zint_gs1
     from label_printing.symbols import datamatrix_matrix, matrix_image, qr_matrix
-    from tests.unit.label_printing.decode import decode_image
+    from tests.support.barcodes import decode_image
 
     text = st.text(alphabet=CS82, min_size=1, max_size=20)
 

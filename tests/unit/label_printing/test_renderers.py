@@ -15,7 +15,7 @@ from label_printing.payloads import LabelData, digital_link, zint_gs1
 from label_printing.render_image import png_label, svg_label
 from label_printing.render_zpl import ItemTemplate, pallet_label
 from label_printing.symbols import datamatrix_matrix, qr_matrix
-from tests.unit.label_printing.decode import decode_image, decode_pdf, decode_png
+from tests.support.barcodes import decode_image, decode_pdf, decode_png
 
 RESOLVER = "https://dl.example.cn"
 SERIALS = ["7KU3FWUS2PPV", "A_1", "x%y/z", "12345678901234567890"]
